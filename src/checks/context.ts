@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { Chalk } from 'chalk';
+import { authenticate } from '../core/authenticate.js';
+import type { TlsClientOptions, Timeouts } from '../core/connection.js';
+import type { TlsMode } from '../core/establish.js';
+import { establishSession } from '../core/establish.js';
+import type { SmtpSession } from '../core/session.js';
+import { Transcript } from '../core/transcript.js';
+import { renderEvent } from '../render/text-transcript.js';
+import { TlsError } from '../core/errors.js';
+import type { Role } from './check.js';
+import { CheckNotApplicable } from './check.js';
+import { ConnectionSlots } from './connection-slots.js';
+
+/** Everything a check knows about its target (the catalogue's placeholders, §0). */
+export interface CheckTarget {
+  host: string;
+  port: number;
+  role: Role;
+  family?: 0 | 4 | 6;
+  localAddress?: string;
+  /** {h}: EHLO name; default smtpcheck.example. */
+  heloName: string;
+  tls: TlsClientOptions;
+  timeouts: Timeouts;
+  /** {loc}: a domain the server hosts. */
+  localDomain: string;
+  /** {known}: a mailbox that exists (default postmaster@{loc}, which RFC 5321 §4.5.1 requires). */
+  localRecipient: string;
+  /** True when the user named the recipient: only then may a check deliver real mail to it. */
+  recipientGiven: boolean;
+  /** {ext}, {ext2}: domains the server does not host (RFC 2606 names never route). */
+  foreignDomain: string;
+  foreignDomain2: string;
+  credentials?: { user: string; password: string };
+  /** {alias}: an address the login owns besides its own. */
+  alias?: string;
+  /** {other}: a hosted address the login does not own. */
+  otherSender?: string;
+  /** Days before expiry at which cert-validity warns (suite threshold cert-days-left). */
+  certWarningDays?: number;
+  /** Shared by every check of a run against this target. */
+  slots?: ConnectionSlots;
+}
+
+export type SessionTls = 'none' | 'tls';
+
+const EVIDENCE_PALETTE = new Chalk({ level: 0 });
+
+/**
+ * A check's window on the target: it opens sessions (each recorded in its own
+ * transcript, which becomes the evidence) and knows the placeholders. Checks never
+ * build connections themselves, so TLS, timeouts and the source address are the same
+ * for every check of a run.
+ */
+export class CheckContext {
+  readonly target: CheckTarget;
+  private readonly transcripts: Transcript[] = [];
+  private readonly sessions = new Set<SmtpSession>();
+  private readonly slots: ConnectionSlots;
+  /** Host name the server gave in its greeting ({srv}); known after the first session. */
+  bannerHost: string | null = null;
+  /** The server's address as connected ({ip}). */
+  serverAddress: string | null = null;
+
+  constructor(target: CheckTarget) {
+    this.target = target;
+    this.slots = target.slots ?? new ConnectionSlots(1);
+  }
+
+  get role(): Role {
+    return this.target.role;
+  }
+
+  /**
+   * Connect, greet and EHLO. `tls: 'tls'` brings TLS up as the role does it (STARTTLS
+   * on 25/587, implicit on 465); `none` stays plaintext (implicit TLS on 465 regardless,
+   * since that port has no plaintext phase). Certificates are not enforced here: the
+   * cert-* checks judge them, every other check just needs the conversation.
+   */
+  async open(tls: SessionTls, options: { ehlo?: boolean; tlsOptions?: Partial<TlsClientOptions> } = {}): Promise<SmtpSession> {
+    const transcript = new Transcript();
+    this.transcripts.push(transcript);
+    const tlsMode: TlsMode = this.role === 'submissions' ? 'implicit' : tls === 'tls' ? 'starttls' : 'none';
+    await this.slots.acquire();
+    let session: SmtpSession;
+    try {
+      session = await establishSession({
+      host: this.target.host,
+      port: this.target.port,
+      family: this.target.family ?? 0,
+      ...(this.target.localAddress ? { localAddress: this.target.localAddress } : {}),
+      heloName: this.target.heloName,
+      timeouts: this.target.timeouts,
+      tls: { ...this.target.tls, ...options.tlsOptions, insecure: true },
+      tlsMode,
+      transcript,
+      ...(options.ehlo === false ? { stopAfter: 'greeting' as const } : {}),
+      });
+    } catch (error) {
+      this.slots.release();
+      if (error instanceof TlsError && error.step === 'starttls' && /does not offer STARTTLS/.test(error.message)) {
+        throw new CheckNotApplicable('no TLS on this port: STARTTLS is not offered (see starttls-offered)');
+      }
+      throw error;
+    }
+    this.sessions.add(session);
+    this.bannerHost ??= session.greeting.lines[0]?.split(/\s+/)[0] ?? null;
+    this.serverAddress ??= session.connection.remoteAddress ?? this.target.host;
+    return session;
+  }
+
+  /** A TLS session logged in with the user's credentials (callers check `needs`). */
+  async openAuthenticated(): Promise<SmtpSession> {
+    const session = await this.open('tls');
+    const credentials = this.target.credentials!;
+    await authenticate(session, { user: credentials.user, secret: credentials.password });
+    return session;
+  }
+
+  /** {rand}: a local part no server has, e.g. zz-9f3a1c. */
+  randomLocalPart(): string {
+    return `zz-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** The user for checks that need one: the login if given, else {known}. */
+  get user(): string {
+    return this.target.credentials?.user ?? this.target.localRecipient;
+  }
+
+  /** QUIT a session and give its connection slot back. */
+  async done(session: SmtpSession): Promise<void> {
+    if (!this.sessions.delete(session)) return;
+    await session.quit();
+    this.slots.release();
+  }
+
+  /** End every session still open; called by the runner whatever the outcome. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions].map((session) => this.done(session)));
+  }
+
+  /** The transcript of every session, as plain lines: the default evidence. */
+  evidence(): string[] {
+    const lines: string[] = [];
+    this.transcripts.forEach((transcript, index) => {
+      if (this.transcripts.length > 1) lines.push(`--- session ${index + 1}`);
+      for (const event of transcript.events) {
+        if (event.type === 'tls') {
+          const rendered = renderEvent(event, { palette: EVIDENCE_PALETTE });
+          lines.push(rendered[0]!, rendered[rendered.length - 1]!);
+          continue;
+        }
+        lines.push(...renderEvent(event, { palette: EVIDENCE_PALETTE }));
+      }
+    });
+    return lines;
+  }
+}

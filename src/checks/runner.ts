@@ -1,0 +1,99 @@
+import { SmtpCheckError } from '../core/errors.js';
+import type { CheckDefinition, CheckOutcome, CheckResult, Requirement } from './check.js';
+import { CheckNotApplicable, severityFor } from './check.js';
+import type { CheckTarget } from './context.js';
+import { CheckContext } from './context.js';
+
+/**
+ * Postfix sleeps after repeated errors in one session (smtpd_error_sleep_time), so
+ * checks run in separate sessions, several at once; this bounds how many connections
+ * one target sees at a time (Postfix's default process limit is 100).
+ */
+export const DEFAULT_CONCURRENCY = 8;
+
+export interface RunOptions {
+  concurrency?: number;
+  onResult?: (result: CheckResult) => void;
+}
+
+export function applicable(check: CheckDefinition, target: CheckTarget): boolean {
+  return check.roles.includes(target.role);
+}
+
+export function missingRequirement(check: CheckDefinition, target: CheckTarget): string | null {
+  const missing = (check.needs ?? []).find((need) => !requirementMet(need, target));
+  return missing ? requirementHelp[missing] : null;
+}
+
+function requirementMet(need: Requirement, target: CheckTarget): boolean {
+  switch (need) {
+    case 'credentials':
+      return target.credentials !== undefined;
+    case 'recipient':
+      return target.recipientGiven;
+    case 'alias':
+      return target.alias !== undefined;
+    case 'other-sender':
+      return target.otherSender !== undefined || target.credentials !== undefined;
+  }
+}
+
+const requirementHelp: Record<Requirement, string> = {
+  credentials: 'needs a login: give --auth-user (password from SMTPCHECK_PASSWORD, --auth-password-file or the prompt)',
+  recipient: 'sends real mail, so it runs only for a recipient you name: give --local-recipient ADDRESS',
+  alias: 'needs an address the login owns besides its own: give --alias ADDRESS',
+  'other-sender': 'needs a hosted address the login does not own: give --other-sender ADDRESS',
+};
+
+/** Run one check: a thrown error is an `error` verdict, never a pass. */
+export async function runCheck(check: CheckDefinition, target: CheckTarget): Promise<CheckResult> {
+  const started = performance.now();
+  const severity = severityFor(check, target.role);
+  const base = { id: check.id, title: check.title, severity };
+  const missing = missingRequirement(check, target);
+  if (missing) return { ...base, verdict: 'skip', summary: missing, evidence: [], fix: null, durationMs: 0 };
+  const context = new CheckContext(target);
+  let outcome: CheckOutcome;
+  try {
+    outcome = await check.run(context);
+  } catch (error) {
+    outcome = outcomeOfError(error);
+  } finally {
+    await context.closeAll();
+  }
+  const failed = outcome.verdict === 'fail' || outcome.verdict === 'warn';
+  return {
+    ...base,
+    severity: outcome.severity ?? severity,
+    verdict: outcome.verdict,
+    summary: outcome.summary,
+    evidence: outcome.evidence ?? context.evidence(),
+    fix: outcome.fix ?? (failed ? check.fix : null),
+    durationMs: Math.round(performance.now() - started),
+    ...(outcome.details !== undefined ? { details: outcome.details } : {}),
+  };
+}
+
+/** A check that throws did not reach a verdict: `error` (or `skip` when it cannot apply). Never a pass. */
+function outcomeOfError(error: unknown): CheckOutcome {
+  if (error instanceof CheckNotApplicable) return { verdict: 'skip', summary: error.message };
+  if (error instanceof SmtpCheckError) {
+    return { verdict: 'error', summary: `${error.message} (at ${error.step.toUpperCase()})`, ...(error.hint ? { fix: error.hint } : {}) };
+  }
+  return { verdict: 'error', summary: `internal error: ${(error as Error).message}` };
+}
+
+/** Run checks with bounded concurrency; results come back in the order given. */
+export async function runChecks(checks: readonly CheckDefinition[], target: CheckTarget, options: RunOptions = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const index = next++;
+      results[index] = await runCheck(checks[index]!, target);
+      options.onResult?.(results[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, checks.length) }, worker));
+  return results;
+}

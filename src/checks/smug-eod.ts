@@ -1,0 +1,88 @@
+import type { Reply } from '../core/reply.js';
+import { replySummary } from '../core/reply.js';
+import type { CheckDefinition } from './check.js';
+import { fail, inconclusive, pass, skip } from './check.js';
+import type { CheckContext } from './context.js';
+
+/**
+ * The end-of-data forms a real outbound MTA lets through (catalogue §4.2, graded
+ * high): bare LF around the dot. Only <CRLF>.<CRLF> may end DATA.
+ */
+export const SMUGGLING_SEQUENCES: readonly { name: string; bytes: string; shown: string }[] = [
+  { name: 'lflf', bytes: '\n.\n', shown: '\\n.\\n' },
+  { name: 'lfcrlf', bytes: '\n.\r\n', shown: '\\n.\\r\\n' },
+  { name: 'crlflf', bytes: '\r\n.\n', shown: '\\r\\n.\\n' },
+];
+
+// Replies to a smuggled transaction follow the first within milliseconds on any
+// network a test runs over; 2 s of silence means no second transaction was seen.
+const SMUGGLING_QUIET_MS = 2000;
+
+interface SmugglingRun {
+  name: string;
+  replies: Reply[];
+}
+
+async function sendProbe(context: CheckContext, sender: string, recipient: string, sequence: { bytes: string; shown: string } | null): Promise<Reply[] | string> {
+  const session = context.role === 'mta' ? await context.open('none') : await context.openAuthenticated();
+  try {
+    const mail = await session.mailFrom(sender);
+    if (mail.code !== 250) return `MAIL refused: ${replySummary(mail)}`;
+    const rcpt = await session.rcptTo(recipient);
+    if (rcpt.code !== 250 && rcpt.code !== 251) return `RCPT refused: ${replySummary(rcpt)}`;
+    const data = await session.command('DATA', 'data');
+    if (data.code !== 354) return `DATA refused: ${replySummary(data)}`;
+    if (!sequence) {
+      session.sendRaw('Subject: smtpcheck smuggling control\r\n\r\nA\r\n.\r\n', 'data', 'Subject: smtpcheck smuggling control\\r\\n\\r\\nA\\r\\n.\\r\\n   (one write)');
+    } else {
+      const smuggled = `MAIL FROM:<${sender}>\r\nRCPT TO:<${recipient}>\r\nDATA\r\nSubject: smtpcheck smuggled\r\n\r\nB\r\n.\r\n`;
+      session.sendRaw(
+        `Subject: smtpcheck smuggling probe\r\n\r\nA${sequence.bytes}${smuggled}`,
+        'data',
+        `Subject: smtpcheck smuggling probe\\r\\n\\r\\nA${sequence.shown}MAIL FROM:<${sender}>\\r\\nRCPT TO:<${recipient}>\\r\\nDATA\\r\\nSubject: smtpcheck smuggled\\r\\n\\r\\nB\\r\\n.\\r\\n   (one write)`,
+      );
+    }
+    const replies = [await session.readReply('data', context.target.timeouts.dataMs)];
+    for (let reply = await session.connection.readUnsolicitedReply('data', SMUGGLING_QUIET_MS); reply; reply = await session.connection.readUnsolicitedReply('data', SMUGGLING_QUIET_MS)) {
+      replies.push(reply);
+    }
+    return replies;
+  } finally {
+    await context.done(session);
+  }
+}
+
+/**
+ * SMTP smuggling (CVE-2023-51764/51765/51766): a message whose body hides a second
+ * transaction behind a non-standard end-of-data. One reply means the sequence stayed
+ * content (or was rejected); more than one means the server ended DATA early and ran
+ * the smuggled commands. Sends real mail, so only to the recipient the user named.
+ */
+export const smugEod: CheckDefinition = {
+  id: 'smug-eod',
+  title: 'Only <CRLF>.<CRLF> ends DATA (SMTP smuggling)',
+  roles: ['mta', 'submission', 'submissions'],
+  severity: 'high',
+  needs: ['recipient'],
+  fix: 'Postfix ≥3.7.10/3.8.5: smtpd_forbid_bare_newline = normalize (default from 3.9) and smtpd_forbid_unauth_pipelining = yes; older: smtpd_data_restrictions = reject_unauth_pipelining and smtpd_discard_ehlo_keywords = chunking. Mind smtpd_forbid_bare_newline_exclusions (default $mynetworks): a trusted client sees no protection',
+  async run(context) {
+    if (context.role !== 'mta' && !context.target.credentials) return skip('on a submission port this needs a login: give --auth-user');
+    const sender = context.role === 'mta' ? `smtpcheck@${context.target.foreignDomain}` : context.user;
+    const recipient = context.target.localRecipient;
+    // Control and probes in parallel sessions: each waits out the same quiet period.
+    const [control, ...probes] = await Promise.all([null, ...SMUGGLING_SEQUENCES].map((sequence) => sendProbe(context, sender, recipient, sequence)));
+    if (typeof control === 'string' || control!.length !== 1 || control![0]!.code !== 250) {
+      return inconclusive(`control message not accepted exactly once (${typeof control === 'string' ? control : control!.map((reply) => reply.code).join(', ')})`);
+    }
+    const runs: SmugglingRun[] = [];
+    for (const [index, sequence] of SMUGGLING_SEQUENCES.entries()) {
+      const replies = probes[index]!;
+      if (typeof replies === 'string') return inconclusive(`probe ${sequence.name}: ${replies}`);
+      runs.push({ name: sequence.name, replies });
+    }
+    const smuggled = runs.filter((run) => run.replies.length > 1);
+    const table = runs.map((run) => `${run.name}: ${run.replies.map((reply) => reply.code).join(' ')}`).join('; ');
+    if (smuggled.length > 0) return fail(`${smuggled.map((run) => run.name).join(', ')} ended DATA early and ran the smuggled transaction (${table})`);
+    return pass(`each sequence got exactly one reply (${table})`);
+  },
+};

@@ -1,0 +1,19 @@
+import type { CheckDefinition } from './check.js';
+import { fail, pass } from './check.js';
+import { trySender } from './sender-probe.js';
+
+/** Without AUTH, nobody may use a hosted sender on the submission port (RFC 6409 §4.3). */
+export const spoofSubmissionUnauth: CheckDefinition = {
+  id: 'spoof-submission-unauth',
+  title: 'Unauthenticated clients cannot use local senders',
+  roles: ['submission'],
+  severity: 'high',
+  fix: 'Postfix master.cf, submission: -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject and -o smtpd_sender_restrictions=reject_sender_login_mismatch,permit_sasl_authenticated,reject',
+  async run(context) {
+    const session = await context.open('tls');
+    const recipient = context.target.otherSender ?? context.target.localRecipient;
+    const attempt = await trySender(session, context.user, recipient);
+    if (attempt.accepted) return fail(`without AUTH, MAIL FROM:<${context.user}> to ${recipient} was accepted: ${attempt.decisive}`);
+    return pass(`refused without AUTH: ${attempt.decisive}`);
+  },
+};

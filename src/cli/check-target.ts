@@ -1,0 +1,77 @@
+import type { CheckTarget } from '../checks/context.js';
+import { ConnectionSlots } from '../checks/connection-slots.js';
+import { DEFAULT_CONCURRENCY } from '../checks/runner.js';
+import type { Role } from '../checks/check.js';
+import { UsageError } from '../core/errors.js';
+import type { Transcript } from '../core/transcript.js';
+import { assertMailbox } from '../core/wire-text.js';
+import type { AuthFlags } from './auth-flags.js';
+import { authRequestFrom } from './auth-flags.js';
+import type { ConnectionFlags } from './connection-options.js';
+import { establishOptionsFrom } from './connection-options.js';
+
+export interface TargetFlags extends ConnectionFlags, AuthFlags {
+  role?: string;
+  localDomain?: string;
+  localRecipient?: string;
+  foreignDomain?: string;
+  alias?: string;
+  otherSender?: string;
+  concurrency?: string;
+}
+
+/** The catalogue's default EHLO name {h}: a name that is obviously a test and never resolves to a real host. */
+export const CHECK_HELO_NAME = 'smtpcheck.example';
+
+// RFC 2606 names: they never route, so a relay probe to them can deliver nothing.
+const FOREIGN_CANDIDATES = ['example.net', 'example.com', 'example.edu'];
+
+const ROLE_BY_PORT: Record<number, Role> = { 25: 'mta', 587: 'submission', 465: 'submissions' };
+
+export function roleFrom(flag: string | undefined, port: number, tlsOnConnect: boolean): Role {
+  if (flag !== undefined) {
+    const normalised = flag === 'mx' ? 'mta' : flag;
+    if (normalised === 'mta' || normalised === 'submission' || normalised === 'submissions') return normalised;
+    throw new UsageError(`--role ${flag} is not a role`, 'use mta (port 25), submission (587) or submissions (465)');
+  }
+  return ROLE_BY_PORT[port] ?? (tlsOnConnect ? 'submissions' : 'mta');
+}
+
+/** The placeholders and connection settings every check of a run shares. */
+export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript, password?: string): Promise<CheckTarget> {
+  const options = establishOptionsFrom({ ...flags, helo: flags.helo ?? CHECK_HELO_NAME }, transcript);
+  const role = roleFrom(flags.role, options.port, options.tlsMode === 'implicit');
+  if (role === 'submissions' && options.tlsMode !== 'implicit' && options.tlsMode !== 'none') {
+    throw new UsageError('role submissions uses implicit TLS', 'drop --tls/--tls-optional (465 speaks TLS from the first byte)');
+  }
+  const auth = await authRequestFrom(password !== undefined ? { ...flags, authPassword: undefined, authPasswordFile: undefined } : flags, transcript, password);
+  if (flags.localRecipient) assertMailbox(flags.localRecipient, '--local-recipient');
+  const localDomain = (flags.localDomain ?? flags.localRecipient?.split('@')[1] ?? auth?.user.split('@')[1])?.toLowerCase();
+  if (!localDomain) {
+    throw new UsageError('no local domain to test with', 'give --local-recipient ADDRESS (a mailbox the server hosts) or --local-domain DOMAIN');
+  }
+  const foreign = flags.foreignDomain ? [flags.foreignDomain, ...FOREIGN_CANDIDATES] : FOREIGN_CANDIDATES;
+  const [foreignDomain, foreignDomain2] = foreign.filter((domain, index, all) => domain !== localDomain && all.indexOf(domain) === index);
+  for (const [flag, value] of [['--alias', flags.alias], ['--other-sender', flags.otherSender]] as const) if (value) assertMailbox(value, flag);
+  const concurrency = flags.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency ${flags.concurrency} is not a number from 1 to 100`, 'e.g. --concurrency 8');
+  return {
+    host: options.host,
+    port: options.port,
+    role,
+    family: options.family ?? 0,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    heloName: options.heloName,
+    tls: options.tls ?? {},
+    timeouts: { connectMs: options.timeouts!.connectMs!, greetingMs: options.timeouts!.greetingMs!, commandMs: options.timeouts!.commandMs!, dataMs: options.timeouts!.dataMs! },
+    localDomain,
+    localRecipient: flags.localRecipient ?? `postmaster@${localDomain}`,
+    recipientGiven: flags.localRecipient !== undefined,
+    foreignDomain: foreignDomain!,
+    foreignDomain2: foreignDomain2!,
+    ...(auth ? { credentials: { user: auth.user, password: auth.secret } } : {}),
+    ...(flags.alias ? { alias: flags.alias } : {}),
+    ...(flags.otherSender ? { otherSender: flags.otherSender } : {}),
+    slots: new ConnectionSlots(concurrency),
+  };
+}

@@ -1,0 +1,101 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { addConnectionOptions } from './connection-options.js';
+
+/**
+ * commander wiring only. Each command's module is imported when it runs, so
+ * `--help` and `--version` load nothing but commander (start-up is a measured goal).
+ */
+const program = new Command();
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+program
+  .name('smtpcheck')
+  .description('Test and diagnose SMTP servers: ESMTP, STARTTLS, AUTH, relay and sender checks with colour transcripts and verdicts.')
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+const withOutput = (command: Command) =>
+  command
+    .option('--json', 'print one JSON document (events and result) instead of text')
+    .option('-q, --quiet', 'print only the summary line')
+    .option('--show-time', 'show the latency of each reply');
+
+const withAuth = (command: Command) =>
+  command
+    .option('-u, --auth-user <user>', 'user name to authenticate as')
+    .option('--auth-password <password>', 'password (visible to other users in ps: prefer the two below or the prompt)')
+    .option('--auth-password-file <file>', 'read the password from FILE')
+    .option('--auth-mech <mechanism>', 'force a SASL mechanism (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, SCRAM-SHA-1, XOAUTH2, OAUTHBEARER); `all` tries each one (auth)')
+    .option('--allow-plaintext-auth', 'allow sending credentials without TLS');
+
+type Action = (flags: Record<string, unknown>) => Promise<number>;
+const run = (load: () => Promise<Action>) => async (flags: Record<string, unknown>) => {
+  process.exitCode = await (await load())(flags);
+};
+
+withOutput(addConnectionOptions(program.command('caps').description('show the EHLO capabilities before and after STARTTLS, with what each means'))).action(
+  run(async () => (await import('./caps.js')).runCaps as Action),
+);
+
+withAuth(withOutput(addConnectionOptions(program.command('auth').description('log in and report whether the credentials work (AUTH)'))))
+  .action(run(async () => (await import('./auth.js')).runAuth as Action));
+
+withAuth(withOutput(addConnectionOptions(program.command('send').description('send a message, showing every step of the conversation'))))
+  .option('-f, --from <address>', 'envelope sender and From: header')
+  .option('-t, --to <addresses...>', 'recipients (repeat the flag or separate with commas)')
+  .option('--cc <addresses...>', 'Cc recipients (also added to the envelope)')
+  .option('--bcc <addresses...>', 'envelope-only recipients')
+  .option('--subject <text>', 'Subject (default: "smtpcheck test <token>")')
+  .option('--header <header...>', 'extra header "Name: value"; replaces a default header of the same name')
+  .option('--body <text|@file|->', 'message body: text, @file, or - for standard input')
+  .option('--attach <@file...>', 'attach a file (repeatable); MIME type from the extension')
+  .option('--data <@file|->', 'send a complete raw RFC 5322 message instead of building one')
+  .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
+  .option('--chunking', 'send with BDAT when the server offers CHUNKING')
+  .option('--dsn-notify <list>', 'DSN NOTIFY=, e.g. SUCCESS,FAILURE or NEVER')
+  .option('--dsn-ret <FULL|HDRS>', 'DSN RET=')
+  .option('--dsn-envid <id>', 'DSN ENVID=')
+  .option('--smtputf8', 'send SMTPUTF8 with MAIL (automatic for non-ASCII addresses)')
+  .option('--quit-after <step>', 'stop with QUIT after: connect, banner, ehlo, starttls, tls, auth, mail, rcpt, data')
+  .action(run(async () => (await import('./send.js')).runSend as Action));
+
+const withTarget = (command: Command) =>
+  withAuth(withOutput(addConnectionOptions(command)))
+    .option('--role <role>', 'mta, submission or submissions (default from the port: 25, 587, 465)')
+    .option('--local-recipient <address>', 'a mailbox the server hosts (default postmaster@<local domain>); checks that deliver mail send only to it')
+    .option('--local-domain <domain>', 'a domain the server hosts (default: the domain of --local-recipient or --auth-user)')
+    .option('--foreign-domain <domain>', 'a domain the server does not host (default example.net)')
+    .option('--alias <address>', 'an address the login owns besides its own (spoof-owned-alias)')
+    .option('--other-sender <address>', 'a hosted address the login does not own (spoofing checks)')
+    .option('--concurrency <n>', 'connections open at once to the server (default 8)')
+    .option('-v, --verbose', 'show the evidence transcript of every check');
+
+withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes'))
+  .option('--checks <ids>', 'only these check ids (comma-separated)')
+  .option('--skip <ids>', 'leave out these check ids')
+  .option('--strict', 'warnings fail the run too')
+  .option('--junit <file>', 'write a JUnit XML report')
+  .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
+  .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
+
+withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(
+  run(async () => (await import('./relay-test.js')).runRelayTest as Action),
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every parsing error is a usage error (docs/exit-codes.md).
+    process.exitCode = error.exitCode === 0 ? 0 : 1;
+  } else {
+    const { describeError, writeErrorLine } = await import('./output.js');
+    const { paletteFor } = await import('../render/palette.js');
+    const described = describeError(error);
+    writeErrorLine(described, paletteFor(process.stderr));
+    if (process.env.SMTPCHECK_DEBUG) console.error(error);
+    process.exitCode = described.exitCode;
+  }
+}

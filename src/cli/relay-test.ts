@@ -1,0 +1,55 @@
+import type { CheckResult } from '../checks/check.js';
+import type { RelayProbeResult } from '../checks/relay-probe.js';
+import { CHECKS } from '../checks/registry.js';
+import { runChecks } from '../checks/runner.js';
+import { ExitCode } from '../core/errors.js';
+import type { CheckFlags } from './check.js';
+import { exitCodeForResults, jsonReport } from './check.js';
+import { checkTargetFrom } from './check-target.js';
+import { CommandOutput } from './output.js';
+
+/**
+ * `smtpcheck relay-test`: every relay address form from the catalogue, each its own
+ * probe with the control recipient, as a table form → reply → relayed or refused.
+ * Exit 0 when nothing relayed, 10 when anything did.
+ */
+export async function runRelayTest(flags: CheckFlags): Promise<number> {
+  const output = new CommandOutput('relay-test', flags);
+  try {
+    const target = await checkTargetFrom({ ...flags, role: flags.role ?? 'mta' }, output.transcript);
+    const checks = CHECKS.filter((check) => check.id.startsWith('relay-') && check.roles.includes(target.role));
+    const started = performance.now();
+    const results = await runChecks(checks, target);
+    const durationMs = Math.round(performance.now() - started);
+    output.print(renderRelayTable(results, output.palette, flags.verbose ?? false).join('\n'));
+    const relayed = results.flatMap((result) => probesOf(result)).filter((probe) => probe.outcome === 'relayed');
+    const total = results.flatMap((result) => probesOf(result)).length;
+    const exitCode = exitCodeForResults(results, false);
+    output.summary(
+      relayed.length > 0 ? `${target.host}:${target.port} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : `${target.host}:${target.port}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`,
+      relayed.length === 0 && exitCode === ExitCode.ok,
+    );
+    return output.finish(jsonReport(target, results, durationMs), exitCode);
+  } catch (error) {
+    return output.fail(error);
+  }
+}
+
+function probesOf(result: CheckResult): RelayProbeResult[] {
+  return Array.isArray(result.details) ? (result.details as RelayProbeResult[]) : [];
+}
+
+function renderRelayTable(results: CheckResult[], c: CommandOutput['palette'], verbose: boolean): string[] {
+  const rows = results.flatMap((result) => probesOf(result).map((probe) => ({ check: result.id, probe })));
+  const formWidth = Math.max(20, ...rows.map((row) => row.probe.form.length));
+  const lines = [c.bold(`${'ADDRESS FORM'.padEnd(formWidth)}  ${'RESULT'.padEnd(12)}  REPLY`)];
+  for (const { probe } of rows) {
+    const colour = probe.outcome === 'relayed' ? c.red : probe.outcome === 'refused' ? c.green : c.magenta;
+    lines.push(`${probe.form.padEnd(formWidth)}  ${colour(probe.outcome.toUpperCase().padEnd(12))}  ${probe.probe ?? probe.mail}`);
+  }
+  for (const result of results) {
+    if (probesOf(result).length === 0) lines.push(`${result.id.padEnd(formWidth)}  ${result.verdict.toUpperCase().padEnd(12)}  ${result.summary}`);
+    if (verbose) for (const line of result.evidence) lines.push(c.dim(`  │ ${line}`));
+  }
+  return lines;
+}

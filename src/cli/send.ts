@@ -1,0 +1,254 @@
+import { createReadStream, statSync } from 'node:fs';
+import { authenticate } from '../core/authenticate.js';
+import type { Capabilities } from '../core/capabilities.js';
+import { establishSession } from '../core/establish.js';
+import { ExitCode, ReplyError, UsageError } from '../core/errors.js';
+import type { BodySource, BuiltMessage } from '../core/message.js';
+import { buildMessage } from '../core/message.js';
+import type { Reply } from '../core/reply.js';
+import { replySummary } from '../core/reply.js';
+import type { SmtpSession } from '../core/session.js';
+import type { Transcript } from '../core/transcript.js';
+import { assertMailbox, hasNonAscii } from '../core/wire-text.js';
+import type { AuthFlags } from './auth-flags.js';
+import { authRequestFrom } from './auth-flags.js';
+import { saveChain } from './caps.js';
+import type { ConnectionFlags } from './connection-options.js';
+import { establishOptionsFrom } from './connection-options.js';
+import type { OutputFlags } from './output.js';
+import { CommandOutput } from './output.js';
+
+export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
+  from?: string;
+  to?: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject?: string;
+  header?: string[];
+  body?: string;
+  attach?: string[];
+  data?: string;
+  pipeline?: boolean;
+  chunking?: boolean;
+  dsnNotify?: string;
+  dsnRet?: string;
+  dsnEnvid?: string;
+  smtputf8?: boolean;
+  quitAfter?: string;
+}
+
+const QUIT_POINTS = ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data'] as const;
+type QuitPoint = (typeof QUIT_POINTS)[number];
+
+interface RecipientResult {
+  address: string;
+  reply: Reply;
+  accepted: boolean;
+}
+
+/** `smtpcheck send`: one message, every step visible, each recipient's fate reported. */
+export async function runSend(flags: SendFlags): Promise<number> {
+  const output = new CommandOutput('send', flags);
+  let session: SmtpSession | null = null;
+  try {
+    const quitAfter = parseQuitAfter(flags.quitAfter);
+    const reaches = (point: QuitPoint) => quitAfter === null || QUIT_POINTS.indexOf(quitAfter) >= QUIT_POINTS.indexOf(point);
+    const options = establishOptionsFrom(flags, output.transcript);
+    const auth = await authRequestFrom(flags, output.transcript);
+    if (auth && options.tlsMode === 'none' && !auth.allowPlaintext) {
+      throw new UsageError('--auth-user given without TLS', 'add --tls (STARTTLS) or --tls-on-connect so the password is encrypted, or --allow-plaintext-auth');
+    }
+    const from = flags.from ?? auth?.user;
+    const recipients = [...splitList(flags.to), ...splitList(flags.cc), ...splitList(flags.bcc)];
+    if (reaches('mail') && from === undefined) throw new UsageError('no sender given', 'add --from ADDRESS (use --from "" for the null sender)');
+    if (reaches('rcpt') && recipients.length === 0) throw new UsageError('no recipient given', 'add --to ADDRESS');
+    if (from !== undefined) assertMailbox(from, '--from', { allowEmpty: true });
+    for (const recipient of recipients) assertMailbox(recipient, 'recipient', { allowLocalOnly: true });
+
+    const stopAfter = quitAfter === 'connect' || quitAfter === 'banner' ? 'greeting' : quitAfter === 'ehlo' ? 'ehlo' : undefined;
+    session = await establishSession({ ...options, ...(stopAfter ? { stopAfter } : {}) });
+    saveChain(flags, session.tls?.chain);
+    const result: Record<string, unknown> = { server: `${options.host}:${options.port}`, tls: session.tls?.protocol ?? null };
+    if (stopAfter || quitAfter === 'starttls' || quitAfter === 'tls') return await finishEarly(session, output, quitAfter!, result);
+
+    if (auth) {
+      const outcome = await authenticate(session, auth);
+      result.authenticatedAs = auth.user;
+      result.mechanism = outcome.mechanism;
+    }
+    if (quitAfter === 'auth') return await finishEarly(session, output, quitAfter, result);
+
+    const message = buildOutgoingMessage(flags, from!, recipients, options.heloName);
+    result.token = message.token;
+    const caps = session.capabilities!;
+    const mailParameters = mailParametersFor(caps, message, from!, recipients, flags, output.transcript);
+    const rcptParameters = flags.dsnNotify && caps.dsn ? [`NOTIFY=${flags.dsnNotify.toUpperCase()}`] : [];
+
+    const pipelined = Boolean(flags.pipeline && caps.pipelining && quitAfter === null && !flags.chunking);
+    if (flags.pipeline && !caps.pipelining) output.transcript.warn('server does not offer PIPELINING; sending one command at a time');
+    let mailReply: Reply;
+    const recipientResults: RecipientResult[] = [];
+    let dataStart: Reply | null = null;
+    if (pipelined) {
+      const replies = await session.pipeline([
+        { line: ['MAIL FROM:<' + from + '>', ...mailParameters].join(' '), step: 'mail' },
+        ...recipients.map((address) => ({ line: ['RCPT TO:<' + address + '>', ...rcptParameters].join(' '), step: 'rcpt' as const })),
+        { line: 'DATA', step: 'data' },
+      ]);
+      mailReply = replies[0]!;
+      recipients.forEach((address, index) => recipientResults.push({ address, reply: replies[index + 1]!, accepted: replies[index + 1]!.code === 250 || replies[index + 1]!.code === 251 }));
+      dataStart = replies[replies.length - 1]!;
+    } else {
+      mailReply = await session.mailFrom(from!, mailParameters);
+      if (mailReply.code === 250 && reaches('rcpt')) {
+        for (const address of recipients) {
+          const reply = await session.rcptTo(address, rcptParameters);
+          recipientResults.push({ address, reply, accepted: reply.code === 250 || reply.code === 251 });
+        }
+      }
+    }
+    result.mail = mailReply;
+    result.recipients = recipientResults;
+    if (mailReply.code !== 250) throw new ReplyError('mail', mailReply, senderHint(mailReply));
+    if (quitAfter === 'mail') return await finishEarly(session, output, quitAfter, result);
+    const accepted = recipientResults.filter((recipient) => recipient.accepted);
+    if (accepted.length === 0) {
+      if (dataStart?.code === 354) await session.sendMessageBody([]);
+      const first = recipientResults[0]!.reply;
+      throw new ReplyError('rcpt', first, recipientHint(first));
+    }
+    if (quitAfter === 'rcpt') return await finishEarly(session, output, quitAfter, result);
+
+    let finalReply: Reply;
+    if (pipelined) {
+      if (dataStart!.code !== 354) throw new ReplyError('data', dataStart!);
+      finalReply = await session.sendMessageBody(message.chunks());
+    } else if (flags.chunking && caps.chunking) {
+      finalReply = await session.bdat(message.chunks());
+    } else {
+      if (flags.chunking) output.transcript.warn('server does not offer CHUNKING; using DATA');
+      finalReply = await session.data(message.chunks());
+    }
+    result.final = finalReply;
+    if (finalReply.code !== 250) throw new ReplyError('data', finalReply);
+    const queueId = /queued as ([A-Za-z0-9]+)/i.exec(finalReply.lines.join(' '))?.[1] ?? null;
+    result.queueId = queueId;
+    await session.quit();
+    const refused = recipientResults.filter((recipient) => !recipient.accepted);
+    for (const recipient of refused) output.transcript.warn(`recipient ${recipient.address} refused: ${replySummary(recipient.reply)}`);
+    const ok = refused.length === 0;
+    output.summary(
+      `message ${message.token} accepted for ${accepted.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'data' ? ' (stopped after DATA)' : ''}`,
+      ok,
+    );
+    return output.finish(result, ok ? ExitCode.ok : ExitCode.rejected);
+  } catch (error) {
+    if (session) await session.quit();
+    return output.fail(error);
+  }
+}
+
+async function finishEarly(session: SmtpSession, output: CommandOutput, point: QuitPoint, result: Record<string, unknown>): Promise<number> {
+  await session.quit();
+  output.summary(`stopped after ${point} as asked (--quit-after ${point})`, true);
+  return output.finish({ ...result, quitAfter: point }, ExitCode.ok);
+}
+
+function parseQuitAfter(value: string | undefined): QuitPoint | null {
+  if (value === undefined) return null;
+  const point = value.toLowerCase() as QuitPoint;
+  if (!QUIT_POINTS.includes(point)) throw new UsageError(`--quit-after ${value} is not a step`, `use one of ${QUIT_POINTS.join(', ')}`);
+  return point;
+}
+
+export function splitList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+}
+
+function buildOutgoingMessage(flags: SendFlags, from: string, recipients: string[], heloName: string): BuiltMessage {
+  if (flags.data !== undefined) {
+    if (flags.body !== undefined || flags.attach || flags.subject !== undefined || flags.header) {
+      throw new UsageError('--data sends a complete message; it cannot be combined with --body, --attach, --subject or --header', 'drop one or the other');
+    }
+    const source = readableSource(flags.data, '--data');
+    const size = source.kind === 'file' ? statSync(source.path).size : null;
+    return {
+      token: 'raw message',
+      size,
+      eightBit: true,
+      async *chunks() {
+        const stream = source.kind === 'file' ? createReadStream(source.path) : source.kind === 'stream' ? source.stream : [source.text];
+        for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      },
+    };
+  }
+  const attachments = (flags.attach ?? []).map((value) => fileArgument(value.startsWith('@') ? value : `@${value}`, '--attach'));
+  return buildMessage({
+    from: from === '' ? 'MAILER-DAEMON' : from,
+    to: splitList(flags.to).length > 0 ? splitList(flags.to) : recipients.slice(0, 1),
+    cc: splitList(flags.cc),
+    ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
+    headers: flags.header ?? [],
+    ...(flags.body !== undefined ? { body: readableSource(flags.body, '--body') } : {}),
+    attachments,
+    messageIdDomain: heloName,
+  });
+}
+
+/** "text", "@file" or "-" (standard input). */
+function readableSource(value: string, flag: string): BodySource {
+  if (value === '-') return { kind: 'stream', stream: process.stdin };
+  if (value.startsWith('@')) return { kind: 'file', path: fileArgument(value, flag) };
+  return { kind: 'text', text: value };
+}
+
+function fileArgument(value: string, flag: string): string {
+  const path = value.slice(1);
+  try {
+    if (!statSync(path).isFile()) throw new Error('not a file');
+  } catch {
+    throw new UsageError(`${flag}: cannot read file ${path}`, 'check the path (files are given as @path)');
+  }
+  return path;
+}
+
+function mailParametersFor(caps: Capabilities, message: BuiltMessage, from: string, recipients: string[], flags: SendFlags, transcript: Transcript): string[] {
+  const parameters: string[] = [];
+  if (caps.size !== null && message.size !== null) {
+    if (caps.size > 0 && message.size > caps.size) transcript.warn(`message is ${message.size} bytes, more than the server's SIZE ${caps.size}`);
+    parameters.push(`SIZE=${message.size}`);
+  }
+  if (message.eightBit && caps.eightBitMime) parameters.push('BODY=8BITMIME');
+  const needsUtf8 = hasNonAscii(from) || recipients.some(hasNonAscii);
+  if (needsUtf8 || flags.smtputf8) {
+    if (!caps.smtpUtf8) {
+      if (needsUtf8) throw new UsageError('non-ASCII addresses need SMTPUTF8, and the server does not offer it', 'use ASCII (punycode) addresses for this server');
+      transcript.warn('server does not offer SMTPUTF8; not sending the parameter');
+    } else parameters.push('SMTPUTF8');
+  }
+  if (flags.dsnRet || flags.dsnEnvid || flags.dsnNotify) {
+    if (!caps.dsn) transcript.warn('server does not offer DSN; DSN parameters left out');
+    else {
+      if (flags.dsnRet) parameters.push(`RET=${flags.dsnRet.toUpperCase()}`);
+      if (flags.dsnEnvid) parameters.push(`ENVID=${flags.dsnEnvid}`);
+    }
+  }
+  return parameters;
+}
+
+function senderHint(reply: Reply): string {
+  if (reply.code === 530) return 'the server wants TLS and/or AUTH first: add --tls and --auth-user';
+  if (reply.code === 553 || reply.code === 550) return 'the server refuses this sender; if you are logged in, the address may not belong to your login (smtpd_sender_login_maps)';
+  if (reply.code === 552) return 'the message is larger than the server accepts (message_size_limit)';
+  return 'see the server reply and its log';
+}
+
+function recipientHint(reply: Reply): string {
+  const text = reply.lines.join(' ');
+  if (/relay access denied/i.test(text)) return 'the server does not relay for you: authenticate (--auth-user) on the submission port, or send to a local domain';
+  if (/not owned by user/i.test(text)) return 'the sender address does not belong to your login (Postfix reject_sender_login_mismatch): use your own address';
+  if (/not logged in/i.test(text)) return 'log in first: add --auth-user';
+  if (/user unknown/i.test(text)) return 'no such mailbox on this server';
+  if (reply.code === 530) return 'the server wants TLS and/or AUTH first: add --tls and --auth-user';
+  return 'see the server reply and its log';
+}

@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import type { CheckResult } from '../checks/check.js';
+import { ConnectionSlots } from '../checks/connection-slots.js';
+import type { CheckTarget } from '../checks/context.js';
+import { runChecks } from '../checks/runner.js';
+import { ExitCode } from '../core/errors.js';
+import { Transcript } from '../core/transcript.js';
+import { renderCheckReport, summaryLine } from '../render/check-report.js';
+import { renderGithubAnnotations } from '../render/github-annotations.js';
+import { renderJunit } from '../render/junit.js';
+import type { CheckFlags } from './check.js';
+import { exitCodeForResults, jsonReport, selectChecks } from './check.js';
+import { checkTargetFrom } from './check-target.js';
+import { CommandOutput } from './output.js';
+import type { SuiteTarget } from './suite-config.js';
+import { ConfigError, loadSuiteConfig } from './suite-config.js';
+
+interface TargetRun {
+  target: SuiteTarget;
+  checkTarget: CheckTarget | null;
+  results: CheckResult[];
+  durationMs: number;
+  error: string | null;
+}
+
+/** `smtpcheck check --config FILE`: every target of the suite, concurrently, one connection budget for all. */
+export async function runSuite(flags: CheckFlags & { config: string }): Promise<number> {
+  const output = new CommandOutput('check', flags);
+  try {
+    const config = loadSuiteConfig(flags.config);
+    const slots = new ConnectionSlots(config.maxConnections);
+    const started = performance.now();
+    const runs = await Promise.all(config.targets.map((target) => runTarget(target, flags, slots)));
+    const durationMs = Math.round(performance.now() - started);
+    const strict = flags.strict ?? config.strict;
+    for (const run of runs) {
+      if (run.error || !run.checkTarget) {
+        output.print(output.palette.red(`✘ ${run.target.name}: ${run.error}`));
+        continue;
+      }
+      output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
+      output.print('');
+      if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(run.target.name, run.results)) process.stdout.write(`${line}\n`);
+    }
+    const allResults = runs.flatMap((run) => run.results);
+    output.print(`${output.palette.bold(`${runs.length} targets.`)} ${summaryLine(allResults, durationMs, output.palette)}`);
+    if (flags.junit) writeFileSync(flags.junit, renderJunit(runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs }))));
+    const codes = runs.map((run) => (run.error ? ExitCode.checksInconclusive : exitCodeForResults(run.results, strict)));
+    const exitCode = codes.includes(ExitCode.checksFailed) ? ExitCode.checksFailed : codes.includes(ExitCode.checksInconclusive) ? ExitCode.checksInconclusive : ExitCode.ok;
+    return output.finish(
+      {
+        targets: runs.map((run) => (run.checkTarget ? { name: run.target.name, ...jsonReport(run.checkTarget, run.results, run.durationMs) } : { name: run.target.name, error: run.error })),
+        summary: { targets: runs.length, durationMs },
+      },
+      exitCode,
+    );
+  } catch (error) {
+    return output.fail(error);
+  }
+}
+
+async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: ConnectionSlots): Promise<TargetRun> {
+  const started = performance.now();
+  try {
+    const password = target.auth ? process.env[target.auth.passwordEnv] : undefined;
+    if (target.auth && !password) throw new ConfigError(`target ${target.name}: environment variable ${target.auth.passwordEnv} is not set`, `export ${target.auth.passwordEnv}=… before running the suite`);
+    const checkTarget = await checkTargetFrom(
+      {
+        ...pickConnectionFlags(flags),
+        server: target.server,
+        ...(target.role ? { role: target.role } : {}),
+        ...(target.tls === 'starttls' ? { tls: true } : target.tls === 'implicit' ? { tlsOnConnect: true } : {}),
+        ...(target.localRecipient ? { localRecipient: target.localRecipient } : {}),
+        ...(target.localDomain ? { localDomain: target.localDomain } : {}),
+        ...(target.foreignDomain ? { foreignDomain: target.foreignDomain } : {}),
+        ...(target.alias ? { alias: target.alias } : {}),
+        ...(target.otherSender ? { otherSender: target.otherSender } : {}),
+        ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
+        ...(target.tlsServername ? { tlsServername: target.tlsServername } : {}),
+        ...(target.helo ? { helo: target.helo } : {}),
+        ...(target.timeout ? { timeout: String(target.timeout) } : {}),
+        ...(target.auth ? { authUser: target.auth.user } : {}),
+      },
+      new Transcript(),
+      password,
+    );
+    checkTarget.slots = slots;
+    if (target.certDaysLeft !== undefined) checkTarget.certWarningDays = target.certDaysLeft;
+    const checks = selectChecks(target.checks?.join(','), target.skip?.join(','), checkTarget);
+    const results = (await runChecks(checks, checkTarget)).map((result) => (target.expect[result.id]?.includes(result.verdict) && result.verdict !== 'pass' ? { ...result, expected: true } : result));
+    return { target, checkTarget, results, durationMs: Math.round(performance.now() - started), error: null };
+  } catch (error) {
+    return { target, checkTarget: null, results: [], durationMs: Math.round(performance.now() - started), error: (error as Error).message };
+  }
+}
+
+/** Command-line TLS and timeout flags apply to every target unless the target sets its own. */
+function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
+  const { tlsCa, tlsServername, insecure, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo } = flags;
+  return Object.fromEntries(Object.entries({ tlsCa, tlsServername, insecure, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo }).filter(([, value]) => value !== undefined));
+}

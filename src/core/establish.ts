@@ -1,0 +1,58 @@
+import { TlsError } from './errors.js';
+import type { SessionOptions } from './session.js';
+import { SmtpSession } from './session.js';
+import { verificationFailure } from './tls-session.js';
+
+/**
+ * How TLS is used: `none` stays plaintext; `starttls` requires it (never falls back
+ * to plaintext: the downgrade attacks in the NO STARTTLS study depend on clients that
+ * do); `starttls-optional` uses it when offered; `implicit` starts TLS before the
+ * greeting (port 465, RFC 8314 §3.3).
+ */
+export type TlsMode = 'none' | 'starttls' | 'starttls-optional' | 'implicit';
+
+export interface EstablishOptions extends SessionOptions {
+  tlsMode: TlsMode;
+  /** Stop early (send --quit-after): after the greeting, or after the first EHLO. */
+  stopAfter?: 'greeting' | 'ehlo';
+}
+
+/**
+ * Connect, greet, EHLO and bring TLS up as the mode demands, verifying the
+ * certificate unless the user chose --insecure. The returned session is ready for
+ * AUTH or a mail transaction.
+ */
+export async function establishSession(options: EstablishOptions): Promise<SmtpSession> {
+  const session = await SmtpSession.open({ ...options, implicitTls: options.tlsMode === 'implicit' });
+  try {
+    if (session.tls) enforceVerification(session, options);
+    if (options.stopAfter === 'greeting') return session;
+    await session.hello();
+    if (options.stopAfter === 'ehlo') return session;
+    if (options.tlsMode === 'starttls' || options.tlsMode === 'starttls-optional') {
+      if (!session.capabilities?.startTls) {
+        if (options.tlsMode === 'starttls') {
+          throw new TlsError('starttls', 'server does not offer STARTTLS, and --tls requires it', 'enable TLS on the server (Postfix: smtpd_tls_security_level=may plus a certificate), or use --tls-optional to allow plaintext');
+        }
+        options.transcript.warn('server does not offer STARTTLS; continuing in plaintext (--tls-optional)');
+      } else {
+        await session.startTls();
+        enforceVerification(session, options);
+      }
+    }
+    return session;
+  } catch (error) {
+    await session.quit();
+    throw error;
+  }
+}
+
+function enforceVerification(session: SmtpSession, options: EstablishOptions): void {
+  const failure = session.tls ? verificationFailure(session.tls) : null;
+  if (!failure) return;
+  if (options.tls?.insecure) {
+    options.transcript.warn(`${failure}; continuing because of --insecure`);
+    return;
+  }
+  throw new TlsError('tls', failure, session.tls?.chainVerified ? 'connect with the name on the certificate (--tls-servername NAME) or fix the certificate; --insecure continues anyway' : 'give the issuing CA with --tls-ca FILE, install a publicly trusted certificate, or use --insecure to continue anyway');
+}

@@ -1,0 +1,130 @@
+import { ProtocolError } from './errors.js';
+import type { Reply } from './reply.js';
+import { parseEnhancedStatus } from './reply.js';
+
+// RFC 5321 §4.5.3.1.5 allows 512 octets per reply line. Real servers stay well within
+// it, but some put long policy texts in 5xx replies: be generous, but bounded, so a
+// server streaming bytes without a line end cannot make us buffer without limit.
+export const MAX_REPLY_LINE = 8192;
+// A multi-line reply is usually EHLO (a dozen lines) or HELP. No honest reply has
+// thousands of lines; a hostile one could have millions.
+export const MAX_REPLY_LINES = 1000;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const REPLY_CODE = /^[2-5][0-9][0-9]$/;
+
+/**
+ * Frames replies off a byte stream (RFC 5321 §4.2): a reply ends at the first line
+ * whose fourth character is a space (or that is only a code), and every line carries
+ * the same code (§4.2.1). Reading one line per command instead desynchronises every
+ * later verdict, which is how nmap's smtp-enum-users reports every user as valid.
+ *
+ * Lines end in CRLF; a bare LF is accepted as a line end too, since refusing it
+ * would only hide the server's real answer from the user.
+ */
+export class ReplyReader {
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+  private linesInProgress: { code: number; text: string; raw: string }[] = [];
+  private readonly ready: Reply[] = [];
+  private failure: ProtocolError | null = null;
+
+  /** Feed bytes from the socket. Throws ProtocolError on malformed or oversized input. */
+  push(chunk: Buffer): void {
+    if (this.failure) throw this.failure;
+    try {
+      let start = 0;
+      while (start < chunk.length) {
+        const lf = chunk.indexOf(LF, start);
+        if (lf === -1) {
+          this.appendPartial(chunk.subarray(start));
+          break;
+        }
+        this.appendPartial(chunk.subarray(start, lf));
+        const lineBytes = Buffer.concat(this.partial, this.partialLength);
+        this.partial = [];
+        this.partialLength = 0;
+        const end = lineBytes.length > 0 && lineBytes[lineBytes.length - 1] === CR ? lineBytes.length - 1 : lineBytes.length;
+        this.acceptLine(lineBytes.toString('utf8', 0, end));
+        start = lf + 1;
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) this.failure = error;
+      throw error;
+    }
+  }
+
+  /** The oldest complete reply, if any. */
+  shift(): Reply | undefined {
+    return this.ready.shift();
+  }
+
+  /** True when anything arrived beyond the replies already taken: used to detect STARTTLS response injection. */
+  hasUnconsumedInput(): boolean {
+    return this.ready.length > 0 || this.linesInProgress.length > 0 || this.partialLength > 0;
+  }
+
+  /** Bytes and replies not yet taken, for the injection error message. */
+  unconsumedByteCount(): number {
+    let count = this.partialLength;
+    for (const line of this.linesInProgress) count += Buffer.byteLength(line.raw) + 2;
+    for (const reply of this.ready) for (const raw of reply.raw) count += Buffer.byteLength(raw) + 2;
+    return count;
+  }
+
+  private appendPartial(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.partialLength += bytes.length;
+    if (this.partialLength > MAX_REPLY_LINE) {
+      throw new ProtocolError(
+        'command',
+        `server sent a reply line longer than ${MAX_REPLY_LINE} bytes without a line end`,
+        'this is not an SMTP server, or it is broken; check the host and port',
+      );
+    }
+    this.partial.push(bytes);
+  }
+
+  private acceptLine(raw: string): void {
+    const codeText = raw.slice(0, 3);
+    const separator = raw.charAt(3);
+    if (!REPLY_CODE.test(codeText) || (separator !== '' && separator !== ' ' && separator !== '-')) {
+      throw new ProtocolError(
+        'command',
+        `malformed reply line from server: ${JSON.stringify(truncate(raw))}`,
+        'an SMTP reply line starts with a 3-digit code and a space or hyphen; check that this port speaks SMTP (implicit TLS ports need --tls-on-connect)',
+      );
+    }
+    const code = Number(codeText);
+    const previous = this.linesInProgress[0];
+    if (previous && previous.code !== code) {
+      throw new ProtocolError(
+        'command',
+        `server mixed reply codes ${previous.code} and ${code} in one multi-line reply (RFC 5321 §4.2.1 requires one code)`,
+        'the server is broken or something between you rewrites its replies',
+      );
+    }
+    if (this.linesInProgress.length >= MAX_REPLY_LINES) {
+      throw new ProtocolError(
+        'command',
+        `server sent a reply of more than ${MAX_REPLY_LINES} lines`,
+        'no honest SMTP reply is this long; the server is broken or hostile',
+      );
+    }
+    this.linesInProgress.push({ code, text: raw.slice(4), raw });
+    if (separator === '-') return;
+    const lines = this.linesInProgress.map((line) => line.text);
+    this.ready.push({
+      code,
+      enhanced: parseEnhancedStatus(lines[0] ?? ''),
+      lines,
+      raw: this.linesInProgress.map((line) => line.raw),
+    });
+    this.linesInProgress = [];
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}

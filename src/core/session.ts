@@ -1,0 +1,318 @@
+import type { Capabilities } from './capabilities.js';
+import { heloCapabilities, parseEhloReply } from './capabilities.js';
+import type { ConnectOptions } from './connection.js';
+import { SmtpConnection } from './connection.js';
+import { DotStuffer } from './dot-stuffing.js';
+import type { SmtpStep } from './errors.js';
+import { AuthError, ProtocolError, ReplyError, TlsError } from './errors.js';
+import type { Reply } from './reply.js';
+import { replySummary } from './reply.js';
+import type { SaslCredentials, SaslMechanism } from './sasl.js';
+import type { TlsSessionInfo } from './tls-session.js';
+import type { Transcript } from './transcript.js';
+import { assertSingleLine } from './wire-text.js';
+
+export interface SessionOptions extends ConnectOptions {
+  /** Name sent with EHLO/HELO/LHLO. */
+  heloName: string;
+  protocol?: 'smtp' | 'lmtp';
+  /** Put credentials into the transcript instead of their redacted form (--show-secrets). */
+  revealSecrets?: boolean;
+}
+
+export interface AuthOutcome {
+  mechanism: string;
+  reply: Reply;
+  success: boolean;
+  /** SCRAM only: whether the server proved it knows the password too. */
+  serverVerified?: boolean;
+}
+
+/** How many lines of a message the transcript shows before "… N more bytes". */
+const DATA_PREVIEW_LINES = 40;
+// RFC 4954 §4: a mechanism exchange is a handful of round trips; a server that keeps
+// challenging is broken or hostile.
+const MAX_SASL_ROUND_TRIPS = 8;
+
+/**
+ * An SMTP conversation on one connection: greeting, EHLO (HELO fallback), STARTTLS
+ * with re-EHLO, AUTH, the mail transaction. Each method sends one command and returns
+ * the server's reply; methods whose step cannot continue on a refusal throw typed
+ * errors. Checks use `command` for anything else.
+ */
+export class SmtpSession {
+  readonly connection: SmtpConnection;
+  readonly transcript: Transcript;
+  readonly options: SessionOptions;
+  greeting!: Reply;
+  capabilities: Capabilities | null = null;
+  /** The EHLO answer before STARTTLS, kept only to show the difference: never used for decisions (RFC 3207 §4.2). */
+  capabilitiesBeforeTls: Capabilities | null = null;
+  authenticatedAs: string | null = null;
+  inTransaction = false;
+
+  private constructor(connection: SmtpConnection, options: SessionOptions) {
+    this.connection = connection;
+    this.transcript = options.transcript;
+    this.options = options;
+  }
+
+  get tls(): TlsSessionInfo | null {
+    return this.connection.tlsSession;
+  }
+
+  /** Connect and read the greeting. A 554 greeting is a legal refusal (§3.1) and throws ReplyError. */
+  static async open(options: SessionOptions): Promise<SmtpSession> {
+    assertSingleLine(options.heloName, 'the HELO name');
+    const connection = await SmtpConnection.open(options);
+    const session = new SmtpSession(connection, options);
+    try {
+      session.greeting = await connection.readReply('greeting', connection.timeouts.greetingMs);
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
+    if (session.greeting.code !== 220) {
+      connection.close();
+      throw new ReplyError('greeting', session.greeting, session.greeting.code === 554 ? 'the server refuses service to this client (RFC 5321 §3.1); check its client restrictions or blocklists' : 'the server is not ready; try again later or check its log');
+    }
+    return session;
+  }
+
+  /** Send one command line and read its reply, whatever the code. */
+  async command(line: string, step: SmtpStep = 'command', options: { display?: string; timeoutMs?: number; pauseAfter?: boolean } = {}): Promise<Reply> {
+    this.connection.sendLine(line, step, options.display);
+    return this.connection.readReply(step, options.timeoutMs ?? this.connection.timeouts.commandMs, { pauseAfter: options.pauseAfter ?? false });
+  }
+
+  /**
+   * Write bytes exactly as given, for probes that must send what a conforming client
+   * never would (pipelined STARTTLS, bare LF in DATA). `description` is what the
+   * transcript shows, with control characters visible.
+   */
+  sendRaw(bytes: string | Buffer, step: SmtpStep, description: string): void {
+    this.connection.writeRaw(bytes);
+    this.transcript.emit({ type: 'send', step, text: description, tls: this.connection.isTls, redacted: false });
+  }
+
+  /** Read a reply without sending anything (pipelined replies, unsolicited data). */
+  readReply(step: SmtpStep, timeoutMs = this.connection.timeouts.commandMs): Promise<Reply> {
+    return this.connection.readReply(step, timeoutMs);
+  }
+
+  /** EHLO (LHLO for LMTP), falling back to HELO when the server does not know EHLO (500/502, RFC 5321 §3.2). */
+  async hello(): Promise<Capabilities> {
+    const lmtp = this.options.protocol === 'lmtp';
+    const reply = await this.command(`${lmtp ? 'LHLO' : 'EHLO'} ${this.options.heloName}`, 'ehlo');
+    if (reply.code === 250) {
+      this.capabilities = parseEhloReply(reply);
+      return this.capabilities;
+    }
+    if (!lmtp && (reply.code === 500 || reply.code === 502)) {
+      const helo = await this.command(`HELO ${this.options.heloName}`, 'helo');
+      if (helo.code === 250) {
+        this.capabilities = heloCapabilities(helo);
+        return this.capabilities;
+      }
+      throw new ReplyError('helo', helo, 'the server refused both EHLO and HELO; check its HELO restrictions');
+    }
+    throw new ReplyError('ehlo', reply, reply.code === 421 ? 'the server is closing the connection; check its log' : 'the server refused EHLO; check smtpd_helo_restrictions or try --helo with a real FQDN');
+  }
+
+  /**
+   * STARTTLS, the handshake, and EHLO again inside TLS (RFC 3207 §4.2: the client
+   * MUST discard what it knew before). Throws TlsError when the server refuses; the
+   * caller decides whether plaintext may continue, and by default it may not.
+   */
+  async startTls(): Promise<TlsSessionInfo> {
+    const reply = await this.command('STARTTLS', 'starttls', { pauseAfter: true });
+    if (reply.code !== 220) {
+      throw new TlsError('starttls', `server refused STARTTLS: ${replySummary(reply)}`, reply.code === 454 ? 'the server cannot start TLS now (often an unreadable certificate or key); see its log' : 'the server does not support STARTTLS; enable it (Postfix: smtpd_tls_security_level=may and a certificate)', reply);
+    }
+    const session = await this.connection.upgradeToTls();
+    this.capabilitiesBeforeTls = this.capabilities;
+    this.capabilities = null;
+    this.authenticatedAs = null;
+    this.inTransaction = false;
+    await this.hello();
+    return session;
+  }
+
+  /** Run one SASL exchange. Returns the outcome; throws only when the conversation itself breaks. */
+  async authenticate(mechanism: SaslMechanism, credentials: SaslCredentials): Promise<AuthOutcome> {
+    const exchange = mechanism.start(credentials, { host: this.connection.host, port: this.connection.port });
+    const initial = exchange.initialResponse;
+    const encodedInitial = initial ? (initial.response.length === 0 ? '=' : initial.response.toString('base64')) : null;
+    const line = encodedInitial ? `AUTH ${mechanism.name} ${encodedInitial}` : `AUTH ${mechanism.name}`;
+    const display = encodedInitial ? `AUTH ${mechanism.name} ${this.secretDisplay(initial!.response, initial!.redacted)}` : undefined;
+    let reply = await this.command(line, 'auth', display !== undefined ? { display } : {});
+    let serverVerified: boolean | undefined;
+    for (let round = 0; reply.code === 334; round += 1) {
+      if (round >= MAX_SASL_ROUND_TRIPS) {
+        this.connection.sendLine('*', 'auth');
+        await this.connection.readReply('auth', this.connection.timeouts.commandMs);
+        throw new AuthError(`server kept sending AUTH ${mechanism.name} challenges (${MAX_SASL_ROUND_TRIPS} round trips); gave up`, 'the server is broken; try another --auth-mech');
+      }
+      const challenge = decodeChallenge(reply);
+      let answer;
+      try {
+        answer = exchange.respond(challenge);
+      } catch (error) {
+        this.connection.sendLine('*', 'auth');
+        await this.connection.readReply('auth', this.connection.timeouts.commandMs);
+        throw new AuthError(`AUTH ${mechanism.name} failed: ${(error as Error).message}`, 'try another mechanism with --auth-mech');
+      }
+      if (exchange.verifyServerFinal && round > 0) serverVerified = exchange.verifyServerFinal(challenge);
+      reply = await this.command(answer.response.toString('base64'), 'auth', { display: this.secretDisplay(answer.response, answer.redacted) });
+    }
+    const success = reply.code === 235;
+    if (success) {
+      this.authenticatedAs = credentials.user;
+      if (exchange.verifyServerFinal && serverVerified === undefined) {
+        // RFC 5802 §5: the server-final message may come as additional data with the 235.
+        const data = reply.lines[0]?.replace(/^2\.7\.0\s*/, '') ?? '';
+        if (/^[A-Za-z0-9+/=]+$/.test(data)) serverVerified = exchange.verifyServerFinal(Buffer.from(data, 'base64'));
+      }
+    }
+    return { mechanism: mechanism.name, reply, success, ...(serverVerified !== undefined ? { serverVerified } : {}) };
+  }
+
+  async mailFrom(address: string, parameters: string[] = []): Promise<Reply> {
+    const reply = await this.command(['MAIL FROM:<' + address + '>', ...parameters].join(' '), 'mail');
+    this.inTransaction = reply.code === 250;
+    return reply;
+  }
+
+  async rcptTo(address: string, parameters: string[] = []): Promise<Reply> {
+    return this.command(['RCPT TO:<' + address + '>', ...parameters].join(' '), 'rcpt');
+  }
+
+  /**
+   * Send several commands in one write and read one reply per command, in order
+   * (RFC 2920). Only for servers that advertise PIPELINING.
+   */
+  async pipeline(commands: { line: string; step: SmtpStep }[]): Promise<Reply[]> {
+    this.connection.writeRaw(commands.map((command) => `${command.line}\r\n`).join(''));
+    for (const command of commands) this.transcript.emit({ type: 'send', step: command.step, text: command.line, tls: this.connection.isTls, redacted: false });
+    const replies: Reply[] = [];
+    for (const command of commands) replies.push(await this.connection.readReply(command.step, this.connection.timeouts.commandMs));
+    if (replies[0]?.code === 250 && commands[0]?.step === 'mail') this.inTransaction = true;
+    return replies;
+  }
+
+  /** Stream the message after a 354 that was already read (pipelined DATA). */
+  async sendMessageBody(message: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Reply> {
+    const stuffer = new DotStuffer();
+    const preview = new DataPreview();
+    let bytes = 0;
+    for await (const chunk of message) {
+      preview.add(chunk);
+      const stuffed = stuffer.transform(chunk);
+      bytes += stuffed.length;
+      if (!this.connection.writeRaw(stuffed)) await this.connection.drain();
+    }
+    const end = stuffer.finish();
+    this.connection.writeRaw(end);
+    this.transcript.emit({ type: 'data', tls: this.connection.isTls, bytes: bytes + end.length, preview: preview.lines, truncated: preview.truncated });
+    this.transcript.emit({ type: 'send', step: 'data', text: '.', tls: this.connection.isTls, redacted: false });
+    const reply = await this.connection.readReply('data', this.connection.timeouts.dataMs);
+    this.inTransaction = false;
+    return reply;
+  }
+
+  async reset(): Promise<Reply> {
+    const reply = await this.command('RSET', 'command');
+    if (reply.code === 250) this.inTransaction = false;
+    return reply;
+  }
+
+  /**
+   * DATA, then the message streamed with CRLF normalisation and dot-stuffing, then the
+   * end marker. Returns the final reply (a 354 refusal is thrown as ReplyError).
+   */
+  async data(message: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Reply> {
+    const start = await this.command('DATA', 'data');
+    if (start.code !== 354) throw new ReplyError('data', start);
+    return this.sendMessageBody(message);
+  }
+
+  /** BDAT (RFC 3030): the message in length-delimited chunks, no dot-stuffing needed. */
+  async bdat(message: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Reply> {
+    const preview = new DataPreview();
+    let total = 0;
+    let pending: Buffer | null = null;
+    const sendChunk = async (chunk: Buffer, last: boolean): Promise<Reply> => {
+      this.connection.sendLine(`BDAT ${chunk.length}${last ? ' LAST' : ''}`, 'bdat');
+      if (!this.connection.writeRaw(chunk)) await this.connection.drain();
+      const reply = await this.connection.readReply('bdat', last ? this.connection.timeouts.dataMs : this.connection.timeouts.commandMs);
+      if (reply.code !== 250) throw new ReplyError('bdat', reply);
+      return reply;
+    };
+    for await (const chunk of message) {
+      preview.add(chunk);
+      total += chunk.length;
+      if (pending) await sendChunk(pending, false);
+      pending = chunk;
+    }
+    this.transcript.emit({ type: 'data', tls: this.connection.isTls, bytes: total, preview: preview.lines, truncated: preview.truncated });
+    const reply = await sendChunk(pending ?? Buffer.alloc(0), true);
+    this.inTransaction = false;
+    return reply;
+  }
+
+  /** QUIT and close. Never throws: the conversation is over either way. */
+  async quit(): Promise<Reply | null> {
+    if (!this.connection.isOpen) {
+      this.connection.close();
+      return null;
+    }
+    try {
+      return await this.command('QUIT', 'quit', { timeoutMs: Math.min(this.connection.timeouts.commandMs, 5000) });
+    } catch {
+      return null;
+    } finally {
+      this.connection.close();
+    }
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+
+  private secretDisplay(bytes: Buffer, redacted: string): string {
+    if (!this.options.revealSecrets) return redacted;
+    const decoded = bytes.toString('utf8').replace(/\0/g, '\\0').replace(/\x01/g, '^A');
+    return `${bytes.length === 0 ? '=' : bytes.toString('base64')}  [${decoded}]`;
+  }
+}
+
+function decodeChallenge(reply: Reply): Buffer {
+  const text = (reply.lines[0] ?? '').trim();
+  if (text === '' || text === '=') return Buffer.alloc(0);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw new ProtocolError('auth', `server sent a 334 challenge that is not base64: ${JSON.stringify(text.slice(0, 60))}`, 'the server is broken; try another --auth-mech');
+  }
+  return Buffer.from(text, 'base64');
+}
+
+/** Keeps the first lines of a message for the transcript without holding the whole message. */
+class DataPreview {
+  lines: string[] = [];
+  truncated = false;
+  private partial = '';
+
+  add(chunk: Buffer): void {
+    if (this.truncated) return;
+    const text = this.partial + chunk.subarray(0, 16_384).toString('utf8');
+    const parts = text.split(/\r?\n/);
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) {
+      if (this.lines.length >= DATA_PREVIEW_LINES) {
+        this.truncated = true;
+        return;
+      }
+      this.lines.push(line);
+    }
+    if (chunk.length > 16_384) this.truncated = true;
+  }
+}

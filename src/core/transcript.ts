@@ -1,0 +1,55 @@
+import type { Reply } from './reply.js';
+import type { SmtpStep } from './errors.js';
+import type { TlsSessionInfo } from './tls-session.js';
+
+/**
+ * The one event stream every renderer reads (text, JSON, JUnit, REPL save). The core
+ * emits; it never prints. Secrets never enter the stream: a command carrying a
+ * credential is emitted in its redacted form unless the user asked to see secrets.
+ */
+export type TranscriptEvent =
+  | { type: 'connect'; at: number; host: string; port: number; address: string; localAddress?: string; localPort?: number; implicitTls: boolean }
+  | { type: 'send'; at: number; step: SmtpStep; text: string; tls: boolean; redacted: boolean }
+  | { type: 'receive'; at: number; step: SmtpStep; reply: Reply; tls: boolean; latencyMs: number }
+  | { type: 'data'; at: number; tls: boolean; bytes: number; preview: string[]; truncated: boolean }
+  | { type: 'tls'; at: number; session: TlsSessionInfo }
+  | { type: 'info'; at: number; message: string }
+  | { type: 'warn'; at: number; message: string }
+  | { type: 'error'; at: number; step: SmtpStep; message: string; hint?: string }
+  | { type: 'close'; at: number; by: 'client' | 'server' };
+
+export type TranscriptEventType = TranscriptEvent['type'];
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export type NewTranscriptEvent = DistributiveOmit<TranscriptEvent, 'at'>;
+
+export type TranscriptListener = (event: TranscriptEvent) => void;
+
+export class Transcript {
+  readonly events: TranscriptEvent[] = [];
+  private readonly listeners: TranscriptListener[] = [];
+
+  /** @param record keep every event in memory (off for load tests, where only listeners matter) */
+  constructor(private readonly record = true) {}
+
+  on(listener: TranscriptListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  emit(event: NewTranscriptEvent): void {
+    const stamped = { ...event, at: Date.now() } as TranscriptEvent;
+    if (this.record) this.events.push(stamped);
+    for (const listener of this.listeners) listener(stamped);
+  }
+
+  info(message: string): void {
+    this.emit({ type: 'info', message });
+  }
+
+  warn(message: string): void {
+    this.emit({ type: 'warn', message });
+  }
+}

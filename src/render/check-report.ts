@@ -1,0 +1,61 @@
+import type { ChalkInstance } from 'chalk';
+import type { CheckResult, Verdict } from '../checks/check.js';
+
+const VERDICT_STYLE: Record<Verdict, { mark: string; colour: (c: ChalkInstance) => (text: string) => string }> = {
+  pass: { mark: '✔', colour: (c) => c.green },
+  fail: { mark: '✘', colour: (c) => c.red },
+  warn: { mark: '!', colour: (c) => c.yellow },
+  info: { mark: 'i', colour: (c) => c.blue },
+  skip: { mark: '-', colour: (c) => c.dim },
+  inconclusive: { mark: '?', colour: (c) => c.magenta },
+  error: { mark: '⚠', colour: (c) => c.red },
+};
+
+export interface ReportHeader {
+  target: string;
+  role: string;
+  source?: string;
+}
+
+export function renderResultLine(result: CheckResult, c: ChalkInstance, idWidth = 30): string {
+  const style = VERDICT_STYLE[result.verdict];
+  const paint = style.colour(c);
+  const severity = result.verdict === 'fail' || result.verdict === 'warn' || result.verdict === 'error' ? result.severity.toUpperCase().padEnd(5) : '     ';
+  const expected = result.expected ? c.dim(' [expected by config]') : '';
+  return `  ${paint(`${style.mark} ${result.verdict.toUpperCase().padEnd(12)}`)} ${result.id.padEnd(idWidth)} ${c.dim(severity)} ${result.summary}${expected} ${c.dim(`(${result.durationMs} ms)`)}`;
+}
+
+/** The colour report: one line a check, the fix under each finding, evidence with -v. */
+export function renderCheckReport(header: ReportHeader, results: CheckResult[], c: ChalkInstance, options: { verbose?: boolean; durationMs: number }): string[] {
+  const idWidth = Math.max(20, ...results.map((result) => result.id.length));
+  const lines = [c.bold(`smtpcheck check ${header.target} (role ${header.role}${header.source ? `, probing from ${header.source}` : ''})`)];
+  for (const result of results) {
+    lines.push(renderResultLine(result, c, idWidth));
+    const finding = result.verdict !== 'pass' && result.verdict !== 'skip' && result.verdict !== 'info';
+    if (finding && result.fix) lines.push(c.dim(`      fix: ${result.fix}`));
+    if (options.verbose && result.evidence.length > 0) {
+      for (const line of result.evidence) lines.push(c.dim(`      │ ${line}`));
+    }
+  }
+  lines.push(summaryLine(results, options.durationMs, c));
+  return lines;
+}
+
+export function countVerdicts(results: CheckResult[]): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { pass: 0, fail: 0, warn: 0, info: 0, skip: 0, inconclusive: 0, error: 0 };
+  for (const result of results) counts[result.verdict] += 1;
+  return counts;
+}
+
+export function summaryLine(results: CheckResult[], durationMs: number, c: ChalkInstance): string {
+  const counts = countVerdicts(results);
+  const parts = [
+    c.green(`${counts.pass} passed`),
+    (counts.fail ? c.red : c.dim)(`${counts.fail} failed`),
+    (counts.warn ? c.yellow : c.dim)(`${counts.warn} warnings`),
+    c.dim(`${counts.info} info`),
+    c.dim(`${counts.skip} skipped`),
+    (counts.inconclusive + counts.error ? c.magenta : c.dim)(`${counts.inconclusive} inconclusive, ${counts.error} errors`),
+  ];
+  return `${c.bold('Summary:')} ${parts.join(', ')} in ${(durationMs / 1000).toFixed(1)} s`;
+}

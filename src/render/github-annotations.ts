@@ -1,0 +1,15 @@
+import type { CheckResult } from '../checks/check.js';
+
+// GitHub Actions workflow commands: data must escape %, CR and LF; properties also ":" and ",".
+const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** One ::error / ::warning line per finding, so failures show up on the workflow run. */
+export function renderGithubAnnotations(target: string, results: CheckResult[]): string[] {
+  return results.flatMap((result) => {
+    const level = result.verdict === 'fail' || result.verdict === 'error' ? 'error' : result.verdict === 'warn' || result.verdict === 'inconclusive' ? 'warning' : null;
+    if (!level) return [];
+    const title = escapeProperty(`smtpcheck ${result.id} (${target})`);
+    return [`::${level} title=${title}::${escapeData(`${result.verdict.toUpperCase()} [${result.severity}] ${result.summary}${result.fix ? `\nfix: ${result.fix}` : ''}`)}`];
+  });
+}

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { LabDescription } from '../../src/lab/lab-description.js';
+
+/**
+ * The real Postfix + Dovecot lab, started by test/run-all.sh before the test run
+ * (test/lab/start.sh). A missing lab is a failure, never a skip: the only way to
+ * leave these tests out is SMTPCHECK_SKIP_POSTFIX_LAB=1, which run-all.sh announces.
+ */
+export const LAB_DIR = process.env.SMTPCHECK_LAB_DIR ?? '/tmp/smtpcheck-lab';
+
+export function postfixLab(): LabDescription & { dir: string; caFile: string; maildir: string } {
+  let text: string;
+  try {
+    text = readFileSync(`${LAB_DIR}/lab.json`, 'utf8');
+  } catch {
+    throw new Error(`the Postfix lab is not running (${LAB_DIR}/lab.json missing): start it with bash test/lab/start.sh, or run the whole suite with npm test`);
+  }
+  return JSON.parse(text) as LabDescription & { dir: string; caFile: string; maildir: string };
+}
+
+export const postfixLabSkipped = process.env.SMTPCHECK_SKIP_POSTFIX_LAB === '1';
+
+export function servicePort(name: string): number {
+  const service = postfixLab().services[name];
+  if (!service) throw new Error(`the Postfix lab has no service ${name}`);
+  return service.port;
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/smtpcheck', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI as a user would, colour off, with a hard time limit. */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', SMTPCHECK_PASSWORD: '', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`smtpcheck ${args.join(' ')} did not finish within ${options.timeoutMs ?? 30000} ms\n${stdout}\n${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}

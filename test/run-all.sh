@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The one command that runs every test: unit, scripted fake servers, the embedded lab,
+# and end-to-end tests against a real Postfix + Dovecot lab that this script starts
+# (installing the Debian packages if they are missing) and stops again afterwards.
+#
+# SMTPCHECK_SKIP_POSTFIX_LAB=1 leaves the Postfix lab out (for machines without root
+# or apt). It is the only way to skip those tests, and the run says so loudly.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+npm run --silent build || { echo "run-all: TypeScript build failed" >&2; exit 1; }
+
+test_dirs=(dist/test/core dist/test/fakes dist/test/cli dist/test/lab dist/test/checks)
+lab_started=0
+if [ "${SMTPCHECK_SKIP_POSTFIX_LAB:-}" = "1" ]; then
+  printf '\n!!! SMTPCHECK_SKIP_POSTFIX_LAB=1: the real Postfix lab tests are NOT run. Verdicts are unproven on a real server. !!!\n\n' >&2
+else
+  if ! bash test/lab/start.sh; then
+    echo "run-all: the Postfix lab did not start (see the line above); set SMTPCHECK_SKIP_POSTFIX_LAB=1 to run without it" >&2
+    exit 1
+  fi
+  lab_started=1
+  test_dirs+=(dist/test/e2e)
+fi
+
+existing=()
+for dir in "${test_dirs[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
+node --test --test-concurrency=2 "${existing[@]}"
+status=$?
+
+if [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
+  bash test/lab/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Postfix lab failed" >&2
+fi
+exit "$status"
