@@ -67,7 +67,8 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}`);
   const details = results;
   if (relayed.length > 0) {
-    const trusted = context.role === 'mta' ? ` (probe source ${context.serverAddress === '127.0.0.1' || context.serverAddress === '::1' ? 'is loopback' : 'shown in the transcript'}: if the server trusts that address via mynetworks, relaying from it is by design; test from an untrusted address)` : '';
+    // Catalogue §1.6: a server relays for $mynetworks by design, so say where we probed from.
+    const trusted = context.role === 'mta' && (context.serverAddress === '127.0.0.1' || context.serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
     return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayed.map((result) => result.form).join(', ')}${trusted}`, { evidence, details });
   }
   const unsettled = results.filter((result) => result.outcome === 'inconclusive');

@@ -84,6 +84,32 @@ withTarget(program.command('relay-test').description('probe every relay address 
   run(async () => (await import('./relay-test.js')).runRelayTest as Action),
 );
 
+program
+  .command('lab')
+  .description('run the embedded demo mail server (secure and deliberately broken services) on loopback')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--base-port <port>', 'listen on fixed ports from this number on (default: free ports)')
+  .option('--services <names...>', 'only these services')
+  .option('--json', 'print the lab description as JSON')
+  .action(
+    run(async () => {
+      const { runLabCommand } = await import('./lab.js');
+      return (flags) =>
+        runLabCommand({
+          host: flags.host as string,
+          ...(flags.basePort !== undefined ? { basePort: Number(flags.basePort) } : {}),
+          ...(flags.services !== undefined ? { services: flags.services as string[] } : {}),
+          json: Boolean(flags.json),
+        });
+    }),
+  );
+
+program
+  .command('demo')
+  .description('start the embedded lab and run the main job against it: caps, AUTH, a message, and the checks on a secure and an open-relay server')
+  .option('--quick', 'skip the check suites')
+  .action(run(async () => (await import('./demo.js')).runDemo as Action));
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

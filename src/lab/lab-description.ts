@@ -11,6 +11,8 @@ export interface LabService {
   role: PortRole;
   /** null for a correctly configured service; otherwise the one deliberate flaw. */
   flaw: string | null;
+  /** How the service does TLS, when the lab says. */
+  tls?: 'starttls' | 'implicit' | 'none';
 }
 
 export interface LabUser {

@@ -29,10 +29,15 @@ export function renderResultLine(result: CheckResult, c: ChalkInstance, idWidth 
 export function renderCheckReport(header: ReportHeader, results: CheckResult[], c: ChalkInstance, options: { verbose?: boolean; durationMs: number }): string[] {
   const idWidth = Math.max(20, ...results.map((result) => result.id.length));
   const lines = [c.bold(`smtpcheck check ${header.target} (role ${header.role}${header.source ? `, probing from ${header.source}` : ''})`)];
+  let previousFix: string | null = null;
   for (const result of results) {
     lines.push(renderResultLine(result, c, idWidth));
     const finding = result.verdict !== 'pass' && result.verdict !== 'skip' && result.verdict !== 'info';
-    if (finding && result.fix) lines.push(c.dim(`      fix: ${result.fix}`));
+    if (finding && result.fix) {
+      // The relay family shares one fix; saying it once keeps the report readable.
+      lines.push(c.dim(`      fix: ${result.fix === previousFix ? 'as above' : result.fix}`));
+      previousFix = result.fix;
+    }
     if (options.verbose && result.evidence.length > 0) {
       for (const line of result.evidence) lines.push(c.dim(`      │ ${line}`));
     }

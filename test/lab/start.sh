@@ -40,21 +40,25 @@ OFFSET="${SMTPCHECK_LAB_PORT_OFFSET:-0}"
 [[ $OFFSET =~ ^[0-9]{1,5}$ ]] || fail "SMTPCHECK_LAB_PORT_OFFSET must be a non-negative integer (got '$OFFSET')"
 OFFSET=$((10#$OFFSET)) # "08" is not octal here
 
-# name|base port|role|flaw (empty = secure). Keep in step with
-# templates/master.cf.in (start.sh checks that every port is configured).
+# name|base port|role|tls|flaw (empty = secure). tls: starttls, implicit (TLS
+# from the first byte) or none. Keep in step with templates/master.cf.in
+# (start.sh checks that every port is configured).
 SERVICES=(
-  "mta|10025|mta|"
-  "submission|10587|submission|"
-  "submissions|10465|submissions|"
-  "open-relay|11025|mta|open relay: mynetworks=127.0.0.0/8"
-  "plaintext-auth|12025|mta|AUTH before TLS: smtpd_tls_auth_only=no"
-  "submission-no-tls|12587|submission|TLS not required on submission: smtpd_tls_security_level=may, smtpd_tls_auth_only=no"
-  "spoofable|13587|submission|sender spoofing: no reject_sender_login_mismatch in smtpd_sender_restrictions"
-  "vrfy|14025|mta|user enumeration: disable_vrfy_command=no"
-  "smuggling|15025|mta|SMTP smuggling: smtpd_forbid_bare_newline=no, smtpd_forbid_unauth_pipelining=no"
-  "no-starttls|16025|mta|no STARTTLS: smtpd_tls_security_level= (empty)"
+  "mta|10025|mta|starttls|"
+  "submission|10587|submission|starttls|"
+  "submissions|10465|submissions|implicit|"
+  "open-relay|11025|mta|starttls|open relay: mynetworks=127.0.0.0/8"
+  "plaintext-auth|12025|mta|starttls|AUTH before TLS: smtpd_tls_auth_only=no"
+  "submission-no-tls|12587|submission|starttls|TLS not required on submission: smtpd_tls_security_level=may, smtpd_tls_auth_only=no"
+  "spoofable|13587|submission|starttls|sender spoofing: no reject_sender_login_mismatch in smtpd_sender_restrictions"
+  "vrfy|14025|mta|starttls|user enumeration: disable_vrfy_command=no"
+  "smuggling|15025|mta|starttls|SMTP smuggling: smtpd_forbid_bare_newline=no, smtpd_forbid_unauth_pipelining=no"
+  "no-starttls|16025|mta|none|no STARTTLS: smtpd_tls_security_level= (empty)"
+  "submission-weak-tls|17587|submission|starttls|weak TLS: TLSv1/TLSv1.1 and aNULL accepted (Postfix defaults)"
+  "submissions-untrusted|18465|submissions|implicit|certificate not trusted: self-signed"
+  "submissions-wrong-name|19465|submissions|implicit|certificate name mismatch"
+  "submissions-expired|20465|submissions|implicit|certificate expired"
 )
-WRAPPER_SERVICE=submissions # TLS from the first byte
 
 PF_DIR="$LAB_DIR/postfix"
 QUEUE_DIR="$LAB_DIR/queue"
@@ -65,6 +69,7 @@ PF_LOG="$LAB_DIR/postfix.log"
 DC_LOG="$LAB_DIR/dovecot.log"
 HOSTNAME_FQDN=mail.example.org
 DOMAIN=example.org
+WRONG_NAME=other.example.net # the only name on submissions-wrong-name's certificate
 
 [[ $(id -u) -eq 0 ]] || fail "must run as root (Postfix and Dovecot master processes need it): sudo bash $0"
 
@@ -91,8 +96,16 @@ service_port() { # name -> port
   done
   return 1
 }
+service_tls() { # name -> starttls, implicit or none
+  local entry name base role tls rest
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name base role tls rest <<<"$entry"
+    if [[ $name == "$1" ]]; then echo "$tls"; return 0; fi
+  done
+  return 1
+}
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r _name base _role _flaw <<<"$entry"
+  IFS='|' read -r _name base _role _tls _flaw <<<"$entry"
   (($(port_of "$_name" "$base") <= 65535)) || fail "SMTPCHECK_LAB_PORT_OFFSET=$OFFSET pushes port $base past 65535"
 done
 
@@ -145,15 +158,29 @@ smtp_greets() { # port
   return 1
 }
 
-# Implicit TLS: handshake (certificate verified against the lab CA), then
-# "220 " inside TLS, then QUIT. QUIT is sent only after the greeting, so the
-# probe does not trip smtpd_forbid_unauth_pipelining.
-tls_greets() { # port
-  local line ok=1
+# What the certificate of an implicit-TLS service must verify as, as
+# openssl verify options: the secure one against the lab CA for the lab name;
+# the broken ones each only with its one flaw taken out, so the probe also
+# proves that every port serves the certificate it should.
+tls_verify_args() { # name
+  case $1 in
+    submissions-untrusted) echo "-CAfile $TLS_DIR/untrusted.pem -verify_hostname $HOSTNAME_FQDN" ;;
+    submissions-wrong-name) echo "-CAfile $TLS_DIR/ca.pem -verify_hostname $WRONG_NAME" ;;
+    submissions-expired) echo "-CAfile $TLS_DIR/ca.pem -verify_hostname $HOSTNAME_FQDN -no_check_time" ;;
+    *) echo "-CAfile $TLS_DIR/ca.pem -verify_hostname $HOSTNAME_FQDN" ;;
+  esac
+}
+
+# Implicit TLS: handshake (certificate verified as above), then "220 " inside
+# TLS, then QUIT. QUIT is sent only after the greeting, so the probe does not
+# trip smtpd_forbid_unauth_pipelining.
+tls_greets() { # name port
+  local line ok=1 verify
+  read -r -a verify <<<"$(tls_verify_args "$1")"
   coproc TLSPROBE {
     exec 9>&-
-    exec timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername "$HOSTNAME_FQDN" \
-      -CAfile "$TLS_DIR/ca.pem" -verify_return_error -verify_hostname "$HOSTNAME_FQDN" -quiet 2>/dev/null
+    exec timeout 10 openssl s_client -connect "127.0.0.1:$2" -servername "$HOSTNAME_FQDN" \
+      "${verify[@]}" -verify_return_error -quiet 2>/dev/null
   }
   if IFS= read -r -t 5 -u "${TLSPROBE[0]}" line && [[ $line == 220\ * ]]; then
     printf 'QUIT\r\n' 1>&"${TLSPROBE[1]}" 2>/dev/null || true
@@ -164,8 +191,24 @@ tls_greets() { # port
   return "$ok"
 }
 
-port_greets() { # name port
-  if [[ $1 == "$WRAPPER_SERVICE" ]]; then tls_greets "$2"; else smtp_greets "$2"; fi
+# Probe every service; print the names of those that do not greet (none:
+# all up). The TLS probes (~50 ms each, mostly openssl's start-up and the RSA
+# handshake) run in parallel.
+services_not_greeting() {
+  local entry name base role tls flaw i pids=() names=()
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name base role tls flaw <<<"$entry"
+    if [[ $tls == implicit ]]; then
+      tls_greets "$name" "$(port_of "$name" "$base")" &
+      pids+=("$!")
+      names+=("$name")
+    else
+      smtp_greets "$(port_of "$name" "$base")" || echo "$name"
+    fi
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || echo "${names[$i]}"
+  done
 }
 
 # End-to-end SASL check (smtpd -> Dovecot auth socket -> passwd-file): log in
@@ -203,11 +246,7 @@ healthy() {
   [[ "$(cat "$LAB_DIR/.fingerprint")" == "$FINGERPRINT" ]] || return 1
   postfix_pid >/dev/null && dovecot_pid >/dev/null || return 1
   [[ -S $QUEUE_DIR/private/auth ]] || return 1
-  local entry name base role flaw
-  for entry in "${SERVICES[@]}"; do
-    IFS='|' read -r name base role flaw <<<"$entry"
-    port_greets "$name" "$(port_of "$name" "$base")" || return 1
-  done
+  [[ -z "$(services_not_greeting)" ]] || return 1
   smtp_auth_ok "$(service_port "$AUTH_PORT_SERVICE")"
 }
 
@@ -224,7 +263,7 @@ bash "$HERE/stop.sh" >/dev/null || fail "could not stop the old lab (bash $HERE/
 rm -f "$LAB_DIR/lab.json" "$LAB_DIR/.fingerprint"
 
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r name base role flaw <<<"$entry"
+  IFS='|' read -r name base role tls flaw <<<"$entry"
   port="$(port_of "$name" "$base")"
   if port_busy "$port"; then
     fail "port $port (lab service '$name') is already in use by another program; see: ss -ltnp 'sport = :$port' (or set SMTPCHECK_LAB_PORT_OFFSET)"
@@ -242,10 +281,118 @@ if command -v runuser >/dev/null 2>&1; then
     fail "user 'postfix' cannot enter $QUEUE_DIR; make the parent directories of $LAB_DIR world-searchable or choose another SMTPCHECK_LAB_DIR"
 fi
 
-# --- TLS: lab CA + server certificate ------------------------------------------
-# Reused when present and valid; made once otherwise (RSA 2048, SHA-256).
+# --- TLS: lab CA + server certificate + the broken ones ---------------------------
+# Reused when present and still what they should be; made once otherwise
+# (RSA 2048, SHA-256). Files in $TLS_DIR: ca.{pem,key} (lab CA),
+# server.{pem,key} (the good certificate), and for the certificate-flaw
+# services untrusted.* (self-signed), wrong-name.* (lab CA, other name),
+# expired.* (lab CA, expired 2021-01-01). Each NAME.cnf is the openssl config
+# NAME.pem was made from.
+LAB_SANS="DNS:$HOSTNAME_FQDN, DNS:localhost, IP:127.0.0.1"
+
+# openssl config for a server (leaf) certificate. [v3_server] is for the
+# lab-CA-signed ones, [v3_self] for the self-signed one; [lab_ca] is the
+# throwaway "openssl ca" set-up that issues the backdated one.
+write_leaf_cnf() { # file CN subjectAltName
+  cat >"$1" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = $2
+[v3_server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $3
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[v3_self]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $3
+subjectKeyIdentifier = hash
+[ca]
+default_ca = lab_ca
+[lab_ca]
+database = $TLS_DIR/ca-db/index.txt
+new_certs_dir = $TLS_DIR/ca-db
+serial = $TLS_DIR/ca-db/serial
+unique_subject = no
+default_md = sha256
+policy = policy_any
+[policy_any]
+commonName = supplied
+EOF
+}
+
+# Make TLS_DIR/NAME.{key,pem}. how: ca (lab CA, 730 days), self (self-signed,
+# 10 years) or expired (lab CA, 2020-01-01 to 2021-01-01: "openssl x509 -req"
+# of OpenSSL 3.0 cannot backdate, "openssl ca -startdate/-enddate" can; it
+# needs a CA database, made and removed here).
+make_leaf() { # NAME CN subjectAltName how
+  local name=$1 how=$4 cnf="$TLS_DIR/$1.cnf" key="$TLS_DIR/$1.key" crt="$TLS_DIR/$1.pem"
+  local ca="$TLS_DIR/ca.pem" cakey="$TLS_DIR/ca.key" err="$TLS_DIR/openssl.err" csr="$TLS_DIR/$1.csr"
+  say "creating the $name certificate for $2 ($crt)"
+  write_leaf_cnf "$cnf" "$2" "$3"
+  rm -f "$key" "$crt" "$csr"
+  case $how in
+    self)
+      openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 -config "$cnf" \
+        -extensions v3_self -keyout "$key" -out "$crt" 2>"$err"
+      ;;
+    ca)
+      openssl req -new -newkey rsa:2048 -nodes -sha256 -config "$cnf" -keyout "$key" -out "$csr" 2>"$err" &&
+        openssl x509 -req -in "$csr" -CA "$ca" -CAkey "$cakey" \
+          -set_serial "0x$(openssl rand -hex 16)" -days 730 -sha256 \
+          -extfile "$cnf" -extensions v3_server -out "$crt" 2>>"$err"
+      ;;
+    expired)
+      rm -rf "$TLS_DIR/ca-db"
+      mkdir "$TLS_DIR/ca-db"
+      : >"$TLS_DIR/ca-db/index.txt"
+      openssl rand -hex 16 >"$TLS_DIR/ca-db/serial"
+      openssl req -new -newkey rsa:2048 -nodes -sha256 -config "$cnf" -keyout "$key" -out "$csr" 2>"$err" &&
+        openssl ca -batch -config "$cnf" -cert "$ca" -keyfile "$cakey" -in "$csr" -out "$crt" -notext \
+          -startdate 20200101000000Z -enddate 20210101000000Z \
+          -extfile "$cnf" -extensions v3_server >/dev/null 2>>"$err"
+      ;;
+  esac || fail "openssl could not create the $name certificate (see $err)"
+  rm -rf "$csr" "$TLS_DIR/ca-db"
+}
+
+# Is TLS_DIR/NAME.pem still what it should be? (Key and certificate present,
+# right issuer and names, and valid for 60 more days -- cert-validity warns at
+# 30 -- or, for "expired", expired.)
+leaf_ok() { # NAME
+  local ca="$TLS_DIR/ca.pem" crt="$TLS_DIR/$1.pem"
+  [[ -s $crt && -s $TLS_DIR/$1.key ]] || return 1
+  case $1 in
+    server)
+      openssl verify -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" &&
+        openssl x509 -in "$crt" -noout -checkend $((60 * 86400))
+      ;;
+    untrusted) # trusted as its own anchor, and not by the lab CA
+      openssl verify -CAfile "$crt" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" &&
+        ! openssl verify -CAfile "$ca" "$crt" &&
+        openssl x509 -in "$crt" -noout -checkend $((60 * 86400))
+      ;;
+    wrong-name)
+      openssl verify -CAfile "$ca" -verify_hostname "$WRONG_NAME" "$crt" &&
+        ! openssl verify -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" "$crt" &&
+        openssl x509 -in "$crt" -noout -checkend $((60 * 86400))
+      ;;
+    expired) # fine but for the dates, and expired
+      openssl verify -no_check_time -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" &&
+        ! openssl x509 -in "$crt" -noout -checkend 0
+      ;;
+    *) return 1 ;;
+  esac >/dev/null 2>&1
+}
+
 ensure_tls() {
-  local ca="$TLS_DIR/ca.pem" cakey="$TLS_DIR/ca.key" crt="$TLS_DIR/server.pem" key="$TLS_DIR/server.key"
+  local ca="$TLS_DIR/ca.pem" cakey="$TLS_DIR/ca.key"
   if [[ ! -s $ca || ! -s $cakey ]] || ! openssl x509 -in "$ca" -noout -checkend $((90 * 86400)) >/dev/null 2>&1; then
     say "creating the lab CA ($ca)"
     cat >"$TLS_DIR/ca.cnf" <<'EOF'
@@ -264,39 +411,14 @@ EOF
     openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 \
       -config "$TLS_DIR/ca.cnf" -keyout "$cakey" -out "$ca" 2>"$TLS_DIR/openssl.err" ||
       fail "openssl could not create the lab CA (see $TLS_DIR/openssl.err)"
-    rm -f "$crt" "$key"
+    rm -f "$TLS_DIR"/{server,wrong-name,expired}.{pem,key}
   fi
-  # Renew the server certificate if missing, not signed by this CA, not valid
-  # for the lab names, or expiring within 60 days (cert-validity warns at 30).
-  if [[ ! -s $crt || ! -s $key ]] ||
-    ! openssl verify -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" >/dev/null 2>&1 ||
-    ! openssl x509 -in "$crt" -noout -checkend $((60 * 86400)) >/dev/null 2>&1; then
-    say "creating the server certificate for $HOSTNAME_FQDN ($crt)"
-    cat >"$TLS_DIR/server.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = $HOSTNAME_FQDN
-[v3_server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:$HOSTNAME_FQDN, DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-    if ! openssl req -new -newkey rsa:2048 -nodes -sha256 -config "$TLS_DIR/server.cnf" \
-      -keyout "$key" -out "$TLS_DIR/server.csr" 2>"$TLS_DIR/openssl.err" ||
-      ! openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$ca" -CAkey "$cakey" \
-        -set_serial "0x$(openssl rand -hex 16)" -days 730 -sha256 \
-        -extfile "$TLS_DIR/server.cnf" -extensions v3_server -out "$crt" 2>>"$TLS_DIR/openssl.err"; then
-      fail "openssl could not create the server certificate (see $TLS_DIR/openssl.err)"
-    fi
-    rm -f "$TLS_DIR/server.csr"
-  fi
-  chmod 600 "$cakey" "$key"
-  chmod 644 "$ca" "$crt"
+  leaf_ok server || make_leaf server "$HOSTNAME_FQDN" "$LAB_SANS" ca
+  leaf_ok untrusted || make_leaf untrusted "$HOSTNAME_FQDN" "$LAB_SANS" self
+  leaf_ok wrong-name || make_leaf wrong-name "$WRONG_NAME" "DNS:$WRONG_NAME" ca
+  leaf_ok expired || make_leaf expired "$HOSTNAME_FQDN" "$LAB_SANS" expired
+  chmod 600 "$cakey" "$TLS_DIR"/*.key
+  chmod 644 "$ca" "$TLS_DIR"/*.pem
   # The CA certificate is what clients need; let non-root test runs read it.
   chmod 755 "$TLS_DIR"
 }
@@ -304,9 +426,9 @@ ensure_tls
 
 # --- Postfix configuration -----------------------------------------------------
 render() { # template output
-  local port_args=() entry name base role flaw var
+  local port_args=() entry name base role tls flaw var
   for entry in "${SERVICES[@]}"; do
-    IFS='|' read -r name base role flaw <<<"$entry"
+    IFS='|' read -r name base role tls flaw <<<"$entry"
     var="PORT_$(tr 'a-z-' 'A-Z_' <<<"$name")"
     port_args+=(-e "s|@${var}@|$(port_of "$name" "$base")|g")
   done
@@ -350,7 +472,7 @@ touch -d "$backdate" "$PF_DIR/main.cf" "$PF_DIR/master.cf" "$PF_DIR/vmailbox" "$
 # Every service in the table must be in master.cf, on the table's port.
 configured="$(postconf -c "$PF_DIR" -M 2>&1)" || fail "postconf cannot read $PF_DIR/master.cf: $configured"
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r name base role flaw <<<"$entry"
+  IFS='|' read -r name base role tls flaw <<<"$entry"
   port="$(port_of "$name" "$base")"
   grep -q "^127\.0\.0\.1:${port}[[:space:]].*syslog_name=postfix/${name}\b" <<<"$configured" ||
     fail "service '$name' (port $port) is missing from $PF_DIR/master.cf (templates/master.cf.in out of step with start.sh)"
@@ -416,18 +538,16 @@ until dovecot_pid >/dev/null && [[ -S $QUEUE_DIR/private/auth ]]; do
   sleep 0.05
 done
 
-for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r name base role flaw <<<"$entry"
-  port="$(port_of "$name" "$base")"
-  until port_greets "$name" "$port"; do
-    if ((SECONDS >= deadline)); then
-      if [[ $name == "$WRAPPER_SERVICE" ]]; then
-        fail "service '$name' on 127.0.0.1:$port gives no TLS handshake + 220 (CA $TLS_DIR/ca.pem): $(problem_since "$PF_LOG" "$pf_mark") (log: $PF_LOG)"
-      fi
-      fail "service '$name' on 127.0.0.1:$port does not answer 220: $(problem_since "$PF_LOG" "$pf_mark") (log: $PF_LOG)"
+until down="$(services_not_greeting)"; [[ -z $down ]]; do
+  if ((SECONDS >= deadline)); then
+    name="${down%%$'\n'*}"
+    port="$(service_port "$name")"
+    if [[ $(service_tls "$name") == implicit ]]; then
+      fail "service '$name' on 127.0.0.1:$port gives no TLS handshake + 220 (openssl s_client $(tls_verify_args "$name")): $(problem_since "$PF_LOG" "$pf_mark") (log: $PF_LOG)"
     fi
-    sleep 0.1
-  done
+    fail "service '$name' on 127.0.0.1:$port does not answer 220: $(problem_since "$PF_LOG" "$pf_mark") (log: $PF_LOG)"
+  fi
+  sleep 0.1
 done
 
 until smtp_auth_ok "$(service_port "$AUTH_PORT_SERVICE")"; do
@@ -461,12 +581,12 @@ json_str() { # no escaping needed: all values come from a fixed safe set
   n=${#SERVICES[@]}
   i=0
   for entry in "${SERVICES[@]}"; do
-    IFS='|' read -r name base role flaw <<<"$entry"
+    IFS='|' read -r name base role tls flaw <<<"$entry"
     i=$((i + 1))
     sep=','
     ((i < n)) || sep=''
-    printf '    "%s": {"port": %d, "role": "%s", "flaw": %s}%s\n' \
-      "$name" "$(port_of "$name" "$base")" "$role" "$(json_str "$flaw")" "$sep"
+    printf '    "%s": {"port": %d, "role": "%s", "tls": "%s", "flaw": %s}%s\n' \
+      "$name" "$(port_of "$name" "$base")" "$role" "$tls" "$(json_str "$flaw")" "$sep"
   done
   printf '  }\n'
   printf '}\n'

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { CheckTarget } from '../../src/checks/context.js';
+import { ConnectionSlots } from '../../src/checks/connection-slots.js';
+import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
+import { runCheck } from '../../src/checks/runner.js';
+import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
+import type { FakeServer } from './fake-smtp-server.js';
+import { ehloLines, startFakeServer, startResponder } from './fake-smtp-server.js';
+
+/**
+ * Verdicts on servers that are wrong on purpose: every check must be able to fail,
+ * and a broken exchange must never become a pass.
+ */
+const servers: FakeServer[] = [];
+after(async () => Promise.all(servers.map((server) => server.close())));
+
+async function responder(...args: Parameters<typeof startResponder>) {
+  const server = await startResponder(...args);
+  servers.push(server);
+  return server;
+}
+
+function target(port: number, extra: Partial<CheckTarget> = {}): CheckTarget {
+  return {
+    host: '127.0.0.1',
+    port,
+    role: 'mta',
+    heloName: 'smtpcheck.example',
+    tls: { caPem: DEMO_CA_CERT_PEM },
+    timeouts: { connectMs: 2000, greetingMs: 1000, commandMs: 1000, dataMs: 1000 },
+    localDomain: 'example.org',
+    localRecipient: 'john@example.org',
+    recipientGiven: false,
+    foreignDomain: 'example.net',
+    foreignDomain2: 'example.com',
+    slots: new ConnectionSlots(8),
+    ...extra,
+  };
+}
+
+const run = (id: string, checkTarget: CheckTarget) => runCheck(findCheck(id)!, checkTarget);
+
+/** An MX that takes every recipient: an open relay for every address form. */
+const acceptAll = (line: string) => (/^EHLO/i.test(line) ? ehloLines(['PIPELINING']) : /^(MAIL|RCPT|RSET|NOOP)/i.test(line) ? '250 2.1.5 Ok' : '502 5.5.2 unknown');
+
+describe('check verdicts against scripted servers', () => {
+  it('an accept-all MX fails every relay address-form check (and passes the control)', async () => {
+    const server = await responder(acceptAll);
+    for (const id of RELAY_CHECK_IDS.filter((id) => findCheck(id)!.roles.includes('mta'))) {
+      const result = await run(id, target(server.port));
+      assert.equal(result.verdict, id === 'relay-control' ? 'pass' : 'fail', `${id}: ${result.summary}`);
+      if (id !== 'relay-control') assert.equal(result.severity, 'crit');
+    }
+  });
+
+  it('a server refusing every recipient makes relay verdicts inconclusive, not a pass (control probe, catalogue §1.3)', async () => {
+    const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines([]) : /^RCPT/i.test(line) ? '550 5.1.1 no' : '250 2.0.0 Ok'));
+    const basic = await run('relay-open-basic', target(server.port));
+    assert.equal(basic.verdict, 'inconclusive', basic.summary);
+    assert.match(basic.summary, /control recipient john@example\.org refused/);
+    assert.equal((await run('relay-control', target(server.port))).verdict, 'inconclusive');
+  });
+
+  it('a server that goes silent mid-probe gives error, never pass', async () => {
+    const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines([]) : /^MAIL/i.test(line) ? '250 2.1.0 Ok' : null));
+    const result = await run('relay-open-basic', target(server.port));
+    assert.equal(result.verdict, 'error');
+    assert.match(result.summary, /timed out .* RCPT/);
+  });
+
+  it('starttls-injection fails when the server runs the pipelined EHLO inside TLS (CVE-2011-0411)', async () => {
+    const server = await startFakeServer(async (peer) => {
+      peer.write('220 fake ESMTP\r\n');
+      await peer.answer(`${ehloLines(['STARTTLS'])}\r\n`);
+      await peer.readLine();
+      peer.write('220 2.0.0 Ready to start TLS\r\n');
+      await peer.startTls();
+      // The vulnerable part: the EHLO that arrived in plaintext is answered inside TLS.
+      await peer.answer(`${ehloLines(['AUTH PLAIN'])}\r\n`);
+      while ((await peer.answer('250 2.0.0 Ok\r\n')) !== null);
+    });
+    servers.push(server);
+    const result = await run('starttls-injection', target(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.match(result.summary, /executed inside TLS/);
+  });
+
+  it('auth-wrong-password is critical when any password is accepted', async () => {
+    const server = await responder((line, state) => {
+      if (/^EHLO/i.test(line)) return ehloLines(state.tls ? ['AUTH PLAIN LOGIN'] : ['STARTTLS']);
+      if (/^STARTTLS/i.test(line)) return '220 2.0.0 Ready';
+      if (/^AUTH/i.test(line)) return '235 2.7.0 Authentication successful';
+      return '250 Ok';
+    });
+    const result = await run('auth-wrong-password', target(server.port, { role: 'submission', credentials: { user: 'john@example.org', password: 'x' } }));
+    assert.equal(result.verdict, 'fail');
+    assert.equal(result.severity, 'crit');
+  });
+
+  it('enum-expn fails when EXPN expands an alias; enum-vrfy passes when VRFY answers everyone alike', async () => {
+    const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines(['VRFY', 'EXPN']) : /^EXPN/i.test(line) ? '250 2.1.5 <john@example.org>' : /^VRFY/i.test(line) ? '252 2.0.0 cannot verify' : '250 Ok'));
+    assert.equal((await run('enum-expn', target(server.port))).verdict, 'fail');
+    assert.equal((await run('enum-vrfy', target(server.port))).verdict, 'pass');
+  });
+
+  it('checks that need a login or a named recipient are skipped with the reason', async () => {
+    const server = await responder(acceptAll);
+    const result = await run('auth-success', target(server.port, { role: 'submission' }));
+    assert.equal(result.verdict, 'skip');
+    assert.match(result.summary, /--auth-user/);
+    assert.match((await run('smug-eod', target(server.port))).summary, /--local-recipient/);
+  });
+
+  it('an unreachable server is an error for every check, never a pass', async () => {
+    const server = await responder(acceptAll);
+    const port = server.port;
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    for (const id of ['conn-greeting', 'relay-open-basic', 'enum-vrfy']) {
+      const result = await run(id, target(port));
+      assert.equal(result.verdict, 'error', `${id}: ${result.summary}`);
+      assert.match(result.summary, /refused/);
+    }
+  });
+});
