@@ -138,7 +138,7 @@ export async function runSend(flags: SendFlags): Promise<number> {
     for (const recipient of refused) output.transcript.warn(`recipient ${recipient.address} refused: ${replySummary(recipient.reply)}`);
     const ok = refused.length === 0;
     output.summary(
-      `message ${message.token} accepted for ${accepted.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'data' ? ' (stopped after DATA)' : ''}`,
+      `${message.token ? `message ${message.token}` : 'raw message'} accepted for ${accepted.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'data' ? ' (stopped after DATA)' : ''}`,
       ok,
     );
     return output.finish(result, ok ? ExitCode.ok : ExitCode.rejected);
@@ -173,7 +173,7 @@ function buildOutgoingMessage(flags: SendFlags, from: string, recipients: string
     const source = readableSource(flags.data, '--data');
     const size = source.kind === 'file' ? statSync(source.path).size : null;
     return {
-      token: 'raw message',
+      token: null,
       size,
       eightBit: true,
       async *chunks() {

@@ -8,6 +8,12 @@ export class DotStuffer {
   private atLineStart = true;
   private pendingCr = false;
 
+  /**
+   * @param stuffDots false for BDAT (RFC 3030), whose chunks are counted, not
+   * dot-terminated, but must still carry canonical CRLF line ends.
+   */
+  constructor(private readonly stuffDots = true) {}
+
   transform(chunk: Buffer): Buffer {
     // Worst case every byte doubles ("." at line start, or a lone LF gaining a CR).
     const out = Buffer.allocUnsafe(chunk.length * 2 + 2);
@@ -31,16 +37,17 @@ export class DotStuffer {
         this.atLineStart = true;
         continue;
       }
-      if (this.atLineStart && byte === 0x2e) out[length++] = 0x2e;
+      if (this.stuffDots && this.atLineStart && byte === 0x2e) out[length++] = 0x2e;
       out[length++] = byte;
       this.atLineStart = false;
     }
     return out.subarray(0, length);
   }
 
-  /** The end-of-data marker, preceded by a CRLF if the message did not end with one. */
+  /** The end-of-data marker (DATA) or just the final CRLF (BDAT), preceded by a CRLF if the message did not end with one. */
   finish(): Buffer {
-    const tail = this.pendingCr || !this.atLineStart ? '\r\n.\r\n' : '.\r\n';
+    const missingLineEnd = this.pendingCr || !this.atLineStart;
+    const tail = this.stuffDots ? (missingLineEnd ? '\r\n.\r\n' : '.\r\n') : missingLineEnd ? '\r\n' : '';
     this.pendingCr = false;
     this.atLineStart = true;
     return Buffer.from(tail, 'ascii');

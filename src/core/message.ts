@@ -24,8 +24,8 @@ export interface MessageSpec {
 }
 
 export interface BuiltMessage {
-  /** Unique token in Subject and body, to find the message in a mailbox. */
-  token: string;
+  /** Unique token in Subject and body, to find the message in a mailbox; null for a raw --data message. */
+  token: string | null;
   /** Exact size in octets when every part's size is known in advance (for SIZE=), else null. */
   size: number | null;
   /** True when the content has 8-bit bytes (needs BODY=8BITMIME). */

@@ -236,9 +236,10 @@ export class SmtpSession {
     return this.sendMessageBody(message);
   }
 
-  /** BDAT (RFC 3030): the message in length-delimited chunks, no dot-stuffing needed. */
+  /** BDAT (RFC 3030): the message in length-counted chunks; line ends made CRLF, no dot-stuffing. */
   async bdat(message: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Reply> {
     const preview = new DataPreview();
+    const normaliser = new DotStuffer(false);
     let total = 0;
     let pending: Buffer | null = null;
     const sendChunk = async (chunk: Buffer, last: boolean): Promise<Reply> => {
@@ -250,12 +251,17 @@ export class SmtpSession {
     };
     for await (const chunk of message) {
       preview.add(chunk);
-      total += chunk.length;
+      const normalised = normaliser.transform(chunk);
+      if (normalised.length === 0) continue;
+      total += normalised.length;
+      // One chunk is held back so the last one can carry LAST.
       if (pending) await sendChunk(pending, false);
-      pending = chunk;
+      pending = normalised;
     }
+    const tail = normaliser.finish();
+    total += tail.length;
     this.transcript.emit({ type: 'data', tls: this.connection.isTls, bytes: total, preview: preview.lines, truncated: preview.truncated });
-    const reply = await sendChunk(pending ?? Buffer.alloc(0), true);
+    const reply = await sendChunk(pending ? Buffer.concat([pending, tail]) : tail, true);
     this.inTransaction = false;
     return reply;
   }

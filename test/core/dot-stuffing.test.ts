@@ -37,3 +37,13 @@ describe('DotStuffer', () => {
     assert.equal(dotUnstuff(Buffer.from(stuffed.slice(0, -3), 'latin1')).toString('latin1'), original);
   });
 });
+
+describe('DotStuffer for BDAT (no dot-stuffing)', () => {
+  it('makes line ends CRLF, leaves dots alone, and adds only a missing final CRLF', () => {
+    const normaliser = new DotStuffer(false);
+    const out = Buffer.concat([normaliser.transform(Buffer.from('a\n.b\r')), normaliser.transform(Buffer.from('\nc')), normaliser.finish()]).toString();
+    assert.equal(out, 'a\r\n.b\r\nc\r\n');
+    const complete = new DotStuffer(false);
+    assert.equal(Buffer.concat([complete.transform(Buffer.from('x\r\n')), complete.finish()]).toString(), 'x\r\n');
+  });
+});

@@ -100,6 +100,31 @@ describe('commands against the real Postfix lab', () => {
     assert.deepEqual(Buffer.from(encoded, 'base64'), attachment);
   });
 
+  it('sends a raw --data message with BDAT (--chunking) and DSN parameters, and saves the peer chain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-e2e-'));
+    const token = `RAW${Date.now()}`;
+    writeFileSync(join(dir, 'raw.eml'), `From: john@example.org\nTo: lisa@example.org\nSubject: ${token}\n\n.leading dot stays\n`);
+    const chain = join(dir, 'chain.pem');
+    const result = await runCli(
+      ['send', '--server', `127.0.0.1:${servicePort('submission')}`, '--tls', ...ca, '--auth-user', 'john@example.org', '--to', 'lisa@example.org', '--data', `@${join(dir, 'raw.eml')}`, '--chunking', '--dsn-notify', 'SUCCESS,FAILURE', '--dsn-ret', 'HDRS', '--dsn-envid', 'env1', '--tls-save-chain', chain],
+      john,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /~> MAIL FROM:<john@example\.org> SIZE=\d+ BODY=8BITMIME RET=HDRS ENVID=env1/);
+    assert.match(result.stdout, /~> RCPT TO:<lisa@example\.org> NOTIFY=SUCCESS,FAILURE/);
+    assert.match(result.stdout, /~> BDAT \d+ LAST\n<~ {2}250 2\.0\.0 Ok: \d+ bytes queued as/);
+    assert.equal((readFileSync(chain, 'utf8').match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
+    const maildir = join(lab.maildir, 'lisa', 'new');
+    const deadline = Date.now() + 10_000;
+    let delivered: string | undefined;
+    while (!delivered && Date.now() < deadline) {
+      delivered = readdirSync(maildir).map((file) => readFileSync(join(maildir, file), 'utf8')).find((text) => text.includes(token));
+      if (!delivered) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(delivered, 'delivered');
+    assert.match(delivered, /\n\.leading dot stays\r?\n/, 'BDAT content is not dot-stuffed');
+  });
+
   it('send refuses a foreign recipient without AUTH on the MTA port with the relay refusal (exit 5)', async () => {
     const result = await runCli(['send', '--server', `127.0.0.1:${servicePort('mta')}`, '--tls', ...ca, '--from', 'p@example.net', '--to', 'r@example.net']);
     assert.equal(result.code, 5);
