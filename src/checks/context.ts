@@ -17,6 +17,8 @@ export interface CheckTarget {
   host: string;
   port: number;
   role: Role;
+  /** True when the role was guessed from a port that is not 25, 587 or 465. */
+  roleAssumed?: boolean;
   family?: 0 | 4 | 6;
   localAddress?: string;
   /** {h}: EHLO name; default smtpcheck.example. */

@@ -1,8 +1,9 @@
 import type { Reply } from '../core/reply.js';
+import type { SmtpSession } from '../core/session.js';
 import { replySummary } from '../core/reply.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
-import type { CheckContext } from './context.js';
+import type { CheckContext, SessionTls } from './context.js';
 
 /** One relay attempt: the envelope a probe sends. */
 export interface RelayVector {
@@ -31,30 +32,38 @@ const accepted = (reply: Reply) => reply.code === 250 || reply.code === 251;
  * One probe, on its own session (catalogue §1.5: stop at RCPT, then RSET; never
  * DATA). On an MX the session also asks for the control recipient: a server that
  * refuses hosted mail too proves nothing by refusing the relay (rule 3). A probe
- * that is accepted is a relay whatever the control said.
+ * that is accepted is a relay whatever the control said. An MX that demands TLS
+ * first (530) is probed again inside TLS: refusing plaintext says nothing about
+ * what it relays once TLS is up.
  */
-export async function probeRelay(context: CheckContext, vector: RelayVector): Promise<RelayProbeResult> {
-  const useControl = context.role === 'mta';
-  const session = await context.open(context.role === 'mta' ? 'none' : 'tls');
-  const base = { form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo };
+export async function probeRelay(context: CheckContext, vector: RelayVector, tls: SessionTls = context.role === 'mta' ? 'none' : 'tls'): Promise<RelayProbeResult> {
+  const session = await context.open(tls);
+  let outcome: RelayProbeResult | 'needs-tls';
   try {
-    const mail = await session.mailFrom(vector.mailFrom);
-    if (mail.code !== 250) {
-      return { ...base, mail: replySummary(mail), control: null, probe: null, outcome: 'refused', reason: `sender refused: ${replySummary(mail)}` };
-    }
-    const control = useControl ? await session.rcptTo(context.target.localRecipient) : null;
-    const probe = await session.rcptTo(vector.rcptTo);
-    await session.reset();
-    const result = { ...base, mail: replySummary(mail), control: control ? replySummary(control) : null, probe: replySummary(probe) };
-    if (accepted(probe)) return { ...result, outcome: 'relayed', reason: `accepted: ${replySummary(probe)}` };
-    if (control && !accepted(control)) {
-      return { ...result, outcome: 'inconclusive', reason: `control recipient ${context.target.localRecipient} refused too (${replySummary(control)}): a server that refuses hosted mail proves nothing by refusing relay` };
-    }
-    return { ...result, outcome: 'refused', reason: replySummary(probe) };
+    outcome = await attemptRelay(context, session, vector, tls === 'none' && (session.capabilities?.startTls ?? false));
   } finally {
     await context.done(session);
   }
+  return outcome === 'needs-tls' ? probeRelay(context, vector, 'tls') : outcome;
 }
+
+async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | 'needs-tls'> {
+  const base = { form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo };
+  const mail = await session.mailFrom(vector.mailFrom);
+  if (mail.code === 530 && canStartTls) return 'needs-tls';
+  if (mail.code !== 250) return { ...base, mail: replySummary(mail), control: null, probe: null, outcome: 'refused', reason: `sender refused: ${replySummary(mail)}` };
+  const control = context.role === 'mta' ? await session.rcptTo(context.target.localRecipient) : null;
+  const probe = await session.rcptTo(vector.rcptTo);
+  await session.reset();
+  const result = { ...base, mail: replySummary(mail), control: control ? replySummary(control) : null, probe: replySummary(probe) };
+  if (accepted(probe)) return { ...result, outcome: 'relayed', reason: `accepted: ${replySummary(probe)}` };
+  if (control && !accepted(control)) {
+    return { ...result, outcome: 'inconclusive', reason: `control recipient ${context.target.localRecipient} refused too (${replySummary(control)}): a server that refuses hosted mail proves nothing by refusing relay` };
+  }
+  return { ...result, outcome: 'refused', reason: replySummary(probe) };
+}
+
+const controlAccepted = (result: RelayProbeResult) => result.control !== null && /^25[01]/.test(result.control);
 
 /** Probes run concurrently, each in its own session, bounded by the run's connection slots. */
 export async function probeAll(context: CheckContext, vectors: readonly RelayVector[]): Promise<RelayProbeResult[]> {
@@ -75,8 +84,13 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   if (unsettled.length > 0) {
     return inconclusive(`no form relayed, but ${unsettled[0]!.reason}`, { evidence, details });
   }
+  // Rule 3 for the family as a whole: refusals count only if hosted mail got through
+  // at least once (a server refusing every sender would otherwise pass).
+  if (context.role === 'mta' && !results.some(controlAccepted)) {
+    return inconclusive(`no form relayed, but no probe got as far as the control recipient (${results[0]?.reason ?? 'no probes'})`, { evidence, details });
+  }
   const refusedBy = [...new Set(results.map((result) => (result.probe ?? result.mail).slice(0, 3)))].join('/');
-  return pass(`all ${results.length} address forms refused (${refusedBy})${context.role === 'mta' ? ', control recipient accepted' : ''}`, { evidence, details });
+  return pass(`all ${results.length} address forms refused (${refusedBy})${context.role === 'mta' ? ', control recipient accepted' : ', no AUTH'}`, { evidence, details });
 }
 
 export const RELAY_FIX =

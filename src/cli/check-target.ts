@@ -59,6 +59,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
     host: options.host,
     port: options.port,
     role,
+    roleAssumed: flags.role === undefined && !(options.port in ROLE_BY_PORT),
     family: options.family ?? 0,
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     heloName: options.heloName,

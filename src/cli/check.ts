@@ -84,7 +84,7 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
 
 export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number): number {
   const name = `${target.host}:${target.port}`;
-  output.print(renderCheckReport({ target: name, role: target.role }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
+  output.print(renderCheckReport({ target: name, role: target.role, roleAssumed: target.roleAssumed ?? false }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
   if (flags.quiet && !flags.json) {
     const failed = results.filter((result) => result.verdict === 'fail').length;
     output.summary(`${name}: ${results.length} checks, ${failed} failed`, failed === 0);

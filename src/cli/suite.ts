@@ -38,7 +38,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
         output.print(output.palette.red(`✘ ${run.target.name}: ${run.error}`));
         continue;
       }
-      output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
+      output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role, roleAssumed: run.checkTarget.roleAssumed ?? false }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
       output.print('');
       if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(run.target.name, run.results)) process.stdout.write(`${line}\n`);
     }

@@ -14,6 +14,7 @@ const VERDICT_STYLE: Record<Verdict, { mark: string; colour: (c: ChalkInstance) 
 export interface ReportHeader {
   target: string;
   role: string;
+  roleAssumed?: boolean;
   source?: string;
 }
 
@@ -29,6 +30,7 @@ export function renderResultLine(result: CheckResult, c: ChalkInstance, idWidth 
 export function renderCheckReport(header: ReportHeader, results: CheckResult[], c: ChalkInstance, options: { verbose?: boolean; durationMs: number }): string[] {
   const idWidth = Math.max(20, ...results.map((result) => result.id.length));
   const lines = [c.bold(`smtpcheck check ${header.target} (role ${header.role}${header.source ? `, probing from ${header.source}` : ''})`)];
+  if (header.roleAssumed) lines.push(c.yellow(`  ! role ${header.role} assumed: the port is not 25, 587 or 465; set --role mta|submission|submissions if that is wrong`));
   let previousFix: string | null = null;
   for (const result of results) {
     lines.push(renderResultLine(result, c, idWidth));

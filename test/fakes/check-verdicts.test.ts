@@ -54,6 +54,24 @@ describe('check verdicts against scripted servers', () => {
     }
   });
 
+  it('an MX that demands STARTTLS (530) and relays inside TLS fails: refusing plaintext is not a pass', async () => {
+    const server = await responder((line, state) => {
+      if (/^EHLO/i.test(line)) return ehloLines(['STARTTLS']);
+      if (/^STARTTLS/i.test(line)) return '220 2.0.0 Ready to start TLS';
+      if (!state.tls && /^(MAIL|RCPT)/i.test(line)) return '530 5.7.0 Must issue a STARTTLS command first';
+      return /^(MAIL|RCPT|RSET)/i.test(line) ? '250 2.1.5 Ok' : '502 5.5.2 unknown';
+    });
+    const result = await run('relay-open-basic', target(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.ok(result.evidence.some((line) => line.includes('RELAYED')));
+    assert.equal((await run('relay-control', target(server.port))).verdict, 'pass');
+  });
+
+  it('an MX that refuses every sender gives inconclusive relay verdicts, never a pass', async () => {
+    const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines([]) : /^MAIL/i.test(line) ? '550 5.7.1 go away' : '250 Ok'));
+    for (const id of ['relay-open-basic', 'relay-quoted']) assert.equal((await run(id, target(server.port))).verdict, 'inconclusive', id);
+  });
+
   it('a server refusing every recipient makes relay verdicts inconclusive, not a pass (control probe, catalogue §1.3)', async () => {
     const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines([]) : /^RCPT/i.test(line) ? '550 5.1.1 no' : '250 2.0.0 Ok'));
     const basic = await run('relay-open-basic', target(server.port));
