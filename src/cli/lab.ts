@@ -134,7 +134,7 @@ export function renderLabText(lab: LabDescription, palette: ChalkInstance): stri
     ),
     '',
     `Domain ${lab.domain} (mail for ${lab.foreignDomain} and others is relayed: recorded, never sent).`,
-    'Users (AUTH PLAIN or LOGIN; only inside TLS except on plaintext-auth):',
+    'Users (AUTH PLAIN or LOGIN; the secure services take it inside TLS only):',
     ...lab.users.map((user) => {
       const alias = lab.alias.owner === user.user ? `   may also send as ${lab.alias.address}` : '';
       return `  ${user.user}  ${user.password}${alias}`;
@@ -154,10 +154,12 @@ function tryCommands(lab: LabDescription): string[] {
   const ca = `--tls-ca ${shellWord(lab.caFile ?? '')}`;
   const at = (service: string) => hostPort(lab.host, lab.services[service]!.port);
   const [john] = lab.users;
-  const login = john === undefined ? '' : ` -u ${john.user} --auth-password ${john.password}`;
+  // The password goes in the environment, as we recommend for real servers (argv is visible in ps).
+  const login = john === undefined ? '' : ` -u ${john.user}`;
+  const password = john === undefined ? '' : `SMTPCHECK_PASSWORD=${john.password} `;
   const commands: string[] = [];
   if ('mta' in lab.services) commands.push(`smtpcheck caps --server ${at('mta')} --tls ${ca}`);
-  if ('submission' in lab.services) commands.push(`smtpcheck auth --server ${at('submission')} --tls ${ca}${login}`);
+  if ('submission' in lab.services) commands.push(`${password}smtpcheck auth --server ${at('submission')} --tls ${ca}${login}`);
   if ('submissions' in lab.services) commands.push(`smtpcheck caps --server ${at('submissions')} --tls-on-connect ${ca}`);
   if ('plaintext-auth' in lab.services) commands.push(`smtpcheck caps --server ${at('plaintext-auth')} --tls ${ca}`);
   return commands;

@@ -91,6 +91,7 @@ program
   .option('--base-port <port>', 'listen on fixed ports from this number on (default: free ports)')
   .option('--services <names...>', 'only these services')
   .option('--json', 'print the lab description as JSON')
+  .option('--ca-out <file>', 'write the demo CA certificate here (default: a temporary file)')
   .action(
     run(async () => {
       const { runLabCommand } = await import('./lab.js');
@@ -100,6 +101,7 @@ program
           ...(flags.basePort !== undefined ? { basePort: Number(flags.basePort) } : {}),
           ...(flags.services !== undefined ? { services: flags.services as string[] } : {}),
           json: Boolean(flags.json),
+          ...(flags.caOut !== undefined ? { caOut: flags.caOut as string } : {}),
         });
     }),
   );

@@ -56,7 +56,7 @@ export interface EmbeddedLabOptions {
   basePort?: number;
 }
 
-export const DEFAULT_LAB_HOST = '127.0.0.1';
+const DEFAULT_LAB_HOST = '127.0.0.1';
 
 /**
  * How long close() lets open sessions finish before smtp-server answers them

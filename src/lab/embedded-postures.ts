@@ -266,10 +266,13 @@ export function checkMailFrom(posture: ServicePosture, client: ClientState): Pos
   return null;
 }
 
-/** smtpd_sender_restrictions, in their listed order. */
+/**
+ * smtpd_sender_restrictions, in their listed order. The null sender (bounces) owns
+ * nothing, and reject_sender_login_mismatch lets it pass.
+ */
 function checkSender(posture: ServicePosture, client: ClientState, sender: string): PostfixReply | null {
   if (posture.senderRestrictions === '') return null;
-  if (posture.senderRestrictions.startsWith('reject_sender_login_mismatch')) {
+  if (posture.senderRestrictions.startsWith('reject_sender_login_mismatch') && sender !== '') {
     const owner = ownerOf(sender);
     if (client.login !== null && owner !== client.login) {
       return { code: 553, enhanced: '5.7.1', text: `<${sender}>: Sender address rejected: not owned by user ${client.login}` };
@@ -294,8 +297,11 @@ export function checkRcptTo(
   sender: string,
   recipient: string,
 ): PostfixReply | null {
-  const senderRefusal = checkSender(posture, client, sender);
-  if (senderRefusal !== null) return senderRefusal;
+  return checkSender(posture, client, sender) ?? checkRecipient(posture, client, recipient);
+}
+
+/** The relay restrictions and the unlisted-recipient check, which RCPT and VRFY share. */
+function checkRecipient(posture: ServicePosture, client: ClientState, recipient: string): PostfixReply | null {
   const hostedKey = resolveHosted(recipient);
   if (hostedKey === null && client.login === null && !posture.clientInMynetworks) {
     return { code: 454, enhanced: '4.7.1', text: `<${recipient}>: Relay access denied` };
@@ -305,16 +311,14 @@ export function checkRcptTo(
 }
 
 /**
- * VRFY. With disable_vrfy_command=no Postfix runs only the recipient-table lookup: a
- * mailbox, or an address elsewhere, gets 252 echoing the argument; an unknown hosted
- * one 550.
+ * VRFY. With disable_vrfy_command=no Postfix judges the address as it would a recipient
+ * (relay restrictions included): a mailbox gets 252 echoing the argument, an unknown
+ * hosted address 550, an address elsewhere the relay refusal.
  */
 export function answerVrfy(posture: ServicePosture, client: ClientState, argument: string): PostfixReply {
   if (posture.tlsSecurityLevel === 'encrypt' && !client.tlsActive) return MUST_START_TLS;
   if (posture.disableVrfyCommand) return { code: 502, enhanced: '5.5.1', text: 'VRFY command is disabled' };
-  if (argument === '') return { code: 501, enhanced: '5.5.4', text: 'Syntax: VRFY address' };
-  const address = argument.replace(/^<(.*)>$/, '$1');
-  const hostedKey = resolveHosted(address);
-  if (hostedKey !== null && !hasMailbox(hostedKey)) return userUnknown(address);
-  return { code: 252, enhanced: '2.0.0', text: argument };
+  if (argument === '') return { code: 501, enhanced: '5.5.4', text: 'Syntax: VRFY address [SMTPUTF8]' };
+  const refusal = checkRecipient(posture, client, argument.replace(/^<(.*)>$/, '$1'));
+  return refusal ?? { code: 252, enhanced: '2.0.0', text: argument };
 }

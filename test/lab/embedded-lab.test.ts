@@ -451,6 +451,10 @@ describe('submission', () => {
     }
     await dialogue.command('MAIL FROM:<ceo@example.net>');
     assert.equal((await dialogue.command('RCPT TO:<r@example.net>')).code, 553);
+    await dialogue.command('RSET');
+    await dialogue.command('MAIL FROM:<>');
+    assert.equal((await dialogue.command('RCPT TO:<r@example.net>')).code, 250, 'the null sender owns nothing to check');
+    assert.equal((await dialogue.command('RCPT TO:<zz-9f3a1c@example.org>')).code, 250, 'smtpd_reject_unlisted_recipient=no');
   });
 
   test('submission: rejects a wrong password with 535 5.7.8', async () => {
@@ -502,6 +506,7 @@ describe('enumeration', () => {
       '550 5.1.1 <zz-9f3a1c@example.org>: Recipient address rejected: User unknown in virtual mailbox table',
     );
     assert.equal((await vrfy.command('VRFY lisa')).code, 252, 'a bare name is completed with $myorigin');
+    assert.equal((await vrfy.command('VRFY r@example.net')).text, '454 4.7.1 <r@example.net>: Relay access denied');
 
     const mta = await session('mta');
     for (const address of ['john@example.org', 'zz-9f3a1c@example.org']) {
