@@ -34,7 +34,7 @@ function requirementMet(need: Requirement, target: CheckTarget): boolean {
     case 'alias':
       return target.alias !== undefined;
     case 'other-sender':
-      return target.otherSender !== undefined || target.credentials !== undefined;
+      return target.otherSender !== undefined;
   }
 }
 
@@ -50,6 +50,9 @@ export async function runCheck(check: CheckDefinition, target: CheckTarget): Pro
   const started = performance.now();
   const severity = severityFor(check, target.role);
   const base = { id: check.id, title: check.title, severity };
+  if (!applicable(check, target)) {
+    return { ...base, verdict: 'skip', summary: `applies to ${check.roles.join(', ')} ports, not ${target.role} (set --role if the role is wrong)`, evidence: [], fix: null, durationMs: 0 };
+  }
   const missing = missingRequirement(check, target);
   if (missing) return { ...base, verdict: 'skip', summary: missing, evidence: [], fix: null, durationMs: 0 };
   const context = new CheckContext(target);

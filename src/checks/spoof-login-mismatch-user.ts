@@ -11,7 +11,7 @@ export const spoofLoginMismatchUser: CheckDefinition = {
   needs: ['credentials', 'other-sender'],
   fix: SENDER_LOGIN_FIX,
   async run(context) {
-    const other = context.target.otherSender ?? `postmaster@${context.target.localDomain}`;
+    const other = context.target.otherSender!;
     const session = await context.openAuthenticated();
     const attempt = await trySender(session, other, `r@${context.target.foreignDomain}`);
     if (attempt.accepted) return fail(`logged in as ${context.user}, sending as ${other} was accepted: ${attempt.decisive}`);

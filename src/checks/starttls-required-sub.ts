@@ -13,6 +13,8 @@ export const starttlsRequiredSub: CheckDefinition = {
     const session = await context.open('none');
     const mail = await session.mailFrom(context.user);
     const rcpt = await session.rcptTo(`r@${context.target.foreignDomain}`);
+    // AUTH inside a transaction gets 503 whatever the TLS state; leave it first.
+    if (mail.code === 250) await session.reset();
     const auth = await session.command('AUTH PLAIN', 'auth');
     // Never a credential before TLS (catalogue §1.5): cancel the exchange.
     if (auth.code === 334) await session.command('*', 'auth');

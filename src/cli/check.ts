@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { CheckDefinition, CheckResult } from '../checks/check.js';
+import { ALL_ROLES, severityFor } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
 import { CHECKS, findCheck } from '../checks/registry.js';
 import { applicable, runChecks } from '../checks/runner.js';
@@ -20,6 +21,17 @@ export interface CheckFlags extends TargetFlags, OutputFlags {
   verbose?: boolean;
   junit?: string;
   config?: string;
+  list?: boolean;
+}
+
+/** `check --list`: every check id with its roles, severity and title. */
+function renderCheckList(): string {
+  const width = Math.max(...CHECKS.map((check) => check.id.length));
+  return CHECKS.map((check) => {
+    const severity = ALL_ROLES.filter((role) => check.roles.includes(role)).map((role) => severityFor(check, role));
+    const uniform = new Set(severity).size === 1 ? severity[0]! : check.roles.map((role, index) => `${role}:${severity[index]}`).join(' ');
+    return `${check.id.padEnd(width)}  ${check.roles.join(',').padEnd(31)}  ${uniform.padEnd(8)}  ${check.title}${check.needs?.length ? ` (needs ${check.needs.join(', ')})` : ''}\n`;
+  }).join('');
 }
 
 /** CI exit codes (docs/exit-codes.md): failures beat unsettled results; warnings fail only with --strict. */
@@ -38,7 +50,7 @@ export function selectChecks(only: string | undefined, skip: string | undefined,
       .filter(Boolean)
       .map((id) => {
         const check = findCheck(id);
-        if (!check) throw new UsageError(`${flag}: unknown check id ${id}`, 'see docs/checks.md or `smtpcheck check --list` for the ids');
+        if (!check) throw new UsageError(`${flag}: unknown check id ${id}`, 'see `smtpcheck check --list` or docs/checks.md for the ids');
         return check;
       });
   const chosen = only ? parse(only, '--checks') : CHECKS.filter((check) => applicable(check, target));
@@ -63,6 +75,10 @@ async function progress(total: number, enabled: boolean): Promise<{ tick(result:
 
 /** `smtpcheck check`: every applicable check against one server, with verdicts, evidence and fixes. */
 export async function runCheckCommand(flags: CheckFlags): Promise<number> {
+  if (flags.list) {
+    process.stdout.write(renderCheckList());
+    return ExitCode.ok;
+  }
   if (flags.config) {
     const { runSuite } = await import('./suite.js');
     return runSuite({ ...flags, config: flags.config });
@@ -85,14 +101,18 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
 export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number): number {
   const name = `${target.host}:${target.port}`;
   output.print(renderCheckReport({ target: name, role: target.role, roleAssumed: target.roleAssumed ?? false }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
-  if (flags.quiet && !flags.json) {
-    const failed = results.filter((result) => result.verdict === 'fail').length;
-    output.summary(`${name}: ${results.length} checks, ${failed} failed`, failed === 0);
-  }
+  const exitCode = exitCodeForResults(results, flags.strict ?? false);
+  if (flags.quiet) output.summary(quietSummary(name, results, exitCode), exitCode === ExitCode.ok);
   if (flags.junit) writeFileSync(flags.junit, renderJunit([{ name, results, durationMs }]));
   if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(name, results)) process.stdout.write(`${line}\n`);
-  const exitCode = exitCodeForResults(results, flags.strict ?? false);
   return output.finish(jsonReport(target, results, durationMs), exitCode);
+}
+
+/** The one line of --quiet: every verdict that can change the exit code is counted. */
+export function quietSummary(name: string, results: CheckResult[], exitCode: ExitCodeValue): string {
+  const count = (verdict: CheckResult['verdict']) => results.filter((result) => result.verdict === verdict && !result.expected).length;
+  const unsettled = count('error') + count('inconclusive');
+  return `${name}: ${results.length} checks, ${count('fail')} failed, ${count('warn')} warnings, ${unsettled} unsettled (exit ${exitCode})`;
 }
 
 /** The documented --json schema (docs/json.md). */

@@ -77,12 +77,20 @@ withTarget(program.command('check').description('run every applicable check and 
   .option('--skip <ids>', 'leave out these check ids')
   .option('--strict', 'warnings fail the run too')
   .option('--junit <file>', 'write a JUnit XML report')
+  .option('--list', 'list every check id with its roles and severity, and exit')
   .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
   .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
 
 withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(
   run(async () => (await import('./relay-test.js')).runRelayTest as Action),
 );
+
+withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))
+  .option('--role <role>', 'mta, submission or submissions, for :check (default from the port)')
+  .option('--local-recipient <address>', 'a mailbox the server hosts, for :check')
+  .option('--local-domain <domain>', 'a domain the server hosts, for :check')
+  .option('--no-history', 'neither read nor write the history file')
+  .action(run(async () => (await import('./repl.js')).runRepl as Action));
 
 program
   .command('lab')

@@ -3,13 +3,14 @@ import type { CheckResult } from '../checks/check.js';
 import { ConnectionSlots } from '../checks/connection-slots.js';
 import type { CheckTarget } from '../checks/context.js';
 import { runChecks } from '../checks/runner.js';
+import type { ExitCodeValue } from '../core/errors.js';
 import { ExitCode } from '../core/errors.js';
 import { Transcript } from '../core/transcript.js';
 import { renderCheckReport, summaryLine } from '../render/check-report.js';
 import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
 import type { CheckFlags } from './check.js';
-import { exitCodeForResults, jsonReport, selectChecks } from './check.js';
+import { exitCodeForResults, jsonReport, quietSummary, selectChecks } from './check.js';
 import { checkTargetFrom } from './check-target.js';
 import { CommandOutput } from './output.js';
 import type { SuiteTarget } from './suite-config.js';
@@ -28,6 +29,13 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
   const output = new CommandOutput('check', flags);
   try {
     const config = loadSuiteConfig(flags.config);
+    // A password variable that is not set is a configuration error (exit 12), found
+    // before any target is contacted.
+    for (const target of config.targets) {
+      if (target.auth && !process.env[target.auth.passwordEnv]) {
+        throw new ConfigError(`target ${target.name}: environment variable ${target.auth.passwordEnv} is not set`, `export ${target.auth.passwordEnv}=… before running the suite`);
+      }
+    }
     const slots = new ConnectionSlots(config.maxConnections);
     const started = performance.now();
     const runs = await Promise.all(config.targets.map((target) => runTarget(target, flags, slots)));
@@ -46,7 +54,10 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     output.print(`${output.palette.bold(`${runs.length} targets.`)} ${summaryLine(allResults, durationMs, output.palette)}`);
     if (flags.junit) writeFileSync(flags.junit, renderJunit(runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs }))));
     const codes = runs.map((run) => (run.error ? ExitCode.checksInconclusive : exitCodeForResults(run.results, strict)));
-    const exitCode = codes.includes(ExitCode.checksFailed) ? ExitCode.checksFailed : codes.includes(ExitCode.checksInconclusive) ? ExitCode.checksInconclusive : ExitCode.ok;
+    const exitCode: ExitCodeValue = codes.includes(ExitCode.checksFailed) ? ExitCode.checksFailed : codes.includes(ExitCode.checksInconclusive) ? ExitCode.checksInconclusive : ExitCode.ok;
+    if (flags.quiet) {
+      for (const run of runs) output.summary(run.error ? `${run.target.name}: ${run.error}` : quietSummary(run.target.name, run.results, exitCodeForResults(run.results, strict)), !run.error && exitCodeForResults(run.results, strict) === ExitCode.ok);
+    }
     return output.finish(
       {
         targets: runs.map((run) => (run.checkTarget ? { name: run.target.name, ...jsonReport(run.checkTarget, run.results, run.durationMs) } : { name: run.target.name, error: run.error })),
@@ -63,7 +74,6 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
   const started = performance.now();
   try {
     const password = target.auth ? process.env[target.auth.passwordEnv] : undefined;
-    if (target.auth && !password) throw new ConfigError(`target ${target.name}: environment variable ${target.auth.passwordEnv} is not set`, `export ${target.auth.passwordEnv}=… before running the suite`);
     const checkTarget = await checkTargetFrom(
       {
         ...pickConnectionFlags(flags),
@@ -96,6 +106,7 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
 
 /** Command-line TLS and timeout flags apply to every target unless the target sets its own. */
 function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
-  const { tlsCa, tlsServername, insecure, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo } = flags;
-  return Object.fromEntries(Object.entries({ tlsCa, tlsServername, insecure, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo }).filter(([, value]) => value !== undefined));
+  const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo } = flags;
+  const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo };
+  return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }

@@ -7,6 +7,7 @@ const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').r
 /** One ::error / ::warning line per finding, so failures show up on the workflow run. */
 export function renderGithubAnnotations(target: string, results: CheckResult[]): string[] {
   return results.flatMap((result) => {
+    if (result.expected) return [];
     const level = result.verdict === 'fail' || result.verdict === 'error' ? 'error' : result.verdict === 'warn' || result.verdict === 'inconclusive' ? 'warning' : null;
     if (!level) return [];
     const title = escapeProperty(`smtpcheck ${result.id} (${target})`);

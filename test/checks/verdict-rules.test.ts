@@ -38,6 +38,14 @@ describe('report formats', () => {
     assert.equal((xml.match(/<testcase /g) ?? []).length, 4);
   });
 
+  it('reports a failure the suite config expects as passed output, not as a JUnit failure or an annotation', () => {
+    const expected = result('relay-open-basic', 'fail', { expected: true });
+    const xml = renderJunit([{ name: 'mx', results: [expected], durationMs: 5 }]);
+    assert.match(xml, /failures="0" errors="0"/);
+    assert.match(xml, /<system-out>fail \(expected by the suite config\)/);
+    assert.deepEqual(renderGithubAnnotations('mx', [expected]), []);
+  });
+
   it('annotates failures as errors and warnings as warnings for GitHub Actions, escaping newlines', () => {
     const lines = renderGithubAnnotations('mx:25', [result('relay-open-basic', 'fail', { fix: 'line1\nline2' }), result('tls-versions', 'warn'), result('conn-greeting', 'pass')]);
     assert.equal(lines.length, 2);

@@ -62,14 +62,14 @@ describe('check --config against the real Postfix lab', () => {
     assert.match(result.stdout, /expected by config/);
   });
 
-  it('a missing password variable is reported for that target, and the run is unsettled (11)', async () => {
+  it('a missing password variable is a configuration error (12), found before any server is contacted', async () => {
     const file = suite(`  - server: 127.0.0.1:${servicePort('submission')}
     role: submission
     auth: {user: john@example.org, password-env: NOT_SET_ANYWHERE}
 `);
     const result = await runCli(['check', '--config', file]);
-    assert.equal(result.code, 11);
-    assert.match(result.stdout, /environment variable NOT_SET_ANYWHERE is not set/);
+    assert.equal(result.code, 12);
+    assert.match(result.stderr, /environment variable NOT_SET_ANYWHERE is not set/);
   });
 
   it('a broken file exits 12 with file:line:column', async () => {
