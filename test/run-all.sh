@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 npm run --silent build || { echo "run-all: TypeScript build failed" >&2; exit 1; }
 
-test_dirs=(dist/test/core dist/test/fakes dist/test/cli dist/test/lab dist/test/checks)
+test_dirs=(dist/test/core dist/test/fakes dist/test/fuzz dist/test/cli dist/test/lab dist/test/checks)
 lab_started=0
 if [ "${SMTPCHECK_SKIP_POSTFIX_LAB:-}" = "1" ]; then
   printf '\n!!! SMTPCHECK_SKIP_POSTFIX_LAB=1: the real Postfix lab tests are NOT run. Verdicts are unproven on a real server. !!!\n\n' >&2
@@ -20,7 +20,14 @@ else
     exit 1
   fi
   lab_started=1
-  test_dirs+=(dist/test/e2e)
+  # The REPL tests drive a real pseudo-terminal through tmux, against the lab.
+  if ! command -v tmux >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q tmux >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tmux >/dev/null 2>&1; } ||
+      { echo "run-all: tmux is missing and could not be installed (apt-get install tmux)" >&2; exit 1; }
+  fi
+  # smtp-sink, for the bench tests, comes with the postfix package the lab installs.
+  test_dirs+=(dist/test/e2e dist/test/repl dist/test/bench)
 fi
 
 existing=()

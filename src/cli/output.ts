@@ -27,7 +27,7 @@ export class CommandOutput {
     this.flags = flags;
     this.palette = paletteFor(process.stdout);
     if (!flags.json && !flags.quiet) {
-      this.transcript.on(textTranscriptRenderer({ palette: this.palette, showTime: flags.showTime ?? false, write: (line) => process.stdout.write(`${line}\n`) }));
+      this.transcript.on(textTranscriptRenderer({ palette: this.palette, showTime: flags.showTime ?? false, write: (line) => process.stdout.write(`${terminalSafe(line, true)}\n`) }));
     }
   }
 
@@ -37,13 +37,13 @@ export class CommandOutput {
 
   /** Extra text output (tables, notes): suppressed with --json and --quiet. */
   print(text: string): void {
-    if (!this.flags.json && !this.flags.quiet) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (!this.flags.json && !this.flags.quiet) process.stdout.write(terminalSafe(text.endsWith('\n') ? text : `${text}\n`, true));
   }
 
   /** The one line --quiet keeps. */
   summary(text: string, ok: boolean): void {
     if (this.flags.json) return;
-    process.stdout.write(`${ok ? this.palette.green('✔') : this.palette.red('✘')} ${text}\n`);
+    process.stdout.write(`${ok ? this.palette.green('✔') : this.palette.red('✘')} ${terminalSafe(text, false)}\n`);
   }
 
   finish(result: Record<string, unknown>, exitCode: ExitCodeValue): ExitCodeValue {
@@ -87,6 +87,25 @@ export function describeError(error: unknown): DescribedError {
 }
 
 export function writeErrorLine(described: DescribedError, palette: ChalkInstance): void {
-  const hint = described.hint ? palette.dim(` — ${described.hint}`) : '';
-  process.stderr.write(`${palette.red('smtpcheck: error:')} ${described.message}${hint}\n`);
+  const hint = described.hint ? palette.dim(` — ${terminalSafe(described.hint, false)}`) : '';
+  process.stderr.write(`${palette.red('smtpcheck: error:')} ${terminalSafe(described.message, false)}${hint}\n`);
+}
+
+// Our own colours (chalk's SGR sequences), else any C0 or C1 control character (U+009B is CSI).
+const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x1f\x7f-\x9f]/g;
+
+/**
+ * Everything printed quotes server text somewhere: replies in the transcript, EHLO
+ * keywords in the capability table, reply texts in check summaries and error
+ * messages. A hostile server must not reach the terminal with escape sequences (set
+ * the title, clear the screen, move the cursor) nor split the one-line error, so
+ * control characters are shown as \xNN. Text we colour ourselves keeps its colour
+ * sequences (a server could add colours at worst) and its line feeds and tabs.
+ */
+export function terminalSafe(text: string, coloured: boolean): string {
+  return text.replace(CONTROL_OR_COLOUR, (match) => {
+    if (match.length > 1) return coloured ? match : `\\x1b${match.slice(1)}`;
+    if (coloured && (match === '\n' || match === '\t')) return match;
+    return `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }

@@ -4,10 +4,12 @@ import tls from 'node:tls';
 import type { SmtpStep } from './errors.js';
 import { ConnectError, ProtocolError, StartTlsInjectionError, TimeoutError, TlsError, UsageError } from './errors.js';
 import type { Reply } from './reply.js';
+import { replySummary } from './reply.js';
 import { ReplyReader } from './reply-reader.js';
 import type { TlsSessionInfo } from './tls-session.js';
 import { describeTlsSession } from './tls-session.js';
 import type { Transcript } from './transcript.js';
+import { assertSingleLine } from './wire-text.js';
 
 /**
  * Separate limits per step, because the RFC gives very different ones (§4.5.3.2):
@@ -60,7 +62,13 @@ type Waiter = {
   reject: (error: Error) => void;
   step: SmtpStep;
   pauseAfter: boolean;
+  /** readUnsolicitedReply: a reply nobody asked for is what this reader is looking for. */
+  unsolicited: boolean;
 };
+
+// Only probes that write raw bytes (smuggling, STARTTLS injection) let replies pile
+// up uncounted; they read a handful. More unread replies than this is a flood.
+const MAX_UNREAD_REPLIES = 100;
 
 /**
  * One TCP (or TLS) connection to an SMTP server: framing replies off the wire,
@@ -76,6 +84,21 @@ export class SmtpConnection {
 
   private socket: net.Socket;
   private reader = new ReplyReader();
+  /** Complete replies taken off the wire that no reader has asked for yet (pipelining). */
+  private readonly unread: Reply[] = [];
+  /**
+   * Replies the server owes: the greeting, then one per command written. A reply
+   * beyond that answers nothing we sent; taking it as the answer to the next command
+   * would shift every later verdict by one (catalogue §1.1), so it ends the
+   * conversation instead. Counting stops when a probe writes raw bytes, whose reply
+   * count is what the probe itself measures.
+   */
+  private repliesOwed = 1;
+  private countingReplies = true;
+  /** The step of the last command written, for errors that arrive while nobody waits. */
+  private lastStep: SmtpStep = 'greeting';
+  /** Set after a reply read with pauseAfter: what follows it stays in the reader for the injection check. */
+  private pausedAfterReply = false;
   private waiter: Waiter | null = null;
   private terminalError: Error | null = null;
   private closedByClient = false;
@@ -151,7 +174,7 @@ export class SmtpConnection {
 
   /** Wait for the next complete reply; the deadline covers the whole reply, so a server dripping one byte a second still times out. */
   async readReply(step: SmtpStep, timeoutMs: number, options: { pauseAfter?: boolean } = {}): Promise<Reply> {
-    const reply = await this.awaitReply(step, timeoutMs, options.pauseAfter ?? false, () => {
+    const reply = await this.awaitReply(step, timeoutMs, options.pauseAfter ?? false, false, () => {
       // The classic cause of a silent greeting: a plaintext client on an implicit-TLS
       // port, where the server waits for a ClientHello.
       const hint = step === 'greeting' && !this.isTls ? 'if this is an implicit-TLS port (465), add --tls-on-connect; otherwise the server is overloaded or tarpitting' : undefined;
@@ -168,12 +191,22 @@ export class SmtpConnection {
    * leaves the connection usable.
    */
   readUnsolicitedReply(step: SmtpStep, ms: number): Promise<Reply | null> {
-    return this.awaitReply(step, ms, false, () => null);
+    return this.awaitReply(step, ms, false, true, () => null);
   }
 
-  private awaitReply(step: SmtpStep, timeoutMs: number, pauseAfter: boolean, onTimeout: () => null): Promise<Reply | null> {
-    const queued = this.reader.shift();
-    if (queued) return Promise.resolve(this.received(queued, step));
+  private awaitReply(step: SmtpStep, timeoutMs: number, pauseAfter: boolean, unsolicited: boolean, onTimeout: () => null): Promise<Reply | null> {
+    if (this.pausedAfterReply) {
+      this.pausedAfterReply = false;
+      this.takeReplies();
+    }
+    const queued = this.unread.shift();
+    if (queued) {
+      if (pauseAfter) {
+        this.socket.pause();
+        this.pausedAfterReply = true;
+      }
+      return Promise.resolve(this.received(queued, step));
+    }
     if (this.terminalError) return Promise.reject(this.stepError(this.terminalError, step));
     if (this.waiter) return Promise.reject(new Error(`internal: two readers waiting for replies (${this.waiter.step}, ${step})`));
     return new Promise<Reply | null>((resolve, reject) => {
@@ -188,6 +221,7 @@ export class SmtpConnection {
       this.waiter = {
         step,
         pauseAfter,
+        unsolicited,
         resolve: (reply) => {
           clearTimeout(timer);
           resolve(this.received(reply, step));
@@ -203,13 +237,23 @@ export class SmtpConnection {
 
   /** Write a command line (CRLF added). `display` replaces the text in the transcript when the line carries a secret. */
   sendLine(line: string, step: SmtpStep, display?: string): void {
-    this.writeRaw(`${line}\r\n`);
+    // Every flag value is checked where it is read; this is the last line of defence
+    // for values no one thought of (DSN parameters, say): one line, one command.
+    assertSingleLine(line, `the ${step.toUpperCase()} command line`);
+    this.writeRaw(`${line}\r\n`, step, 1);
     this.transcript.emit({ type: 'send', step, text: display ?? line, tls: this.isTls, redacted: display !== undefined });
   }
 
-  /** Write bytes exactly as given, without a transcript entry (the caller describes them). */
-  writeRaw(data: string | Buffer): boolean {
-    if (this.terminalError) throw this.terminalError;
+  /**
+   * Write bytes exactly as given, without a transcript entry (the caller describes
+   * them). `replies` is how many replies the bytes ask for: 1 per command, 0 for
+   * message content, 'uncounted' for probes that send what no client would.
+   */
+  writeRaw(data: string | Buffer, step: SmtpStep = this.lastStep, replies: number | 'uncounted' = 0): boolean {
+    if (this.terminalError) throw this.stepError(this.terminalError, step);
+    if (replies === 'uncounted') this.countingReplies = false;
+    else this.repliesOwed += replies;
+    this.lastStep = step;
     this.lastSendAt = performance.now();
     return this.socket.write(data);
   }
@@ -237,8 +281,9 @@ export class SmtpConnection {
    * is a response-injection attempt and is never parsed (RFC 3207 §5).
    */
   async upgradeToTls(): Promise<TlsSessionInfo> {
-    if (this.reader.hasUnconsumedInput()) {
-      const error = new StartTlsInjectionError(this.reader.unconsumedByteCount());
+    if (this.reader.hasUnconsumedInput() || this.unread.length > 0) {
+      const unreadBytes = this.unread.reduce((sum, reply) => sum + reply.raw.reduce((bytes, raw) => bytes + Buffer.byteLength(raw) + 2, 0), 0);
+      const error = new StartTlsInjectionError(this.reader.unconsumedByteCount() + unreadBytes);
       this.fail(error);
       throw error;
     }
@@ -272,6 +317,7 @@ export class SmtpConnection {
     });
     this.socket = secure;
     this.reader = new ReplyReader();
+    this.pausedAfterReply = false;
     this.attach(secure);
     return this.recordTlsSession(secure);
   }
@@ -306,11 +352,14 @@ export class SmtpConnection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.fail(isTlsLayerError(error) ? tlsHandshakeError(error, this.waiter?.step ?? 'tls') : new ProtocolError(this.waiter?.step ?? 'command', `connection error: ${error.code ?? error.message}`, 'the server reset the connection; see its log'));
+      const step = this.currentStep();
+      const what = error.code === 'ECONNRESET' ? 'connection reset by the server' : `connection error (${error.code ?? error.message})`;
+      this.fail(isTlsLayerError(error) ? tlsHandshakeError(error, this.waiter?.step ?? 'tls') : new ProtocolError(step, `${what} ${this.where(step)}`, 'the server reset the connection; see its log'));
     });
     socket.on('close', () => {
       if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'server' });
-      this.fail(new ProtocolError(this.waiter?.step ?? 'command', 'server closed the connection', 'see the server log for why it hung up'));
+      const step = this.currentStep();
+      this.fail(new ProtocolError(step, `server closed the connection ${this.where(step)}`, 'see the server log for why it hung up'));
     });
   }
 
@@ -318,17 +367,77 @@ export class SmtpConnection {
     try {
       this.reader.push(chunk);
     } catch (error) {
-      this.fail(error as Error);
-      this.socket.destroy();
+      // The reader knows the limit that broke; the connection knows the step.
+      const step = this.currentStep();
+      this.abort(error instanceof ProtocolError ? new ProtocolError(step, `${error.message}, ${this.where(step)}`, error.hint) : (error as Error));
       return;
     }
-    const waiter = this.waiter;
-    if (!waiter) return;
-    const reply = this.reader.shift();
-    if (!reply) return;
-    this.waiter = null;
-    if (waiter.pauseAfter) this.socket.pause();
-    waiter.resolve(reply);
+    this.takeReplies();
+  }
+
+  /**
+   * Hand each complete reply to its reader, or keep it unread; end the conversation on
+   * one nobody asked for. Replies that arrived together are checked together: with a
+   * surplus among them, which one answers the command is unknowable, so none is
+   * delivered (a "250" followed by a stray "451" is not a success). After a reply read
+   * with pauseAfter (STARTTLS), the rest stays in the reader for the injection check.
+   */
+  private takeReplies(): void {
+    if (this.pausedAfterReply) return;
+    const batch: Reply[] = [];
+    for (let reply = this.reader.shift(); reply; reply = this.waiter?.pauseAfter ? undefined : this.reader.shift()) batch.push(reply);
+    for (const reply of batch) {
+      const unexpected = this.unexpectedReply(reply);
+      if (unexpected) {
+        this.abort(unexpected);
+        return;
+      }
+    }
+    for (const reply of batch) {
+      const waiter = this.waiter;
+      if (!waiter) {
+        this.unread.push(reply);
+        continue;
+      }
+      this.waiter = null;
+      if (waiter.pauseAfter) {
+        this.socket.pause();
+        this.pausedAfterReply = true;
+      }
+      waiter.resolve(reply);
+    }
+  }
+
+  private unexpectedReply(reply: Reply): ProtocolError | null {
+    if (this.repliesOwed > 0) {
+      this.repliesOwed -= 1;
+      return null;
+    }
+    if (!this.countingReplies || this.waiter?.unsolicited) {
+      return this.unread.length < MAX_UNREAD_REPLIES ? null : new ProtocolError(this.lastStep, `server sent more than ${MAX_UNREAD_REPLIES} replies that nobody read`, 'the server floods replies; it is broken or hostile');
+    }
+    const step = this.lastStep;
+    const after = step === 'greeting' ? 'after the greeting' : `after the reply to ${step.toUpperCase()}`;
+    if (reply.code === 421) {
+      // RFC 5321 §3.8: a server that must shut down may say so unasked (Postfix does on its idle timeout).
+      return new ProtocolError(step, `server ended the session unasked ${after}: ${replySummary(reply)}`, 'the server closed the conversation; see its log for why (often a timeout or too many errors)');
+    }
+    return new ProtocolError(step, `server sent a reply nobody asked for ${after}: ${JSON.stringify(replySummary(reply).slice(0, 80))}`, 'it would be taken as the answer to the next command; the server is broken, or something in between injects replies');
+  }
+
+  private currentStep(): SmtpStep {
+    return this.waiter?.step ?? this.lastStep;
+  }
+
+  /** "while waiting for the reply to EHLO", or "after EHLO" when no reply was awaited. */
+  private where(step: SmtpStep): string {
+    if (this.waiter) return `while waiting for ${describeWait(step)}`;
+    return step === 'greeting' ? 'after the greeting' : `after ${step.toUpperCase()}`;
+  }
+
+  private abort(error: Error): void {
+    this.fail(error);
+    this.socket.destroy();
   }
 
   private fail(error: Error): void {
@@ -343,9 +452,10 @@ export class SmtpConnection {
     return reply;
   }
 
+  /** A connection that died between commands is reported at the step that found it dead. */
   private stepError(error: Error, step: SmtpStep): Error {
-    if (error instanceof ProtocolError && error.step !== step && error.message === 'server closed the connection') {
-      return new ProtocolError(step, `server closed the connection while waiting for the reply to ${step.toUpperCase()}`, 'see the server log for why it hung up');
+    if (error instanceof ProtocolError && error.step !== step && /^(server closed the connection|connection reset by the server) after /.test(error.message)) {
+      return new ProtocolError(step, `${error.message}; ${step.toUpperCase()} was not sent`, error.hint);
     }
     return error;
   }

@@ -1,7 +1,7 @@
 import { TlsError } from './errors.js';
 import type { SessionOptions } from './session.js';
 import { SmtpSession } from './session.js';
-import { verificationFailure } from './tls-session.js';
+import { verificationFailure, weakKeyWarning } from './tls-session.js';
 
 /**
  * How TLS is used: `none` stays plaintext; `starttls` requires it (never falls back
@@ -48,6 +48,10 @@ export async function establishSession(options: EstablishOptions): Promise<SmtpS
 }
 
 function enforceVerification(session: SmtpSession, options: EstablishOptions): void {
+  // Reported, never fatal: the key is weak, but the session is still encrypted and authenticated.
+  const leaf = session.tls?.chain[0];
+  const weakKey = leaf ? weakKeyWarning(leaf) : null;
+  if (weakKey) options.transcript.warn(weakKey);
   const failure = session.tls ? verificationFailure(session.tls) : null;
   if (!failure) return;
   if (options.tls?.insecure) {

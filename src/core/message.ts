@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { UsageError } from './errors.js';
 import { hasNonAscii, assertSingleLine } from './wire-text.js';
 
 /**
@@ -79,8 +80,10 @@ export function mergeHeaders(defaults: [string, string][], overrides: string[]):
   for (const header of overrides) {
     assertSingleLine(header, '--header');
     const colon = header.indexOf(':');
-    if (colon <= 0) throw new Error(`--header must look like "Name: value", got ${JSON.stringify(header)}`);
-    const name = header.slice(0, colon).trim();
+    const name = header.slice(0, Math.max(colon, 0)).trim();
+    // RFC 5322 §2.2: a field name is printable ASCII without ":" or space. A user's
+    // typo is a usage error (exit 1), not an internal one.
+    if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new UsageError(`--header must look like "Name: value", got ${JSON.stringify(header)}`, 'e.g. --header "X-Test: 1"');
     const value = header.slice(colon + 1).trim();
     const index = merged.findIndex(([existing]) => existing.toLowerCase() === name.toLowerCase());
     if (index >= 0) merged[index] = [name, value];
@@ -91,7 +94,9 @@ export function mergeHeaders(defaults: [string, string][], overrides: string[]):
 
 export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage {
   const token = newToken();
-  const subject = spec.subject ?? `smtpcheck test ${token}`;
+  // The subject and attachment names become header lines too: a CR or LF in them would add headers.
+  const subject = assertSingleLine(spec.subject ?? `smtpcheck test ${token}`, '--subject');
+  for (const path of spec.attachments ?? []) assertSingleLine(basename(path), 'the --attach file name');
   const defaultBody = `This is a test message sent by smtpcheck.\r\nToken: ${token}\r\n`;
   const body: BodySource = spec.body ?? { kind: 'text', text: defaultBody };
   const attachments = spec.attachments ?? [];

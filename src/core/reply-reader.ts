@@ -46,7 +46,7 @@ export class ReplyReader {
         this.partial = [];
         this.partialLength = 0;
         const end = lineBytes.length > 0 && lineBytes[lineBytes.length - 1] === CR ? lineBytes.length - 1 : lineBytes.length;
-        this.acceptLine(lineBytes.toString('utf8', 0, end));
+        this.acceptLine(decodeLine(lineBytes.subarray(0, end)));
         start = lf + 1;
       }
     } catch (error) {
@@ -122,6 +122,22 @@ export class ReplyReader {
       raw: this.linesInProgress.map((line) => line.raw),
     });
     this.linesInProgress = [];
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Reply text is ASCII, or UTF-8 where SMTPUTF8 is in use (RFC 6531). A line that is
+ * not valid UTF-8 keeps its high bytes visible as \xNN rather than turning them into
+ * U+FFFD, so the user sees what the server actually sent (control characters are
+ * escaped where text is shown).
+ */
+function decodeLine(bytes: Buffer): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return bytes.toString('latin1').replace(/[\x80-\xff]/g, (char) => `\\x${char.charCodeAt(0).toString(16)}`);
   }
 }
 

@@ -50,6 +50,24 @@ export function verificationFailure(session: TlsSessionInfo): string | null {
 
 const DAY_MS = 86_400_000;
 
+// NIST SP 800-131A and the CA/Browser Forum Baseline Requirements (§6.1.5) retired RSA
+// keys under 2048 bits; OpenSSL's default security level 1 still accepts 1024, so the
+// handshake alone does not say so.
+export const MIN_RSA_KEY_BITS = 2048;
+
+/** A warning for a leaf certificate whose RSA key is too short, or null. */
+export function weakKeyWarning(cert: CertificateSummary): string | null {
+  let key;
+  try {
+    key = new X509Certificate(Buffer.from(cert.derBase64, 'base64')).publicKey;
+  } catch {
+    return null;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (key.asymmetricKeyType !== 'rsa' || bits === undefined || bits >= MIN_RSA_KEY_BITS) return null;
+  return `the server certificate has a weak ${bits}-bit RSA key (at least ${MIN_RSA_KEY_BITS} bits expected)`;
+}
+
 export function summariseCertificate(cert: PeerCertificate, now = Date.now()): CertificateSummary {
   const validTo = Date.parse(cert.valid_to);
   const validFrom = Date.parse(cert.valid_from);

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The CLI as a child process, for what runCli (test/e2e/postfix-lab.ts) cannot see:
+ * the peak memory of the run and the process while it is still alive.
+ */
+const BIN = fileURLToPath(new URL('../../../bin/smtpcheck', import.meta.url));
+
+// Preloaded into the child: on exit, report VmHWM (peak resident set, in kB) from
+// /proc/self/status on file descriptor 3, which only this harness reads.
+const PEAK_RSS_HOOK = `data:text/javascript,${encodeURIComponent(
+  "import { readFileSync, writeSync } from 'node:fs'; process.on('exit', () => { const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')); writeSync(3, m ? m[1] : '-1'); });",
+)}`;
+
+export interface MeasuredRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+  /** Peak resident set size of the CLI process, in MB. */
+  peakRssMb: number;
+}
+
+const childEnv = (env: Record<string, string> = {}) => ({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '', SMTPCHECK_PASSWORD: '', ...env });
+
+/** Run the CLI to the end with a hard time limit, measuring its peak memory. */
+export function runCliMeasured(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<MeasuredRun> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PEAK_RSS_HOOK, BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peak = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => (peak += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`smtpcheck ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms`));
+    }, options.timeoutMs ?? 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started, peakRssMb: Number(peak) / 1024 });
+    });
+  });
+}
+
+export interface LiveCli {
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Start the CLI and hand back the running process (for /proc/<pid> inspection). */
+export function startCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): LiveCli {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`smtpcheck ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms`));
+    }, options.timeoutMs ?? 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
