@@ -85,6 +85,12 @@ withTarget(program.command('relay-test').description('probe every relay address 
   run(async () => (await import('./relay-test.js')).runRelayTest as Action),
 );
 
+withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))
+  .option('--role <role>', 'mta, submission or submissions, for :check (default from the port)')
+  .option('--local-recipient <address>', 'a mailbox the server hosts, for :check')
+  .option('--local-domain <domain>', 'a domain the server hosts, for :check')
+  .option('--no-history', 'neither read nor write the history file')
+  .action(run(async () => (await import('./repl.js')).runRepl as Action));
 
 program
   .command('lab')

@@ -20,7 +20,6 @@ export function postfixLab(): LabDescription & { dir: string; caFile: string; ma
   return JSON.parse(text) as LabDescription & { dir: string; caFile: string; maildir: string };
 }
 
-export const postfixLabSkipped = process.env.SMTPCHECK_SKIP_POSTFIX_LAB === '1';
 
 export function servicePort(name: string): number {
   const service = postfixLab().services[name];
