@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Chalk } from 'chalk';
 import { authenticate } from '../core/authenticate.js';
-import type { TlsClientOptions, Timeouts } from '../core/connection.js';
+import type { TlsClientOptions } from '../core/connection.js';
+import type { Timeouts } from '../core/timeouts.js';
 import type { TlsMode } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { SmtpSession } from '../core/session.js';

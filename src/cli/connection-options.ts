@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { SecureVersion } from 'node:tls';
-import type { Timeouts } from '../core/connection.js';
-import { DEFAULT_TIMEOUTS } from '../core/connection.js';
+import type { Timeouts } from '../core/timeouts.js';
+import { DEFAULT_TIMEOUTS } from '../core/timeouts.js';
 import type { EstablishOptions, TlsMode } from '../core/establish.js';
 import { UsageError } from '../core/errors.js';
 import type { Transcript } from '../core/transcript.js';

@@ -85,6 +85,17 @@ withTarget(program.command('relay-test').description('probe every relay address 
   run(async () => (await import('./relay-test.js')).runRelayTest as Action),
 );
 
+withAuth(withOutput(addConnectionOptions(program.command('bench').description('load-test a staging server: messages per second, latency per step, errors by reply code (docs/bench.md)'))))
+  .option('-f, --from <address>', 'envelope sender and From: header')
+  .option('-t, --to <addresses...>', 'recipients of every message (repeat the flag or separate with commas)')
+  .option('-c, --connections <n>', 'sessions open at once (default 1)')
+  .option('-m, --messages <n>', 'messages to send in all (default 100)')
+  .option('--size <bytes>', 'octets per message, headers included (default 1024)')
+  .option('--reuse', 'send message after message in each session instead of one connection per message')
+  .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
+  .option('--rate <per-second>', 'start at most this many messages per second, over all connections')
+  .action(run(async () => (await import('./bench.js')).runBenchCommand as Action));
+
 withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))
   .option('--role <role>', 'mta, submission or submissions, for :check (default from the port)')
   .option('--local-recipient <address>', 'a mailbox the server hosts, for :check')

@@ -8,28 +8,11 @@ import { replySummary } from './reply.js';
 import { ReplyReader } from './reply-reader.js';
 import type { TlsSessionInfo } from './tls-session.js';
 import { describeTlsSession } from './tls-session.js';
+import type { Timeouts } from './timeouts.js';
+import { DEFAULT_TIMEOUTS } from './timeouts.js';
 import type { Transcript } from './transcript.js';
 import { assertSingleLine } from './wire-text.js';
 
-/**
- * Separate limits per step, because the RFC gives very different ones (§4.5.3.2):
- * 5 minutes for the greeting and most commands, 10 for the end of DATA. A diagnostic
- * tool should not wait that long by default; these are the documented defaults
- * (docs/exit-codes.md), all overridable with --timeout.
- */
-export interface Timeouts {
-  connectMs: number;
-  greetingMs: number;
-  commandMs: number;
-  dataMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: Timeouts = {
-  connectMs: 10_000,
-  greetingMs: 30_000,
-  commandMs: 30_000,
-  dataMs: 120_000,
-};
 
 export interface TlsClientOptions {
   /** PEM file(s) of extra trust anchors, replacing the system roots (as openssl -CAfile does). */

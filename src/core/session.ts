@@ -215,8 +215,8 @@ export class SmtpSession {
     const preview = new DataPreview();
     let bytes = 0;
     // The last chunk is held back and goes out with the end marker in one write: one
-    // TCP segment and system call fewer per message (~8% of the CPU of a load run of
-    // 1 KB messages; docs/performance.md, "Per-message cost").
+    // TCP segment and system call fewer per message (~6% of the CPU of a load run of
+    // 1 KB messages; docs/performance.md, "Throughput").
     let held: Buffer | null = null;
     for await (const chunk of message) {
       preview.add(chunk);

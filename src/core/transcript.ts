@@ -41,8 +41,8 @@ export class Transcript {
 
   emit(event: NewTranscriptEvent): void {
     // Stamped in place: every caller passes a fresh literal. Copying it ({ ...event,
-    // at }) hit V8's slow path for the many event shapes and cost ~10% of the CPU of a
-    // load run (docs/performance.md, "Per-message cost").
+    // at }) took V8's generic path for the many event shapes and cost ~10% of the CPU
+    // of a load run (docs/performance.md, "Throughput").
     const stamped = event as TranscriptEvent;
     stamped.at = Date.now();
     if (this.record) this.events.push(stamped);

@@ -1,7 +1,7 @@
 import type { Role, Verdict } from '../../src/checks/check.js';
 import { ConnectionSlots } from '../../src/checks/connection-slots.js';
 import type { CheckTarget } from '../../src/checks/context.js';
-import { DEFAULT_TIMEOUTS } from '../../src/core/connection.js';
+import { DEFAULT_TIMEOUTS } from '../../src/core/timeouts.js';
 import type { LabDescription } from '../../src/lab/lab-description.js';
 
 /**

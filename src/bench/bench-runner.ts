@@ -1,0 +1,233 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuthRequest } from '../core/authenticate.js';
+import { authenticate } from '../core/authenticate.js';
+import type { EstablishOptions } from '../core/establish.js';
+import { establishSession } from '../core/establish.js';
+import { ReplyError } from '../core/errors.js';
+import type { Reply } from '../core/reply.js';
+import { isPositive } from '../core/reply.js';
+import type { SmtpSession } from '../core/session.js';
+import { Transcript } from '../core/transcript.js';
+import type { BenchMessages } from './bench-message.js';
+import { benchMessages } from './bench-message.js';
+import type { BenchLoad } from './bench-stats.js';
+import { BenchStats } from './bench-stats.js';
+import type { FailureRecord } from './error-groups.js';
+import { failureOf, refusal } from './error-groups.js';
+import { delayBeforeMs } from './rate-schedule.js';
+import { StepTimer } from './step-timer.js';
+
+export interface BenchOptions extends BenchLoad {
+  /** How to reach the server; every session gets its own transcript, which keeps no events. */
+  session: Omit<EstablishOptions, 'transcript' | 'stopAfter'>;
+  auth: AuthRequest | null;
+  from: string;
+  to: string[];
+  /** Aborting (Ctrl-C) starts no further message and ends the open sessions at once. */
+  signal?: AbortSignal;
+  /** Called once per distinct warning (no PIPELINING, a certificate accepted with --insecure …). */
+  onWarning?: (message: string) => void;
+  /** Called with the first session that comes up (to save its certificate chain, say). */
+  onFirstSession?: (session: SmtpSession) => void;
+}
+
+export interface BenchRun {
+  stats: BenchStats;
+  durationMs: number;
+  interrupted: boolean;
+}
+
+/**
+ * `smtpcheck bench`: N connections send M messages between them, as fast as the
+ * server takes them or at --rate. Only counts are kept (BenchStats), never events,
+ * so memory does not grow with M. Failures are counted, not thrown; only errors
+ * that are not about the server (a bad flag, a bug) end the run early, and throw.
+ * Pass `stats` to watch the counts while it runs.
+ */
+export async function runBench(options: BenchOptions, stats = new BenchStats()): Promise<BenchRun> {
+  const messages = benchMessages({ from: options.from, to: options.to, size: options.size, count: options.messages, domain: options.session.heloName });
+  const run = new LoadRun(options, stats, messages);
+  const startedAt = performance.now();
+  await run.run();
+  return { stats, durationMs: performance.now() - startedAt, interrupted: options.signal?.aborted ?? false };
+}
+
+class LoadRun {
+  private next = 0;
+  private readonly startedAt = performance.now();
+  private readonly openSessions = new Set<SmtpSession>();
+  private readonly warned = new Set<string>();
+  private fatal: { error: unknown } | null = null;
+
+  constructor(
+    private readonly options: BenchOptions,
+    private readonly stats: BenchStats,
+    private readonly messages: BenchMessages,
+  ) {}
+
+  private get stopped(): boolean {
+    return this.fatal !== null || (this.options.signal?.aborted ?? false);
+  }
+
+  async run(): Promise<void> {
+    const endAll = () => {
+      for (const session of this.openSessions) session.connection.destroy();
+    };
+    this.options.signal?.addEventListener('abort', endAll, { once: true });
+    try {
+      const workers = Math.min(this.options.connections, this.options.messages);
+      await Promise.all(Array.from({ length: workers }, () => this.worker()));
+    } finally {
+      this.options.signal?.removeEventListener('abort', endAll);
+    }
+    if (this.fatal) throw this.fatal.error;
+  }
+
+  private take(): number | null {
+    if (this.stopped || this.next >= this.options.messages) return null;
+    return this.next++;
+  }
+
+  private async worker(): Promise<void> {
+    let session: SmtpSession | null = null;
+    try {
+      for (let index = this.take(); index !== null; index = this.take()) {
+        const delay = delayBeforeMs(index, this.options.rate, performance.now() - this.startedAt);
+        if (delay > 0) await sleep(delay, undefined, this.options.signal ? { signal: this.options.signal } : {}).catch(() => undefined);
+        if (this.stopped) break;
+        try {
+          session ??= await this.openSession();
+          // Interrupted while the session came up: the abort handler did not see it yet.
+          if (this.stopped) break;
+          const reusable = await this.sendMessage(session, index);
+          if (!this.options.reuse || !reusable) {
+            await this.close(session);
+            session = null;
+          }
+        } catch (error) {
+          this.recordError(error);
+          if (session) this.drop(session);
+          session = null;
+        }
+      }
+    } finally {
+      if (session && this.options.signal?.aborted) this.drop(session);
+      else if (session) await this.close(session);
+    }
+  }
+
+  private async openSession(): Promise<SmtpSession> {
+    const transcript = new Transcript(false);
+    const timer = new StepTimer(performance.now(), (step, milliseconds) => this.stats.recordStep(step, milliseconds));
+    transcript.on((event) => {
+      timer.onEvent(event, performance.now());
+      if (event.type === 'warn') this.warn(event.message);
+    });
+    const session = await establishSession({ ...this.options.session, transcript });
+    if (this.stats.sessions === 0) this.options.onFirstSession?.(session);
+    this.stats.sessions += 1;
+    this.openSessions.add(session);
+    if (this.options.auth) {
+      try {
+        await authenticate(session, this.options.auth);
+      } catch (error) {
+        await this.close(session);
+        throw error;
+      }
+    }
+    return session;
+  }
+
+  /** One message; its outcome is counted here. Returns whether the session can carry another. */
+  private async sendMessage(session: SmtpSession, index: number): Promise<boolean> {
+    const caps = session.capabilities!;
+    const { from, to } = this.options;
+    const mailParameters = caps.size !== null ? [`SIZE=${this.messages.size}`] : [];
+    const pipelined = this.options.pipeline && caps.pipelining;
+    if (this.options.pipeline && !caps.pipelining) this.warn('server does not offer PIPELINING; sending one command at a time');
+
+    let mail: Reply;
+    let recipients: Reply[] = [];
+    let dataStart: Reply | null = null;
+    if (pipelined) {
+      const replies = await session.pipeline([
+        { line: ['MAIL FROM:<' + from + '>', ...mailParameters].join(' '), step: 'mail' },
+        ...to.map((address) => ({ line: `RCPT TO:<${address}>`, step: 'rcpt' as const })),
+        { line: 'DATA', step: 'data' },
+      ]);
+      mail = replies[0]!;
+      recipients = replies.slice(1, -1);
+      dataStart = replies[replies.length - 1]!;
+    } else {
+      mail = await session.mailFrom(from, mailParameters);
+      if (mail.code === 250) for (const address of to) recipients.push(await session.rcptTo(address));
+    }
+
+    const refusedRecipients: FailureRecord[] = recipients.filter((reply) => reply.code !== 250 && reply.code !== 251).map((reply) => refusal('rcpt', reply));
+    if (mail.code !== 250 || refusedRecipients.length === recipients.length) {
+      // A server that says 354 anyway must get its end of data before anything else.
+      if (dataStart?.code === 354) await session.sendMessageBody([]);
+      this.stats.recordRefused(mail.code !== 250 ? [refusal('mail', mail)] : refusedRecipients);
+      return this.reset(session);
+    }
+
+    let final: Reply;
+    if (dataStart) {
+      if (dataStart.code !== 354) {
+        this.stats.recordRefused([...refusedRecipients, refusal('data', dataStart)]);
+        return this.reset(session);
+      }
+      final = await session.sendMessageBody(this.messages.chunks(index));
+    } else {
+      try {
+        final = await session.data(this.messages.chunks(index));
+      } catch (error) {
+        if (!(error instanceof ReplyError)) throw error;
+        this.stats.recordRefused([...refusedRecipients, refusal('data', error.reply)]);
+        return this.reset(session);
+      }
+    }
+    if (isPositive(final) && refusedRecipients.length === 0) this.stats.recordAccepted(this.messages.size);
+    else this.stats.recordRefused(isPositive(final) ? refusedRecipients : [...refusedRecipients, refusal('data', final)]);
+    // The reply to the end of data ends the transaction whatever it says: no RSET needed.
+    return session.connection.isOpen;
+  }
+
+  /** RSET after a refused transaction, so the next MAIL starts clean; false when the session cannot go on. */
+  private async reset(session: SmtpSession): Promise<boolean> {
+    if (!session.connection.isOpen) return false;
+    try {
+      return (await session.reset()).code === 250;
+    } catch {
+      return false;
+    }
+  }
+
+  private recordError(error: unknown): void {
+    if (this.stopped) return;
+    const failure = failureOf(error);
+    if (!failure) {
+      this.fatal = { error };
+      for (const session of this.openSessions) session.connection.destroy();
+      return;
+    }
+    if (failure.kind === 'refused') this.stats.recordRefused([failure]);
+    else this.stats.recordFailed(failure);
+  }
+
+  private warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.options.onWarning?.(message);
+  }
+
+  private async close(session: SmtpSession): Promise<void> {
+    this.openSessions.delete(session);
+    await session.quit();
+  }
+
+  private drop(session: SmtpSession): void {
+    this.openSessions.delete(session);
+    session.connection.destroy();
+  }
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { runCli } from '../e2e/postfix-lab.js';
+
+/**
+ * `smtpcheck bench` against Postfix's smtp-sink, the server its reference tool
+ * (smtp-source) is measured against: counts, sessions and reply-code grouping, as
+ * the CLI reports them. smtp-sink comes with the postfix package the lab setup
+ * installs; without it this test fails, it never skips.
+ */
+const SMTP_SINK = '/usr/sbin/smtp-sink';
+const sinks: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Start smtp-sink on a free loopback port with extra options (e.g. -f RCPT), and wait until it listens. */
+async function startSink(options: string[] = []): Promise<number> {
+  assert.ok(existsSync(SMTP_SINK), `${SMTP_SINK} is missing: install postfix (bash test/lab/setup.sh installs it); the bench tests need Postfix's smtp-sink`);
+  const port = await freePort();
+  // smtp-sink refuses to run as root without somewhere to drop privileges to.
+  const privileges = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+  const sink = spawn(SMTP_SINK, [...privileges, ...options, `127.0.0.1:${port}`, '64'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  sinks.push(sink);
+  let stderr = '';
+  sink.stderr!.on('data', (chunk) => (stderr += chunk));
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    if (await acceptsConnections(port)) return port;
+    assert.equal(sink.exitCode, null, `smtp-sink exited: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`smtp-sink did not listen on 127.0.0.1:${port} within 2.5 s: ${stderr}`);
+}
+
+const bench = (port: number, ...flags: string[]) => runCli(['bench', '--server', `127.0.0.1:${port}`, '--from', 'load@example.org', '--to', 'sink@example.org', '--timeout', '5', '--json', ...flags], { timeoutMs: 15_000 });
+
+describe('bench against smtp-sink', { timeout: 20_000 }, () => {
+  after(() => {
+    for (const sink of sinks) sink.kill('SIGKILL');
+  });
+
+  it('reuses each of N sessions for many messages, with and without pipelining', async () => {
+    const port = await startSink();
+    for (const pipelining of [[], ['--pipeline']]) {
+      const result = await bench(port, '-c', '4', '-m', '400', '--size', '1024', '--reuse', ...pipelining);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout).result;
+      assert.deepEqual(report.messages, { attempted: 400, accepted: 400, refused: 0, failed: 0 });
+      assert.equal(report.sessions, 4);
+      assert.equal(report.steps.connect.count, 4);
+      assert.equal(report.steps.mail.count, 400);
+      assert.equal(report.steps.data.count, 400);
+      assert.ok(report.messagesPerSecond > 0 && Math.abs(report.bytesPerSecond / report.messagesPerSecond - 1024) < 1, JSON.stringify(report));
+    }
+  });
+
+  it('opens one connection per message without --reuse', async () => {
+    const port = await startSink();
+    const result = await bench(port, '-c', '5', '-m', '40');
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout).result;
+    assert.equal(report.sessions, 40);
+    assert.equal(report.steps.connect.count, 40);
+    assert.equal(report.messages.accepted, 40);
+  });
+
+  it('groups refusals by step and code and exits 5 (smtp-sink -f RCPT refuses every recipient with 500)', async () => {
+    const port = await startSink(['-f', 'RCPT']);
+    const result = await bench(port, '-c', '2', '-m', '30', '--reuse');
+    assert.equal(result.code, 5, result.stderr);
+    const report = JSON.parse(result.stdout).result;
+    assert.deepEqual(report.messages, { attempted: 30, accepted: 0, refused: 30, failed: 0 });
+    assert.deepEqual(report.errors, [{ step: 'rcpt', code: 500, kind: 'refused', count: 30, example: '500 5.3.0 Error: command failed' }]);
+    assert.equal(report.sessions, 2, 'RSET after a refusal keeps the session');
+  });
+
+  it('counts a refused end of data and carries on in the same session (smtp-sink -r . answers 450)', async () => {
+    const port = await startSink(['-r', '.']);
+    const result = await bench(port, '-m', '10', '--reuse', '--pipeline');
+    assert.equal(result.code, 5, result.stderr);
+    const report = JSON.parse(result.stdout).result;
+    assert.deepEqual(report.errors, [{ step: 'data', code: 450, kind: 'refused', count: 10, example: '450 4.3.0 Error: command failed' }]);
+    assert.equal(report.sessions, 1);
+  });
+
+  it('exits 2 with the failures grouped when nothing listens', async () => {
+    const port = await freePort();
+    const result = await bench(port, '-c', '2', '-m', '6');
+    assert.equal(result.code, 2, result.stderr);
+    const report = JSON.parse(result.stdout).result;
+    assert.deepEqual(report.messages, { attempted: 6, accepted: 0, refused: 0, failed: 6 });
+    assert.deepEqual(report.errors.map((group: { step: string; kind: string; count: number; example: string }) => [group.step, group.kind, group.count, group.example]), [['connect', 'connect', 6, 'ECONNREFUSED']]);
+  });
+
+  it('text output: a report with rates and the latency table, no progress bar when not on a terminal', async () => {
+    const port = await startSink();
+    const result = await runCli(['bench', '--server', `127.0.0.1:${port}`, '--from', 'load@example.org', '--to', 'sink@example.org', '-m', '20', '--reuse'], { timeoutMs: 15_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^bench 127\.0\.0\.1:\d+: 20 of 20 messages of 1024 octets over 1 connection\(s\), reusing sessions$/m);
+    assert.match(result.stdout, /^ {2}accepted 20 {3}refused 0 {3}failed 0 {3}in \d+\.\d\d s over 1 session\(s\)$/m);
+    assert.match(result.stdout, /^ {2}STEP +COUNT +P50 +P95 +P99 +MAX$/m);
+    assert.match(result.stdout, /^ {2}data +20 +[\d.]+ ms/m);
+    assert.match(result.stdout, /✔ 20 messages accepted in \d+\.\d\d s, [\d.]+ messages\/s/);
+    assert.equal(result.stderr, '');
+  });
+});
