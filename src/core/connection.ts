@@ -219,12 +219,12 @@ export class SmtpConnection {
   }
 
   /** Write a command line (CRLF added). `display` replaces the text in the transcript when the line carries a secret. */
-  sendLine(line: string, step: SmtpStep, display?: string): void {
+  sendLine(line: string, step: SmtpStep, display?: string, redacted = display !== undefined): void {
     // Every flag value is checked where it is read; this is the last line of defence
     // for values no one thought of (DSN parameters, say): one line, one command.
     assertSingleLine(line, `the ${step.toUpperCase()} command line`);
     this.writeRaw(`${line}\r\n`, step, 1);
-    this.transcript.emit({ type: 'send', step, text: display ?? line, tls: this.isTls, redacted: display !== undefined });
+    this.transcript.emit({ type: 'send', step, text: display ?? line, tls: this.isTls, redacted });
   }
 
   /**
@@ -469,6 +469,8 @@ function secureContextOptions(host: string, options: TlsClientOptions): tls.Conn
     ...(ca ? { ca } : {}),
     ...(options.minVersion ? { minVersion: options.minVersion } : {}),
     ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+    // Node's floor is TLS 1.2: a lower --tls-max alone would leave no version to offer.
+    ...(options.maxVersion && !options.minVersion && (options.maxVersion === 'TLSv1' || options.maxVersion === 'TLSv1.1') ? { minVersion: 'TLSv1' as const } : {}),
     ...(options.ciphers ? { ciphers: options.ciphers } : {}),
     ...(options.certFile ? { cert: readTlsFile(options.certFile, '--tls-cert') } : {}),
     ...(options.keyFile ? { key: readTlsFile(options.keyFile, '--tls-key') } : {}),

@@ -13,6 +13,11 @@ export type TlsMode = 'none' | 'starttls' | 'starttls-optional' | 'implicit';
 
 export interface EstablishOptions extends SessionOptions {
   tlsMode: TlsMode;
+  /**
+   * false: the certificate is neither enforced nor warned about here, because the
+   * caller judges it itself (the cert-* checks). Default true.
+   */
+  verifyCertificate?: boolean;
   /** Stop early (send --quit-after): after the greeting, or after the first EHLO. */
   stopAfter?: 'greeting' | 'ehlo';
 }
@@ -48,6 +53,7 @@ export async function establishSession(options: EstablishOptions): Promise<SmtpS
 }
 
 function enforceVerification(session: SmtpSession, options: EstablishOptions): void {
+  if (options.verifyCertificate === false) return;
   // Reported, never fatal: the key is weak, but the session is still encrypted and authenticated.
   const leaf = session.tls?.chain[0];
   const weakKey = leaf ? weakKeyWarning(leaf) : null;

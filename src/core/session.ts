@@ -81,7 +81,8 @@ export class SmtpSession {
 
   /** Send one command line and read its reply, whatever the code. */
   async command(line: string, step: SmtpStep = 'command', options: { display?: string; timeoutMs?: number; pauseAfter?: boolean } = {}): Promise<Reply> {
-    this.connection.sendLine(line, step, options.display);
+    // A display is a redaction unless the user asked to see secrets; then it is the decoded credential.
+    this.connection.sendLine(line, step, options.display, options.display !== undefined && !this.options.revealSecrets);
     return this.connection.readReply(step, options.timeoutMs ?? this.connection.timeouts.commandMs, { pauseAfter: options.pauseAfter ?? false });
   }
 
