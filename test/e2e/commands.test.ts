@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { postfixLab, runCli, servicePort } from './postfix-lab.js';
+import { postfixLab, runCli, servicePort, waitForDelivery } from './postfix-lab.js';
 
 /** caps, auth and send against the real Postfix + Dovecot lab (issue 2's "done when"). */
 describe('commands against the real Postfix lab', () => {
@@ -83,14 +83,7 @@ describe('commands against the real Postfix lab', () => {
     const json = JSON.parse(result.stdout);
     assert.match(json.result.queueId, /^[0-9A-F]+$/);
     const token: string = json.result.token;
-    const maildir = join(lab.maildir, 'lisa', 'new');
-    const deadline = Date.now() + 10_000;
-    let delivered: string | undefined;
-    while (!delivered && Date.now() < deadline) {
-      delivered = readdirSync(maildir).map((file) => readFileSync(join(maildir, file), 'utf8')).find((text) => text.includes(token));
-      if (!delivered) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.ok(delivered, `message ${token} not delivered to ${maildir}`);
+    const delivered = await waitForDelivery(join(lab.maildir, 'lisa', 'new'), token);
     assert.match(delivered, /\n\.a line starting with a dot\r?\n/, 'dot-stuffing undone by the server');
     assert.match(delivered, /Grüße/);
     const boundary = /boundary="([^"]+)"/.exec(delivered)![1]!;
@@ -114,14 +107,7 @@ describe('commands against the real Postfix lab', () => {
     assert.match(result.stdout, /~> RCPT TO:<lisa@example\.org> NOTIFY=SUCCESS,FAILURE/);
     assert.match(result.stdout, /~> BDAT \d+ LAST\n<~ {2}250 2\.0\.0 Ok: \d+ bytes queued as/);
     assert.equal((readFileSync(chain, 'utf8').match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
-    const maildir = join(lab.maildir, 'lisa', 'new');
-    const deadline = Date.now() + 10_000;
-    let delivered: string | undefined;
-    while (!delivered && Date.now() < deadline) {
-      delivered = readdirSync(maildir).map((file) => readFileSync(join(maildir, file), 'utf8')).find((text) => text.includes(token));
-      if (!delivered) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.ok(delivered, 'delivered');
+    const delivered = await waitForDelivery(join(lab.maildir, 'lisa', 'new'), token);
     assert.match(delivered, /\n\.leading dot stays\r?\n/, 'BDAT content is not dot-stuffed');
   });
 

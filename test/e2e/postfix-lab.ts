@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabDescription } from '../../src/lab/lab-description.js';
 
@@ -56,4 +57,15 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** The text of the delivered message containing `token`, polling the Maildir for up to 10 s; throws if it never arrives. */
+export async function waitForDelivery(maildir: string, token: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const delivered = readdirSync(maildir).map((file) => readFileSync(join(maildir, file), 'utf8')).find((text) => text.includes(token));
+    if (delivered) return delivered;
+    if (Date.now() > deadline) throw new Error(`message ${token} not delivered to ${maildir} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
