@@ -11,11 +11,18 @@ export const authRefusedPlaintext: CheckDefinition = {
   fix: 'Postfix: smtpd_tls_auth_only = yes; on submission smtpd_tls_security_level = encrypt',
   async run(context) {
     const session = await context.open('none');
-    const auth = await session.command('AUTH PLAIN', 'auth');
-    if (auth.code === 334) {
-      const cancelled = await session.command('*', 'auth');
-      return fail(`AUTH PLAIN without TLS got 334 (the server waits for a cleartext password); cancelled with * → ${cancelled.code}`);
+    const answers: string[] = [];
+    // 504 ("mechanism not supported") to PLAIN says nothing about LOGIN, the other
+    // cleartext mechanism, so both are asked; neither ever gets a credential.
+    for (const mechanism of ['PLAIN', 'LOGIN']) {
+      const auth = await session.command(`AUTH ${mechanism}`, 'auth');
+      if (auth.code === 334) {
+        const cancelled = await session.command('*', 'auth');
+        return fail(`AUTH ${mechanism} without TLS got 334 (the server waits for a cleartext credential); cancelled with * → ${cancelled.code}`);
+      }
+      answers.push(`${mechanism}: ${replySummary(auth)}`);
+      if (auth.code !== 504) break;
     }
-    return pass(`AUTH before TLS refused: ${replySummary(auth)}`);
+    return pass(`AUTH before TLS refused (${answers.join('; ')})`);
   },
 };

@@ -26,6 +26,9 @@ export const CHECK_HELO_NAME = 'smtpcheck.example';
 // RFC 2606 names: they never route, so a relay probe to them can deliver nothing.
 const FOREIGN_CANDIDATES = ['example.net', 'example.com', 'example.edu'];
 
+// Letters, digits, hyphens and dots (IDNA names as their A-labels); nothing that could break a command line.
+const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 const ROLE_BY_PORT: Record<number, Role> = { 25: 'mta', 587: 'submission', 465: 'submissions' };
 
 export function roleFrom(flag: string | undefined, port: number, tlsOnConnect: boolean): Role {
@@ -46,6 +49,9 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
   }
   const auth = await authRequestFrom(password !== undefined ? { ...flags, authPassword: undefined, authPasswordFile: undefined } : flags, transcript, password);
   if (flags.localRecipient) assertMailbox(flags.localRecipient, '--local-recipient');
+  for (const [flag, value] of [['--local-domain', flags.localDomain], ['--foreign-domain', flags.foreignDomain]] as const) {
+    if (value !== undefined && !DOMAIN.test(value)) throw new UsageError(`${flag} is not a domain name: ${JSON.stringify(value)}`, 'give a name like example.org');
+  }
   const localDomain = (flags.localDomain ?? flags.localRecipient?.split('@')[1] ?? auth?.user.split('@')[1])?.toLowerCase();
   if (!localDomain) {
     throw new UsageError('no local domain to test with', 'give --local-recipient ADDRESS (a mailbox the server hosts) or --local-domain DOMAIN');

@@ -99,7 +99,9 @@ function splitWords(text: string): string[] {
 
 function parseNonNegative(text: string | undefined): number | null {
   if (text === undefined || !/^\d+$/.test(text)) return null;
-  return Number(text);
+  const value = Number(text);
+  // A 400-digit SIZE would become Infinity; no honest limit is that large.
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 export interface CapabilityDifference {

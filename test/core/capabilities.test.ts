@@ -91,3 +91,10 @@ describe('capabilityFindings', () => {
     assert.deepEqual(capabilityFindings(secureBefore, secureAfter, false), []);
   });
 });
+
+describe('parseEhloReply limits', () => {
+  it('does not turn an absurd SIZE into Infinity', () => {
+    const caps = parseEhloReply(reply(250, ['mx', `SIZE ${'9'.repeat(400)}`]));
+    assert.equal(caps.size, 0);
+  });
+});

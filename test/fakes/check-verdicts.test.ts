@@ -116,6 +116,14 @@ describe('check verdicts against scripted servers', () => {
     assert.equal(result.severity, 'crit');
   });
 
+  it('auth-refused-plaintext fails when PLAIN is unsupported (504) but LOGIN waits for a cleartext credential', async () => {
+    const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines(['AUTH LOGIN']) : /^AUTH PLAIN/i.test(line) ? '504 5.5.4 mechanism not supported' : /^AUTH LOGIN/i.test(line) ? '334 VXNlcm5hbWU6' : /^\*/.test(line) ? '501 5.7.0 cancelled' : '250 Ok'));
+    const result = await run('auth-refused-plaintext', target(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.match(result.summary, /AUTH LOGIN without TLS got 334/);
+    assert.ok(!server.connections.flat().some((line) => /^(am9obk|c3VtbWVy)/.test(line)), 'no credential was sent');
+  });
+
   it('enum-expn fails when EXPN expands an alias; enum-vrfy passes when VRFY answers everyone alike', async () => {
     const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines(['VRFY', 'EXPN']) : /^EXPN/i.test(line) ? '250 2.1.5 <john@example.org>' : /^VRFY/i.test(line) ? '252 2.0.0 cannot verify' : '250 Ok'));
     assert.equal((await run('enum-expn', target(server.port))).verdict, 'fail');
