@@ -150,14 +150,7 @@ class LoadRun {
     let recipients: Reply[] = [];
     let dataStart: Reply | null = null;
     if (pipelined) {
-      const replies = await session.pipeline([
-        { line: ['MAIL FROM:<' + from + '>', ...mailParameters].join(' '), step: 'mail' },
-        ...to.map((address) => ({ line: `RCPT TO:<${address}>`, step: 'rcpt' as const })),
-        { line: 'DATA', step: 'data' },
-      ]);
-      mail = replies[0]!;
-      recipients = replies.slice(1, -1);
-      dataStart = replies[replies.length - 1]!;
+      ({ mail, recipients, dataStart } = await session.pipelineEnvelope(from, mailParameters, to));
     } else {
       mail = await session.mailFrom(from, mailParameters);
       if (mail.code === 250) for (const address of to) recipients.push(await session.rcptTo(address));

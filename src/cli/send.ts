@@ -90,14 +90,10 @@ export async function runSend(flags: SendFlags): Promise<number> {
     const recipientResults: RecipientResult[] = [];
     let dataStart: Reply | null = null;
     if (pipelined) {
-      const replies = await session.pipeline([
-        { line: ['MAIL FROM:<' + from + '>', ...mailParameters].join(' '), step: 'mail' },
-        ...recipients.map((address) => ({ line: ['RCPT TO:<' + address + '>', ...rcptParameters].join(' '), step: 'rcpt' as const })),
-        { line: 'DATA', step: 'data' },
-      ]);
-      mailReply = replies[0]!;
-      recipients.forEach((address, index) => recipientResults.push({ address, reply: replies[index + 1]!, accepted: replies[index + 1]!.code === 250 || replies[index + 1]!.code === 251 }));
-      dataStart = replies[replies.length - 1]!;
+      const replies = await session.pipelineEnvelope(from!, mailParameters, recipients, rcptParameters);
+      mailReply = replies.mail;
+      recipients.forEach((address, index) => recipientResults.push({ address, reply: replies.recipients[index]!, accepted: replies.recipients[index]!.code === 250 || replies.recipients[index]!.code === 251 }));
+      dataStart = replies.dataStart;
     } else {
       mailReply = await session.mailFrom(from!, mailParameters);
       if (mailReply.code === 250 && reaches('rcpt')) {

@@ -210,6 +210,16 @@ export class SmtpSession {
     return replies;
   }
 
+  /** MAIL, every RCPT and DATA in one pipelined batch, the replies told apart by command. */
+  async pipelineEnvelope(from: string, mailParameters: string[], recipients: string[], rcptParameters: string[] = []): Promise<{ mail: Reply; recipients: Reply[]; dataStart: Reply }> {
+    const replies = await this.pipeline([
+      { line: ['MAIL FROM:<' + from + '>', ...mailParameters].join(' '), step: 'mail' },
+      ...recipients.map((address) => ({ line: ['RCPT TO:<' + address + '>', ...rcptParameters].join(' '), step: 'rcpt' as const })),
+      { line: 'DATA', step: 'data' },
+    ]);
+    return { mail: replies[0]!, recipients: replies.slice(1, -1), dataStart: replies[replies.length - 1]! };
+  }
+
   /** Stream the message after a 354 that was already read (pipelined DATA). */
   async sendMessageBody(message: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Reply> {
     const stuffer = new DotStuffer();
