@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { CheckTarget } from '../../src/checks/context.js';
-import { ConnectionSlots } from '../../src/checks/connection-slots.js';
 import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
-import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
+import { fakeCheckTarget } from './fake-check-target.js';
 import type { FakeServer } from './fake-smtp-server.js';
 import { ehloLines, startFakeServer, startResponder } from './fake-smtp-server.js';
 
@@ -21,23 +20,7 @@ async function responder(...args: Parameters<typeof startResponder>) {
   return server;
 }
 
-function target(port: number, extra: Partial<CheckTarget> = {}): CheckTarget {
-  return {
-    host: '127.0.0.1',
-    port,
-    role: 'mta',
-    heloName: 'smtpcheck.example',
-    tls: { caPem: DEMO_CA_CERT_PEM },
-    timeouts: { connectMs: 2000, greetingMs: 1000, commandMs: 1000, dataMs: 1000 },
-    localDomain: 'example.org',
-    localRecipient: 'john@example.org',
-    recipientGiven: false,
-    foreignDomain: 'example.net',
-    foreignDomain2: 'example.com',
-    slots: new ConnectionSlots(8),
-    ...extra,
-  };
-}
+const target = fakeCheckTarget;
 
 const run = (id: string, checkTarget: CheckTarget) => runCheck(findCheck(id)!, checkTarget);
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CheckTarget } from '../../src/checks/context.js';
-import { ConnectionSlots } from '../../src/checks/connection-slots.js';
 import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
-import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
+import { fakeCheckTarget } from './fake-check-target.js';
 import { DEMO_TLS, SHORT_TIMEOUTS, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
 
 /**
@@ -15,23 +14,8 @@ import { DEMO_TLS, SHORT_TIMEOUTS, serverPool, smtpResponder, startTlsResponder 
  */
 const track = serverPool();
 
-function target(port: number, extra: Partial<CheckTarget> = {}): CheckTarget {
-  return {
-    host: '127.0.0.1',
-    port,
-    role: 'mta',
-    heloName: 'smtpcheck.example',
-    tls: { caPem: DEMO_CA_CERT_PEM },
-    timeouts: { ...SHORT_TIMEOUTS, commandMs: 1000 },
-    localDomain: 'example.org',
-    localRecipient: 'postmaster@example.org',
-    recipientGiven: false,
-    foreignDomain: 'example.net',
-    foreignDomain2: 'example.com',
-    slots: new ConnectionSlots(8),
-    ...extra,
-  };
-}
+const target = (port: number, extra: Partial<CheckTarget> = {}): CheckTarget =>
+  fakeCheckTarget(port, { timeouts: { ...SHORT_TIMEOUTS, commandMs: 1000 }, localRecipient: 'postmaster@example.org', ...extra });
 
 /** An open relay that takes anything, the worst case for probe safety. */
 const acceptEverything = () => track(startTlsResponder(smtpResponder({ ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'PIPELINING', 'AUTH PLAIN LOGIN'] }), { tls: DEMO_TLS }));
