@@ -6,7 +6,8 @@ import { establishSession } from '../core/establish.js';
 import { ReplyError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
 import { isPositive } from '../core/reply.js';
-import type { SmtpSession } from '../core/session.js';
+import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from '../core/session.js';
+import { envelopeCommands, envelopeReplies } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
 import type { BenchMessages } from './bench-message.js';
 import { benchMessages } from './bench-message.js';
@@ -52,18 +53,39 @@ export async function runBench(options: BenchOptions, stats = new BenchStats()):
   return { stats, durationMs: performance.now() - startedAt, interrupted: options.signal?.aborted ?? false };
 }
 
+/** The replies to an envelope that went out pipelined behind the previous message, and whose message that is. */
+interface PipelinedNext {
+  index: number;
+  envelope: EnvelopeReplies;
+}
+
+/** What one message left behind for the session: whether it can carry another, and one already begun. */
+interface MessageOutcome {
+  reusable: boolean;
+  next: PipelinedNext | null;
+}
+
+const QUIT: PipelinedCommand = { line: 'QUIT', step: 'quit' };
+const NO_PARAMETERS: string[] = [];
+
 class LoadRun {
   private next = 0;
+  /** Messages taken by a session that broke before their transaction began: another session sends them. */
+  private readonly handedBack: number[] = [];
   private readonly startedAt = performance.now();
   private readonly openSessions = new Set<SmtpSession>();
   private readonly warned = new Set<string>();
   private fatal: { error: unknown } | null = null;
+  private readonly sizeParameter: string[];
+  private readonly envelopes = new Map<string[], PipelinedCommand[]>();
 
   constructor(
     private readonly options: BenchOptions,
     private readonly stats: BenchStats,
     private readonly messages: BenchMessages,
-  ) {}
+  ) {
+    this.sizeParameter = [`SIZE=${messages.size}`];
+  }
 
   private get stopped(): boolean {
     return this.fatal !== null || (this.options.signal?.aborted ?? false);
@@ -84,40 +106,55 @@ class LoadRun {
   }
 
   private take(): number | null {
-    if (this.stopped || this.next >= this.options.messages) return null;
+    if (this.stopped) return null;
+    const handedBack = this.handedBack.pop();
+    if (handedBack !== undefined) return handedBack;
+    if (this.next >= this.options.messages) return null;
     return this.next++;
   }
 
   private async worker(): Promise<void> {
     let session: SmtpSession | null = null;
+    let pipelined: PipelinedNext | null = null;
     try {
-      for (let index = this.take(); index !== null; index = this.take()) {
-        const delay = delayBeforeMs(index, this.options.rate, performance.now() - this.startedAt);
-        if (delay > 0) await sleep(delay, undefined, this.options.signal ? { signal: this.options.signal } : {}).catch(() => undefined);
-        if (this.stopped) break;
+      for (let index = this.take(); index !== null; index = pipelined ? pipelined.index : this.take()) {
+        if (!pipelined) {
+          const delay = delayBeforeMs(index, this.options.rate, performance.now() - this.startedAt);
+          if (delay > 0) await sleep(delay, undefined, this.options.signal ? { signal: this.options.signal } : {}).catch(() => undefined);
+        }
+        if (this.stopped) {
+          if (pipelined) this.handedBack.push(pipelined.index);
+          break;
+        }
         try {
           session ??= await this.openSession();
           // Interrupted while the session came up: the abort handler did not see it yet.
-          if (this.stopped) break;
-          const reusable = await this.sendMessage(session, index);
-          if (!this.options.reuse || !reusable) {
+          if (this.stopped) {
+            this.handedBack.push(index);
+            break;
+          }
+          const outcome = await this.sendMessage(session, index, pipelined?.envelope ?? null);
+          pipelined = outcome.next;
+          if (!this.options.reuse || !outcome.reusable) {
             await this.close(session);
             session = null;
           }
         } catch (error) {
+          pipelined = null;
           this.recordError(error);
           if (session) this.drop(session);
           session = null;
         }
       }
     } finally {
-      if (session && this.options.signal?.aborted) this.drop(session);
+      // A session in the middle of DATA cannot say QUIT: it would become message text.
+      if (session && (pipelined || this.options.signal?.aborted)) this.drop(session);
       else if (session) await this.close(session);
     }
   }
 
   private async openSession(): Promise<SmtpSession> {
-    const transcript = new Transcript(false);
+    const transcript = new Transcript(false, false);
     const timer = new StepTimer(performance.now(), (step, milliseconds) => this.stats.recordStep(step, milliseconds));
     transcript.on((event) => {
       timer.onEvent(event, performance.now());
@@ -138,18 +175,26 @@ class LoadRun {
     return session;
   }
 
-  /** One message; its outcome is counted here. Returns whether the session can carry another. */
-  private async sendMessage(session: SmtpSession, index: number): Promise<boolean> {
+  /**
+   * One message; its outcome is counted here. `envelope` holds the replies to an
+   * envelope already sent behind the previous message. With --pipeline and no
+   * --rate, the next message's envelope (or, without --reuse, QUIT) goes out behind
+   * this message's end of data: one round trip per message (RFC 2920 §3.1).
+   */
+  private async sendMessage(session: SmtpSession, index: number, envelope: EnvelopeReplies | null): Promise<MessageOutcome> {
     const caps = session.capabilities!;
     const { from, to } = this.options;
-    const mailParameters = caps.size !== null ? [`SIZE=${this.messages.size}`] : [];
+    const mailParameters = caps.size !== null ? this.sizeParameter : NO_PARAMETERS;
     const pipelined = this.options.pipeline && caps.pipelining;
     if (this.options.pipeline && !caps.pipelining) this.warn('server does not offer PIPELINING; sending one command at a time');
+    const done = (reusable: boolean): MessageOutcome => ({ reusable, next: null });
 
     let mail: Reply;
     let recipients: Reply[] = [];
     let dataStart: Reply | null = null;
-    if (pipelined) {
+    if (envelope) {
+      ({ mail, recipients, dataStart } = envelope);
+    } else if (pipelined) {
       ({ mail, recipients, dataStart } = await session.pipelineEnvelope(from, mailParameters, to));
     } else {
       mail = await session.mailFrom(from, mailParameters);
@@ -161,29 +206,63 @@ class LoadRun {
       // A server that says 354 anyway must get its end of data before anything else.
       if (dataStart?.code === 354) await session.sendMessageBody([]);
       this.stats.recordRefused(mail.code !== 250 ? [refusal('mail', mail)] : refusedRecipients);
-      return this.reset(session);
+      return done(await this.reset(session));
     }
 
     let final: Reply;
+    let next: PipelinedNext | null = null;
     if (dataStart) {
       if (dataStart.code !== 354) {
         this.stats.recordRefused([...refusedRecipients, refusal('data', dataStart)]);
-        return this.reset(session);
+        return done(await this.reset(session));
       }
-      final = await session.sendMessageBody(this.messages.chunks(index));
+      const nextIndex = this.options.reuse && this.options.rate === null ? this.take() : null;
+      const quitting = !this.options.reuse;
+      const then = nextIndex !== null ? this.envelope(mailParameters) : quitting ? [QUIT] : [];
+      try {
+        final = await session.sendMessageBodyPipelined(this.messages.chunks(index), then);
+      } catch (error) {
+        // This message failed; the next one never had its transaction.
+        if (nextIndex !== null) this.handedBack.push(nextIndex);
+        throw error;
+      }
+      this.recordFinal(final, refusedRecipients);
+      if (quitting) {
+        await session.readPipelinedReplies(then).catch(() => undefined);
+        session.close();
+        return done(false);
+      }
+      // A session that breaks here fails the next message, which the worker counts.
+      if (nextIndex !== null) next = { index: nextIndex, envelope: envelopeReplies(await session.readPipelinedReplies(then)) };
     } else {
       try {
         final = await session.data(this.messages.chunks(index));
       } catch (error) {
         if (!(error instanceof ReplyError)) throw error;
         this.stats.recordRefused([...refusedRecipients, refusal('data', error.reply)]);
-        return this.reset(session);
+        return done(await this.reset(session));
       }
+      this.recordFinal(final, refusedRecipients);
     }
+    // The reply to the end of data ends the transaction whatever it says: no RSET needed.
+    if (session.connection.isOpen) return { reusable: true, next };
+    // Closed behind an envelope it had accepted: that message goes to another session.
+    if (next) this.handedBack.push(next.index);
+    return done(false);
+  }
+
+  /** The same envelope goes out for every message: built once per shape. */
+  private envelope(mailParameters: string[]): PipelinedCommand[] {
+    const cached = this.envelopes.get(mailParameters);
+    if (cached) return cached;
+    const commands = envelopeCommands(this.options.from, mailParameters, this.options.to);
+    this.envelopes.set(mailParameters, commands);
+    return commands;
+  }
+
+  private recordFinal(final: Reply, refusedRecipients: FailureRecord[]): void {
     if (isPositive(final) && refusedRecipients.length === 0) this.stats.recordAccepted(this.messages.size);
     else this.stats.recordRefused(isPositive(final) ? refusedRecipients : [...refusedRecipients, refusal('data', final)]);
-    // The reply to the end of data ends the transaction whatever it says: no RSET needed.
-    return session.connection.isOpen;
   }
 
   /** RSET after a refused transaction, so the next MAIL starts clean; false when the session cannot go on. */

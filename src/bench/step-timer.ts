@@ -15,15 +15,15 @@ export type BenchStep = (typeof BENCH_STEPS)[number];
  * - auth: the first AUTH line to the final reply, over all 334 round trips;
  * - mail, rcpt: each command to its reply;
  * - data: DATA to the reply after the end of the message (the 354, the transfer of
- *   the message and the server's verdict), so it grows with --size.
+ *   the message and the server's verdict), so it grows with --size. A DATA pipelined
+ *   behind the previous message also waits for that message's verdict.
  */
 export class StepTimer {
   /** Send times of commands still waiting for a reply, oldest first (pipelining). */
-  private readonly waiting = { ehlo: [] as number[], mail: [] as number[], rcpt: [] as number[] };
+  private readonly waiting = { ehlo: [] as number[], mail: [] as number[], rcpt: [] as number[], data: [] as number[] };
   private connectedAt: number | null = null;
   private startTlsAt: number | null = null;
   private authAt: number | null = null;
-  private dataAt: number | null = null;
 
   constructor(
     private readonly startedAt: number,
@@ -42,7 +42,7 @@ export class StepTimer {
         this.startTlsAt = null;
         return;
       case 'send':
-        this.onSend(event.step, now);
+        this.onSend(event.step, event.text, now);
         return;
       case 'receive':
         this.onReceive(event.step, event.reply.code, now);
@@ -52,7 +52,7 @@ export class StepTimer {
     }
   }
 
-  private onSend(step: string, now: number): void {
+  private onSend(step: string, text: string, now: number): void {
     switch (step) {
       case 'ehlo':
       case 'helo':
@@ -70,7 +70,7 @@ export class StepTimer {
         return;
       case 'data':
         // The end-of-data marker is sent with step data too; the clock runs from DATA.
-        this.dataAt ??= now;
+        if (text === 'DATA') this.waiting.data.push(now);
         return;
       default:
         return;
@@ -96,9 +96,8 @@ export class StepTimer {
         this.authAt = null;
         return;
       case 'data':
-        if (code === 354 || this.dataAt === null) return;
-        this.sample('data', now - this.dataAt);
-        this.dataAt = null;
+        // Each DATA gets one answer besides a 354: its refusal, or the verdict on the message.
+        if (code !== 354) this.completeOldest('data', this.waiting.data, now);
         return;
       default:
         return;

@@ -83,7 +83,12 @@ export class SmtpConnection {
   /** Set after a reply read with pauseAfter: what follows it stays in the reader for the injection check. */
   private pausedAfterReply = false;
   private waiter: Waiter | null = null;
-  private terminalError: Error | null = null;
+  /**
+   * Why the connection can carry no more commands. Built lazily: every connection
+   * ends, and an error's stack trace cost ~20 µs per connection of a load run
+   * (docs/performance.md), while most endings are never reported.
+   */
+  private terminal: Error | (() => Error) | null = null;
   private closedByClient = false;
   private lastSendAt = 0;
   private readonly tlsOptions: TlsClientOptions;
@@ -103,7 +108,7 @@ export class SmtpConnection {
   }
 
   get isOpen(): boolean {
-    return this.terminalError === null && !this.socket.destroyed;
+    return this.terminal === null && !this.socket.destroyed;
   }
 
   get remoteAddress(): string | undefined {
@@ -313,9 +318,11 @@ export class SmtpConnection {
       this.transcript.emit({ type: 'close', by: 'client' });
       this.socket.end();
       // A server that never closes its side must not keep the process alive.
-      setTimeout(() => this.socket.destroy(), 1000).unref();
+      const socket = this.socket;
+      const timer = setTimeout(() => socket.destroy(), 1000).unref();
+      socket.once('close', () => clearTimeout(timer));
     }
-    this.terminalError ??= new ProtocolError('quit', 'connection closed by client');
+    this.terminal ??= () => new ProtocolError('quit', 'connection closed by client');
   }
 
   destroy(): void {
@@ -342,7 +349,8 @@ export class SmtpConnection {
     socket.on('close', () => {
       if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'server' });
       const step = this.currentStep();
-      this.fail(new ProtocolError(step, `server closed the connection ${this.where(step)}`, 'see the server log for why it hung up'));
+      const message = `server closed the connection ${this.where(step)}`;
+      this.fail(() => new ProtocolError(step, message, 'see the server log for why it hung up'));
     });
   }
 
@@ -423,11 +431,17 @@ export class SmtpConnection {
     this.socket.destroy();
   }
 
-  private fail(error: Error): void {
-    this.terminalError ??= error;
+  private get terminalError(): Error | null {
+    if (typeof this.terminal === 'function') this.terminal = this.terminal();
+    return this.terminal;
+  }
+
+  private fail(error: Error | (() => Error)): void {
+    this.terminal ??= error;
     const waiter = this.waiter;
+    if (!waiter) return;
     this.waiter = null;
-    waiter?.reject(error);
+    waiter.reject(typeof error !== 'function' ? error : this.terminal === error ? this.terminalError! : error());
   }
 
   private received(reply: Reply, step: SmtpStep): Reply {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { ProtocolError } from './errors.js';
 import type { Reply } from './reply.js';
 import { parseEnhancedStatus } from './reply.js';
@@ -41,10 +42,17 @@ export class ReplyReader {
           this.appendPartial(chunk.subarray(start));
           break;
         }
-        this.appendPartial(chunk.subarray(start, lf));
-        const lineBytes = Buffer.concat(this.partial, this.partialLength);
-        this.partial = [];
-        this.partialLength = 0;
+        let lineBytes: Buffer;
+        if (this.partialLength === 0) {
+          // The usual case: the whole line is in this chunk, no copy needed.
+          lineBytes = chunk.subarray(start, lf);
+          if (lineBytes.length > MAX_REPLY_LINE) this.appendPartial(lineBytes);
+        } else {
+          this.appendPartial(chunk.subarray(start, lf));
+          lineBytes = Buffer.concat(this.partial, this.partialLength);
+          this.partial = [];
+          this.partialLength = 0;
+        }
         const end = lineBytes.length > 0 && lineBytes[lineBytes.length - 1] === CR ? lineBytes.length - 1 : lineBytes.length;
         this.acceptLine(decodeLine(lineBytes.subarray(0, end)));
         start = lf + 1;
@@ -134,6 +142,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * escaped where text is shown).
  */
 function decodeLine(bytes: Buffer): string {
+  // Nearly every reply is ASCII: skip the UTF-8 validation (a third of the reader's time).
+  if (isAscii(bytes)) return bytes.toString('latin1');
   try {
     return strictUtf8.decode(bytes);
   } catch {
