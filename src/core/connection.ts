@@ -344,7 +344,9 @@ export class SmtpConnection {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       const step = this.currentStep();
       const what = error.code === 'ECONNRESET' ? 'connection reset by the server' : `connection error (${error.code ?? error.message})`;
-      this.fail(isTlsLayerError(error) ? tlsHandshakeError(error, this.waiter?.step ?? 'tls') : new ProtocolError(step, `${what} ${this.where(step)}`, 'the server reset the connection; see its log'));
+      if (!isTlsLayerError(error)) this.fail(new ProtocolError(step, `${what} ${this.where(step)}`, 'the server reset the connection; see its log'));
+      else if (this.tlsSession) this.fail(tlsSessionError(error, step, this.where(step)));
+      else this.fail(tlsHandshakeError(error, this.waiter?.step ?? 'tls'));
     });
     socket.on('close', () => {
       if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'server' });
@@ -516,6 +518,17 @@ function tlsHandshakeError(error: NodeJS.ErrnoException, step: SmtpStep): TlsErr
     hint = 'the server only offers old TLS versions; to probe them anyway try --tls-min TLSv1 --tls-ciphers DEFAULT@SECLEVEL=0';
   }
   return new TlsError(step, `TLS handshake failed: ${reason}`, hint);
+}
+
+/** A TLS failure once the session is up: an alert from the server or records that do not decrypt. */
+function tlsSessionError(error: NodeJS.ErrnoException, step: SmtpStep, where: string): TlsError {
+  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(error.message)?.[1];
+  const reason = error.code && error.code !== 'EPROTO' ? `${error.code}${openssl ? ` (${openssl})` : ''}` : (openssl ?? error.message.split('\n')[0] ?? 'TLS error');
+  // TLS 1.3: the client finishes its handshake before the server has judged the client certificate.
+  const hint = /CERTIFICATE_REQUIRED|certificate required/i.test(error.message)
+    ? 'the server demands a client certificate: give --tls-cert and --tls-key'
+    : 'the server sent a TLS alert or data that does not decrypt: something in between may be tampering with the stream, or the server broke off the session (see its log)';
+  return new TlsError(step, `TLS error after the handshake ${where}: ${reason}`, hint);
 }
 
 function connectError(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {

@@ -108,8 +108,9 @@ export class AuthError extends SmtpCheckError {
 export class ReplyError extends SmtpCheckError {
   readonly exitCode = ExitCode.rejected;
   readonly reply: Reply;
-  constructor(step: SmtpStep, reply: Reply, hint?: string) {
-    super(step, `${step.toUpperCase()} refused: ${replySummary(reply)}`, hint);
+  /** @param verb the command as the user knows it, when the step's name is not (LHLO for step ehlo) */
+  constructor(step: SmtpStep, reply: Reply, hint?: string, verb: string = step.toUpperCase()) {
+    super(step, `${verb} refused: ${replySummary(reply)}`, hint);
     this.reply = reply;
   }
 }

@@ -76,6 +76,13 @@ export class SmtpSession {
   capabilitiesBeforeTls: Capabilities | null = null;
   authenticatedAs: string | null = null;
   inTransaction = false;
+  /**
+   * The replies to the last message's end of data (or BDAT LAST): one for SMTP; for
+   * LMTP one per recipient accepted in its transaction, in RCPT order (RFC 2033 §4.2).
+   */
+  messageReplies: Reply[] = [];
+  /** Recipients accepted in the current transaction: how many replies an LMTP server owes after the message. */
+  private acceptedRecipients = 0;
 
   private constructor(connection: SmtpConnection, options: SessionOptions) {
     this.connection = connection;
@@ -143,6 +150,7 @@ export class SmtpSession {
       }
       throw new ReplyError('helo', helo, 'the server refused both EHLO and HELO; check its HELO restrictions');
     }
+    if (lmtp) throw new ReplyError('ehlo', reply, 'the server refused LHLO: check that this port speaks LMTP (RFC 2033), or drop --protocol lmtp for SMTP', 'LHLO');
     throw new ReplyError('ehlo', reply, reply.code === 421 ? 'the server is closing the connection; check its log' : 'the server refused EHLO; check smtpd_helo_restrictions or try --helo with a real FQDN');
   }
 
@@ -207,11 +215,14 @@ export class SmtpSession {
   async mailFrom(address: string, parameters: string[] = []): Promise<Reply> {
     const reply = await this.command(['MAIL FROM:<' + address + '>', ...parameters].join(' '), 'mail');
     this.inTransaction = reply.code === 250;
+    this.acceptedRecipients = 0;
     return reply;
   }
 
   async rcptTo(address: string, parameters: string[] = []): Promise<Reply> {
-    return this.command(['RCPT TO:<' + address + '>', ...parameters].join(' '), 'rcpt');
+    const reply = await this.command(['RCPT TO:<' + address + '>', ...parameters].join(' '), 'rcpt');
+    if (reply.code === 250 || reply.code === 251) this.acceptedRecipients += 1;
+    return reply;
   }
 
   /**
@@ -275,18 +286,37 @@ export class SmtpSession {
     const end = stuffer.finish();
     const tail = lines.length > 0 ? Buffer.from(lines.join(''), 'utf8') : null;
     const parts = [held, end, tail].filter((part): part is Buffer => part !== null);
-    this.connection.writeRaw(parts.length === 1 ? parts[0]! : Buffer.concat(parts), 'data', 1 + then.length);
+    const verdicts = this.verdictsOwed();
+    this.connection.writeRaw(parts.length === 1 ? parts[0]! : Buffer.concat(parts), 'data', verdicts + then.length);
     this.transcript.emit({ type: 'data', tls: this.connection.isTls, bytes: bytes + end.length, preview: preview?.lines ?? [], truncated: preview ? preview.truncated : bytes > 0 });
     this.transcript.emit({ type: 'send', step: 'data', text: '.', tls: this.connection.isTls, redacted: false });
     this.emitPipelined(then);
-    const final = await this.connection.readReply('data', this.connection.timeouts.dataMs);
+    return this.readMessageReplies('data', verdicts);
+  }
+
+  /** Replies owed for a message: one, or with LMTP one per accepted recipient (none accepted: the server still answers once). */
+  private verdictsOwed(): number {
+    return this.options.protocol === 'lmtp' ? Math.max(this.acceptedRecipients, 1) : 1;
+  }
+
+  /**
+   * Read the verdicts on a message into messageReplies. Returns the first refusal
+   * among them, so a caller that looks at one reply never takes a partial LMTP
+   * delivery for a success; otherwise the first reply.
+   */
+  private async readMessageReplies(step: 'data' | 'bdat', count: number): Promise<Reply> {
+    const replies: Reply[] = [];
+    this.messageReplies = replies;
+    for (let index = 0; index < count; index += 1) replies.push(await this.connection.readReply(step, this.connection.timeouts.dataMs));
     this.inTransaction = false;
-    return final;
+    this.acceptedRecipients = 0;
+    return replies.find((reply) => reply.code >= 400) ?? replies[0]!;
   }
 
   async reset(): Promise<Reply> {
     const reply = await this.command('RSET', 'command');
     if (reply.code === 250) this.inTransaction = false;
+    this.acceptedRecipients = 0;
     return reply;
   }
 
@@ -307,9 +337,11 @@ export class SmtpSession {
     let total = 0;
     let pending: Buffer | null = null;
     const sendChunk = async (chunk: Buffer, last: boolean): Promise<Reply> => {
+      // BDAT LAST ends the message: with LMTP, one verdict per accepted recipient.
+      const replies = last ? this.verdictsOwed() : 1;
       this.connection.sendLine(`BDAT ${chunk.length}${last ? ' LAST' : ''}`, 'bdat');
-      if (!this.connection.writeRaw(chunk, 'bdat')) await this.connection.drain();
-      const reply = await this.connection.readReply('bdat', last ? this.connection.timeouts.dataMs : this.connection.timeouts.commandMs);
+      if (!this.connection.writeRaw(chunk, 'bdat', replies - 1)) await this.connection.drain();
+      const reply = last ? await this.readMessageReplies('bdat', replies) : await this.connection.readReply('bdat', this.connection.timeouts.commandMs);
       if (reply.code !== 250) throw new ReplyError('bdat', reply);
       return reply;
     };
@@ -325,9 +357,7 @@ export class SmtpSession {
     const tail = normaliser.finish();
     total += tail.length;
     this.transcript.emit({ type: 'data', tls: this.connection.isTls, bytes: total, preview: preview.lines, truncated: preview.truncated });
-    const reply = await sendChunk(pending ? Buffer.concat([pending, tail]) : tail, true);
-    this.inTransaction = false;
-    return reply;
+    return sendChunk(pending ? Buffer.concat([pending, tail]) : tail, true);
   }
 
   /** QUIT and close. Never throws: the conversation is over either way. */
@@ -365,7 +395,14 @@ export class SmtpSession {
         throw error;
       }
     }
-    if (replies[0]?.code === 250 && commands[0]?.step === 'mail') this.inTransaction = true;
+    if (commands[0]?.step === 'mail') {
+      this.inTransaction = replies[0]?.code === 250;
+      this.acceptedRecipients = 0;
+    }
+    for (const [index, command] of commands.entries()) {
+      const code = replies[index]!.code;
+      if (command.step === 'rcpt' && (code === 250 || code === 251)) this.acceptedRecipients += 1;
+    }
     return replies;
   }
 

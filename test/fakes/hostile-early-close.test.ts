@@ -156,8 +156,29 @@ describe('TLS alerts and non-TLS answers to the ClientHello', { concurrency: tru
       assert.equal(error.exitCode, ExitCode.tls);
       assert.equal(error.step, 'ehlo');
       assert.match(error.message, /CERTIFICATE_REQUIRED/);
+      assert.match(error.hint ?? '', /--tls-cert/);
       return true;
     });
+  });
+
+  it('a record that does not decrypt, after the handshake: "TLS error after the handshake", not "handshake failed" (exit 3)', async () => {
+    const server = await track(
+      startTlsResponder(
+        smtpResponder({
+          override: (step, _line, state: ResponderState) => {
+            if (step !== 'mail' || !state.tls) return undefined;
+            // An application-data record with a MAC nobody computed, under the TLS layer.
+            state.tcp.write(Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 7)]));
+            return null;
+          },
+        }),
+        { tls: DEMO_TLS },
+      ),
+    );
+    const result = await runCli(['send', '--server', `127.0.0.1:${server.port}`, '--tls', '--tls-ca', demoCaFile(), '--from', 'a@example.org', '--to', 'b@example.org', '--timeout', '2'], { timeoutMs: 10_000 });
+    assert.equal(result.code, ExitCode.tls);
+    assert.match(result.stderr, /TLS error after the handshake while waiting for the reply to MAIL: ERR_SSL_\w+ \(decryption failed or bad record mac\)/);
+    assert.doesNotMatch(result.stderr, /handshake failed/);
   });
 
   it('plaintext instead of a ServerHello: exit 3 with the "did not answer with TLS" hint', async () => {

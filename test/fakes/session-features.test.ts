@@ -47,4 +47,63 @@ describe('session features', () => {
     assert.deepEqual(replies.map((reply) => reply.code), [250, 250, 550, 354]);
     session.close();
   });
+
+  /** An LMTP server (RFC 2033 §4.2): after the message, one verdict per accepted recipient, in RCPT order. */
+  const lmtpServer = (verdicts: Record<string, string>) => {
+    const accepted: string[] = [];
+    return startResponder((line) => {
+      if (/^LHLO/i.test(line)) return ehloLines(['PIPELINING', 'CHUNKING']);
+      if (/^MAIL/i.test(line)) return '250 2.1.0 Ok';
+      const rcpt = /^RCPT TO:<(.*)>/i.exec(line);
+      if (rcpt) {
+        if (rcpt[1]!.startsWith('unknown')) return '550 5.1.1 unknown user';
+        accepted.push(rcpt[1]!);
+        return '250 2.1.5 Ok';
+      }
+      if (/^DATA/i.test(line)) return '354 go';
+      if (/^RSET/i.test(line)) return '250 2.0.0 Ok';
+      if (line === '.' || /^BDAT \d+ LAST/i.test(line)) return accepted.splice(0).map((address) => verdicts[address] ?? '250 2.0.0 delivered').join('\n');
+      return null;
+    });
+  };
+
+  it('LMTP: reads one verdict per accepted recipient after the message, and returns the first refusal', async () => {
+    const server = await lmtpServer({ 'full@example.org': '452 4.2.2 Mailbox full' });
+    servers.push(server);
+    const session = await establishSession({ ...options(server.port), protocol: 'lmtp' });
+    await session.mailFrom('a@example.org');
+    for (const address of ['john@example.org', 'unknown@example.org', 'full@example.org', 'lisa@example.org']) await session.rcptTo(address);
+    const verdict = await session.data([Buffer.from('Subject: t\r\n\r\nhi\r\n')]);
+    assert.equal(verdict.code, 452);
+    assert.deepEqual(session.messageReplies.map((reply) => reply.code), [250, 452, 250]);
+    // No verdict is left over to be taken for the answer to the next command.
+    assert.equal((await session.reset()).code, 250);
+    await session.quit();
+  });
+
+  it('LMTP: pipelined envelopes and BDAT LAST get one verdict per recipient too', async () => {
+    const server = await lmtpServer({});
+    servers.push(server);
+    const session = await establishSession({ ...options(server.port), protocol: 'lmtp' });
+    const { recipients } = await session.pipelineEnvelope('a@example.org', [], ['john@example.org', 'lisa@example.org']);
+    assert.deepEqual(recipients.map((reply) => reply.code), [250, 250]);
+    assert.equal((await session.sendMessageBody([Buffer.from('Subject: t\r\n\r\nhi\r\n')])).code, 250);
+    assert.equal(session.messageReplies.length, 2);
+    await session.mailFrom('a@example.org');
+    for (const address of ['john@example.org', 'lisa@example.org', 'unknown@example.org']) await session.rcptTo(address);
+    assert.equal((await session.bdat([Buffer.from('Subject: t\r\n\r\nhi\r\n')])).code, 250);
+    assert.equal(session.messageReplies.length, 2);
+    assert.equal((await session.reset()).code, 250);
+    await session.quit();
+  });
+
+  it('a refused LHLO is reported as LHLO, with an LMTP hint', async () => {
+    const server = await startResponder(() => '500 5.5.1 command unrecognized');
+    servers.push(server);
+    await assert.rejects(establishSession({ ...options(server.port), protocol: 'lmtp' }), (error: Error & { hint?: string }) => {
+      assert.match(error.message, /^LHLO refused: 500/);
+      assert.match(error.hint ?? '', /LMTP/);
+      return true;
+    });
+  });
 });
