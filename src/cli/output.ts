@@ -14,7 +14,8 @@ export interface OutputFlags {
 /**
  * Where a command's transcript and result go: streamed colour text (default), only
  * the summary line (--quiet), or one JSON document at the end (--json). Errors are
- * one line on stderr with the fix, never a stack trace.
+ * one line on stderr with the fix, never a stack trace; so are warnings when the
+ * transcript is not shown.
  */
 export class CommandOutput {
   readonly transcript = new Transcript();
@@ -27,7 +28,16 @@ export class CommandOutput {
     this.flags = flags;
     this.palette = paletteFor(process.stdout);
     if (!flags.json && !flags.quiet) {
-      this.transcript.on(textTranscriptRenderer({ palette: this.palette, showTime: flags.showTime ?? false, write: (line) => process.stdout.write(`${terminalSafe(line, true)}\n`) }));
+      this.transcript.on(textTranscriptRenderer({ palette: this.palette, showTime: flags.showTime ?? false, write: (line) => process.stdout.write(`${terminalSafe(line, true, this.palette.level > 0)}\n`) }));
+    } else {
+      // --quiet and --json hide the transcript, not its warnings: a password on the
+      // command line, a certificate taken with --insecure or an unverified SCRAM server
+      // must still reach the user. Standard error keeps the JSON document and the one
+      // summary line on standard output intact.
+      const stderrPalette = paletteFor(process.stderr);
+      this.transcript.on((event) => {
+        if (event.type === 'warn') writeWarningLine(event.message, stderrPalette);
+      });
     }
   }
 
@@ -37,7 +47,7 @@ export class CommandOutput {
 
   /** Extra text output (tables, notes): suppressed with --json and --quiet. */
   print(text: string): void {
-    if (!this.flags.json && !this.flags.quiet) process.stdout.write(terminalSafe(text.endsWith('\n') ? text : `${text}\n`, true));
+    if (!this.flags.json && !this.flags.quiet) process.stdout.write(terminalSafe(text.endsWith('\n') ? text : `${text}\n`, true, this.palette.level > 0));
   }
 
   /** The one line --quiet keeps. */
@@ -91,6 +101,10 @@ export function writeErrorLine(described: DescribedError, palette: ChalkInstance
   process.stderr.write(`${palette.red('smtpcheck: error:')} ${terminalSafe(described.message, false)}${hint}\n`);
 }
 
+export function writeWarningLine(message: string, palette: ChalkInstance): void {
+  process.stderr.write(`${palette.yellow('smtpcheck: warning:')} ${terminalSafe(message, false)}\n`);
+}
+
 // Our own colours (chalk's SGR sequences), else any C0 or C1 control character (U+009B is CSI).
 const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x1f\x7f-\x9f]/g;
 
@@ -99,12 +113,15 @@ const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x1f\x7f-\x9f]/g;
  * keywords in the capability table, reply texts in check summaries and error
  * messages. A hostile server must not reach the terminal with escape sequences (set
  * the title, clear the screen, move the cursor) nor split the one-line error, so
- * control characters are shown as \xNN. Text we colour ourselves keeps its colour
- * sequences (a server could add colours at worst) and its line feeds and tabs.
+ * control characters are shown as \xNN. Text we format ourselves (`coloured`) keeps
+ * its line feeds and tabs, and its colour sequences while `keepColours`: this
+ * function cannot tell a server's colour sequence from chalk's, so renderers escape
+ * server text before colouring it (printable), and with colours off no sequence can
+ * be ours and none is kept.
  */
-export function terminalSafe(text: string, coloured: boolean): string {
+export function terminalSafe(text: string, coloured: boolean, keepColours = coloured): string {
   return text.replace(CONTROL_OR_COLOUR, (match) => {
-    if (match.length > 1) return coloured ? match : `\\x1b${match.slice(1)}`;
+    if (match.length > 1) return keepColours ? match : `\\x1b${match.slice(1)}`;
     if (coloured && (match === '\n' || match === '\t')) return match;
     return `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });

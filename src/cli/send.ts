@@ -37,7 +37,7 @@ export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
   quitAfter?: string;
 }
 
-const QUIT_POINTS = ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data'] as const;
+const QUIT_POINTS = ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
 type QuitPoint = (typeof QUIT_POINTS)[number];
 
 interface RecipientResult {
@@ -114,6 +114,13 @@ export async function runSend(flags: SendFlags): Promise<number> {
       throw new ReplyError('rcpt', first, recipientHint(first));
     }
     if (quitAfter === 'rcpt') return await finishEarly(session, output, quitAfter, result);
+    if (quitAfter === 'data') {
+      // The DATA command itself, whatever --chunking says: BDAT has no 354 to stop at.
+      const dataStart = await session.command('DATA', 'data');
+      result.dataStart = dataStart;
+      if (dataStart.code !== 354) throw new ReplyError('data', dataStart);
+      return await finishEarly(session, output, quitAfter, result);
+    }
 
     let finalReply: Reply;
     if (pipelined) {
@@ -129,12 +136,13 @@ export async function runSend(flags: SendFlags): Promise<number> {
     if (finalReply.code !== 250) throw new ReplyError('data', finalReply);
     const queueId = /queued as ([A-Za-z0-9]+)/i.exec(finalReply.lines.join(' '))?.[1] ?? null;
     result.queueId = queueId;
+    if (quitAfter === 'dot') result.quitAfter = quitAfter;
     await session.quit();
     const refused = recipientResults.filter((recipient) => !recipient.accepted);
     for (const recipient of refused) output.transcript.warn(`recipient ${recipient.address} refused: ${replySummary(recipient.reply)}`);
     const ok = refused.length === 0;
     output.summary(
-      `${message.token ? `message ${message.token}` : 'raw message'} accepted for ${accepted.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'data' ? ' (stopped after DATA)' : ''}`,
+      `${message.token ? `message ${message.token}` : 'raw message'} accepted for ${accepted.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'dot' ? ' (stopped after the end of data, as asked)' : ''}`,
       ok,
     );
     return output.finish(result, ok ? ExitCode.ok : ExitCode.rejected);
@@ -145,8 +153,17 @@ export async function runSend(flags: SendFlags): Promise<number> {
 }
 
 async function finishEarly(session: SmtpSession, output: CommandOutput, point: QuitPoint, result: Record<string, unknown>): Promise<number> {
-  await session.quit();
-  output.summary(`stopped after ${point} as asked (--quit-after ${point})`, true);
+  if (point === 'data') {
+    // After a 354 the server reads every line as message text until the lone ".",
+    // and that dot would commit the message (RFC 5321 §4.1.1.4). A QUIT here would be
+    // message text, so the only way out without sending is to close the connection:
+    // the server then discards the open transaction (swaks' --drop-after data).
+    session.close();
+    output.summary('stopped after the 354 to DATA as asked (--quit-after data): connection closed, message not sent (a QUIT inside DATA would be message text)', true);
+  } else {
+    await session.quit();
+    output.summary(`stopped after ${point} as asked (--quit-after ${point})`, true);
+  }
   return output.finish({ ...result, quitAfter: point }, ExitCode.ok);
 }
 

@@ -68,10 +68,109 @@ export function newToken(): string {
   return `smtpcheck-${randomBytes(6).toString('hex')}`;
 }
 
-/** RFC 2047 encoded-word for non-ASCII header text; ASCII passes unchanged. */
-export function encodeHeaderText(text: string): string {
-  if (!hasNonAscii(text)) return text;
-  return `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+// RFC 5322 §2.1.1: a line MUST be at most 998 octets and SHOULD be at most 78
+// characters, both without the CRLF. Octets are counted for both, so UTF-8 header text
+// (RFC 6532) is never too long either.
+const MAX_LINE_OCTETS = 998;
+const FOLD_TARGET = 78;
+// RFC 2047 §2: an encoded-word, "=?UTF-8?B?" + base64 + "?=", is at most 75 characters.
+const MAX_ENCODED_WORD = 75;
+// Only in unstructured fields may encoded-words stand for the whole value (RFC 2047
+// §5 (1)): Subject and Comments (RFC 5322 §3.6.5) and fields without a syntax of their
+// own, which RFC 5322 §3.6.8 makes unstructured (X-…). In From, To or Message-ID an
+// encoded-word would change an address, so those go out as given.
+const UNSTRUCTURED_FIELD = /^(?:subject|comments|x-.*)$/i;
+// RFC 2231 §7 attribute-char, narrowed to RFC 5987's attr-char (no "*", "'", "%" or tspecials).
+const ATTRIBUTE_CHAR = /^[A-Za-z0-9!#$&+\-.^_`|~]$/;
+
+const octets = (text: string): number => Buffer.byteLength(text, 'utf8');
+const encodedWord = (text: string): string => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+
+/**
+ * `text` as RFC 2047 B-encoded words of at most 75 characters, cut only between
+ * characters (§5 (3)); the first word fits in `firstRoom` when one character can.
+ * Readers join adjacent encoded-words without the space between them (§6.2).
+ */
+export function encodedWords(text: string, firstRoom = MAX_ENCODED_WORD): string[] {
+  const words: string[] = [];
+  let room = Math.min(firstRoom, MAX_ENCODED_WORD);
+  let pending = '';
+  for (const char of text) {
+    if (pending !== '' && encodedWord(pending + char).length > room) {
+      words.push(encodedWord(pending));
+      pending = '';
+      room = MAX_ENCODED_WORD;
+    }
+    pending += char;
+  }
+  if (pending !== '') words.push(encodedWord(pending));
+  return words;
+}
+
+/**
+ * Where a field may fold (RFC 5322 §2.2.3): before the last space or tab of a run that
+ * has text after it, so that no line is whitespace only (§3.2.2); in structured fields
+ * never inside a quoted-string (a file name, a display name), where some readers keep
+ * the line break.
+ */
+function foldablePieces(value: string, structured: boolean): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let index = 0; index < value.length; index += 1) {
+    const char = value[index]!;
+    if (structured && char === '\\' && quoted) index += 1;
+    else if (structured && char === '"') quoted = !quoted;
+    else if (!quoted && index > start && (char === ' ' || char === '\t') && value[index + 1] !== undefined && !/[ \t]/.test(value[index + 1]!)) {
+      pieces.push(value.slice(start, index));
+      start = index;
+    }
+  }
+  pieces.push(value.slice(start));
+  return pieces;
+}
+
+/** "Name: value" folded into lines of at most 78 octets where the words allow; null when a word cannot fit in 998. */
+function foldAtWhitespace(name: string, value: string, structured: boolean): string | null {
+  const [first = '', ...rest] = foldablePieces(value, structured);
+  const lines = [`${name}: ${first}`];
+  for (const piece of rest) {
+    if (octets(lines[lines.length - 1]! + piece) <= FOLD_TARGET) lines[lines.length - 1] += piece;
+    else lines.push(piece);
+  }
+  return lines.every((line) => octets(line) <= MAX_LINE_OCTETS) ? lines.join('\r\n') : null;
+}
+
+/**
+ * One header field as it goes on the wire (without the final CRLF): folded at
+ * whitespace, and in unstructured fields non-ASCII text, or a word too long for any
+ * line, as encoded-words. A structured field with such a word cannot be written
+ * validly, so it is a usage error rather than a line the server may cut or refuse.
+ */
+function formatHeader(name: string, value: string): string {
+  const unstructured = UNSTRUCTURED_FIELD.test(name);
+  const folded = unstructured && hasNonAscii(value) ? null : foldAtWhitespace(name, value, !unstructured);
+  if (folded !== null) return folded;
+  const encoded = unstructured ? foldAtWhitespace(name, encodedWords(value, FOLD_TARGET - octets(`${name}: `)).join(' '), false) : null;
+  if (encoded !== null) return encoded;
+  throw new UsageError(
+    `the ${name} header cannot be written in lines of at most ${MAX_LINE_OCTETS} octets (RFC 5322 §2.1.1)`,
+    unstructured ? 'use a shorter header name' : 'a word in it is too long to fold: shorten it or put spaces in it (only Subject, Comments and X- headers can be split into encoded-words)',
+  );
+}
+
+/**
+ * A MIME parameter for a file name: a quoted-string with " and \ escaped (RFC 2045
+ * §5.1) when the name is printable ASCII, else RFC 2231 §4's attribute*=utf-8''
+ * with the UTF-8 bytes percent-encoded.
+ */
+function fileNameParameter(attribute: string, fileName: string): string {
+  if (/^[\x20-\x7e]*$/.test(fileName)) return `${attribute}="${fileName.replace(/["\\]/g, '\\$&')}"`;
+  const encoded = [...Buffer.from(fileName, 'utf8')].map((byte) => {
+    const char = String.fromCharCode(byte);
+    return ATTRIBUTE_CHAR.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  });
+  return `${attribute}*=utf-8''${encoded.join('')}`;
 }
 
 /** Apply --header values: replace a header of the same name, or append. */
@@ -111,7 +210,7 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
       ['From', spec.from],
       ['To', spec.to.join(', ')],
       ...(spec.cc && spec.cc.length > 0 ? ([['Cc', spec.cc.join(', ')]] as [string, string][]) : []),
-      ['Subject', encodeHeaderText(subject)],
+      ['Subject', subject],
       ['MIME-Version', '1.0'],
       [
         'Content-Type',
@@ -121,7 +220,8 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
     ],
     spec.headers ?? [],
   );
-  const headerBlock = Buffer.from(headers.map(([name, value]) => `${name}: ${value}\r\n`).join('') + '\r\n', 'utf8');
+  const headerText = headers.map(([name, value]) => `${formatHeader(name, value)}\r\n`).join('') + '\r\n';
+  const headerBlock = Buffer.from(headerText, 'utf8');
 
   const textPartHeader = Buffer.from(
     `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${bodyEightBit ? '8bit' : '7bit'}\r\n\r\n`,
@@ -129,7 +229,7 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
   );
   const attachmentHeaders = attachments.map((path) =>
     Buffer.from(
-      `\r\n--${boundary}\r\nContent-Type: ${mimeTypeFor(path)}; name="${basename(path)}"\r\nContent-Disposition: attachment; filename="${basename(path)}"\r\nContent-Transfer-Encoding: base64\r\n\r\n`,
+      `\r\n--${boundary}\r\n${formatHeader('Content-Type', `${mimeTypeFor(path)}; ${fileNameParameter('name', basename(path))}`)}\r\n${formatHeader('Content-Disposition', `attachment; ${fileNameParameter('filename', basename(path))}`)}\r\nContent-Transfer-Encoding: base64\r\n\r\n`,
       'utf8',
     ),
   );
@@ -147,7 +247,8 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
   return {
     token,
     size,
-    eightBit: bodyEightBit,
+    // Non-ASCII left as UTF-8 in a structured header (RFC 6532) is 8-bit content too.
+    eightBit: bodyEightBit || hasNonAscii(headerText),
     async *chunks() {
       yield headerBlock;
       if (attachments.length > 0) yield textPartHeader;

@@ -3,13 +3,27 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { base64EncodedSize, buildMessage, encodeHeaderText, mergeHeaders, mimeTypeFor } from '../../src/core/message.js';
+import { UsageError } from '../../src/core/errors.js';
+import { base64EncodedSize, buildMessage, encodedWords, mergeHeaders, mimeTypeFor } from '../../src/core/message.js';
 
 async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of iterable) parts.push(part);
   return Buffer.concat(parts);
 }
+
+/** The header section of a built message: its physical lines, and each field unfolded (RFC 5322 §2.2.3). */
+async function headerSection(message: { chunks(): AsyncIterable<Buffer> }): Promise<{ lines: string[]; fields: string[] }> {
+  const text = (await collect(message.chunks())).toString('utf8');
+  const block = text.slice(0, text.indexOf('\r\n\r\n'));
+  return { lines: block.split('\r\n'), fields: block.split(/\r\n(?![ \t])/).map((field) => field.replace(/\r\n/g, '')) };
+}
+
+/** RFC 2047 §6.2: adjacent encoded-words are joined without the whitespace between them. */
+const decodeWords = (value: string) =>
+  value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/g, (_word, data: string) => Buffer.from(data, 'base64').toString('utf8'));
+
+const fieldValue = (fields: string[], name: string) => fields.find((field) => field.startsWith(`${name}: `))!.slice(name.length + 2);
 
 describe('buildMessage', () => {
   it('writes Date, Message-ID, From, To and a Subject carrying the token', async () => {
@@ -32,9 +46,52 @@ describe('buildMessage', () => {
     assert.throws(() => mergeHeaders([], ['X-A: 1\r\nBcc: victim@example.net']), /CR, LF or NUL/);
   });
 
-  it('encodes a non-ASCII subject as an RFC 2047 encoded-word', () => {
-    assert.equal(encodeHeaderText('Grüße'), '=?UTF-8?B?R3LDvMOfZQ==?=');
-    assert.equal(encodeHeaderText('plain'), 'plain');
+  it('encodes a non-ASCII subject as an RFC 2047 encoded-word', async () => {
+    assert.deepEqual(encodedWords('Grüße'), ['=?UTF-8?B?R3LDvMOfZQ==?=']);
+    const { fields } = await headerSection(buildMessage({ from: 'a@example.org', to: ['b@example.org'], subject: 'Grüße', messageIdDomain: 'h.example' }));
+    assert.ok(fields.includes('Subject: =?UTF-8?B?R3LDvMOfZQ==?='));
+  });
+
+  it('splits long non-ASCII text into encoded-words of at most 75 characters, never inside a character', () => {
+    const text = `${'€'.repeat(100)}${'😀'.repeat(30)}ü`;
+    const words = encodedWords(text);
+    assert.ok(words.length > 1);
+    for (const word of words) {
+      assert.ok(word.length <= 75, `${word.length}-character encoded-word`);
+      const bytes = Buffer.from(/^=\?UTF-8\?B\?(.*)\?=$/.exec(word)![1]!, 'base64');
+      assert.ok(!bytes.toString('utf8').includes('\uFFFD'), 'a character split across words');
+    }
+    assert.equal(decodeWords(words.join(' ')), text);
+  });
+
+  it('folds a long subject at whitespace into lines of at most 78 octets that unfold to the subject', async () => {
+    const subject = Array.from({ length: 40 }, (_, index) => `word${index}`).join(' ');
+    const { lines, fields } = await headerSection(buildMessage({ from: 'a@example.org', to: ['b@example.org'], subject, messageIdDomain: 'h.example' }));
+    assert.ok(lines.filter((line) => /^[ \t]/.test(line)).length >= 3, 'folded onto continuation lines');
+    for (const line of lines) assert.ok(Buffer.byteLength(line) <= 78, `line of ${Buffer.byteLength(line)} octets: ${line}`);
+    assert.equal(fieldValue(fields, 'Subject'), subject);
+  });
+
+  it('turns a subject word too long for a 998-octet line into encoded-words on lines of at most 78 octets', async () => {
+    const subject = `see ${'x'.repeat(2000)} end`;
+    const { lines, fields } = await headerSection(buildMessage({ from: 'a@example.org', to: ['b@example.org'], subject, messageIdDomain: 'h.example' }));
+    for (const line of lines) assert.ok(Buffer.byteLength(line) <= 78, `line of ${Buffer.byteLength(line)} octets`);
+    assert.equal(decodeWords(fieldValue(fields, 'Subject')), subject);
+  });
+
+  it('encodes a non-ASCII X- header, and leaves a non-ASCII structured header as UTF-8 in a message marked 8-bit', async () => {
+    const message = buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['X-Note: Grüße', 'Reply-To: Jörg <j@example.org>'], messageIdDomain: 'h.example' });
+    const { fields } = await headerSection(message);
+    assert.ok(fields.includes('X-Note: =?UTF-8?B?R3LDvMOfZQ==?='));
+    assert.ok(fields.includes('Reply-To: Jörg <j@example.org>'));
+    assert.equal(message.eightBit, true);
+  });
+
+  it('refuses, as a usage error, a structured header with a word too long for a 998-octet line', () => {
+    assert.throws(
+      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Reply-To: <${'a'.repeat(1000)}@example.org>`], messageIdDomain: 'h.example' }),
+      (error: unknown) => error instanceof UsageError && /Reply-To header cannot be written in lines of at most 998 octets/.test(error.message),
+    );
   });
 
   it('attaches files as base64 MIME parts that decode to the original bytes, with an exact size', async () => {
@@ -55,6 +112,34 @@ describe('buildMessage', () => {
     assert.ok(encoded.split('\r\n').every((line) => line.length <= 76));
     assert.deepEqual(Buffer.from(encoded.replace(/\r\n/g, ''), 'base64'), binary);
     assert.match(parts[3]!, /Content-Type: text\/plain; name="note\.txt"/);
+  });
+
+  it('quotes attachment names and escapes " and \\ in them (RFC 2045 quoted-string)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-msg-'));
+    const path = join(dir, 'say "hi" \\ now.txt');
+    writeFileSync(path, 'x');
+    const text = (await collect(buildMessage({ from: 'a@example.org', to: ['b@example.org'], attachments: [path], messageIdDomain: 'h.example' }).chunks())).toString();
+    assert.match(text, /Content-Type: text\/plain; name="say \\"hi\\" \\\\ now\.txt"\r\n/);
+    assert.match(text, /Content-Disposition: attachment; filename="say \\"hi\\" \\\\ now\.txt"\r\n/);
+  });
+
+  it('gives a non-ASCII attachment name as an RFC 2231 utf-8 parameter', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-msg-'));
+    const path = join(dir, "Grüße (2026)'s.txt");
+    writeFileSync(path, 'x');
+    const text = (await collect(buildMessage({ from: 'a@example.org', to: ['b@example.org'], attachments: [path], messageIdDomain: 'h.example' }).chunks())).toString();
+    assert.match(text, /Content-Type: text\/plain; name\*=utf-8''Gr%C3%BC%C3%9Fe%20%282026%29%27s\.txt\r\n/);
+    assert.match(text, /Content-Disposition: attachment;\s+filename\*=utf-8''Gr%C3%BC%C3%9Fe%20%282026%29%27s\.txt\r\n/);
+  });
+
+  it('folds a long attachment header between parameters, never inside the quoted file name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-msg-'));
+    const fileName = `${'annual report '.repeat(12)}final.txt`;
+    const path = join(dir, fileName);
+    writeFileSync(path, 'x');
+    const text = (await collect(buildMessage({ from: 'a@example.org', to: ['b@example.org'], attachments: [path], messageIdDomain: 'h.example' }).chunks())).toString();
+    assert.ok(text.split('\r\n').includes(` filename="${fileName}"`), 'the quoted name on one continuation line');
+    assert.ok(text.split('\r\n').includes(` name="${fileName}"`));
   });
 
   it('knows common MIME types and falls back to octet-stream', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,13 +17,41 @@ async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-// RFC 5322 §2.2: field-name = printable ASCII except ":"; then the body, here on one line.
-const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+: [^\r\n\0]*$/;
+// RFC 5322 §2.2: field-name = printable ASCII except ":"; then the body, once unfolded on one line.
+const HEADER_FIELD = /^[\x21-\x39\x3b-\x7e]+: [^\r\n\0]*$/;
+// RFC 5322 §2.1.1, without the CRLF.
+const MAX_LINE_OCTETS = 998;
+// Words at least this long may not fit on a 998-octet line; all others do with room to spare.
+const LONG_WORD = 900;
+// Where encoded-words may stand for the whole value (RFC 2047 §5 (1)).
+const UNSTRUCTURED = /^(?:subject|comments|x-.*)$/i;
 
-/** RFC 2047 B-encoded words back to text, as a mail client shows the Subject. */
-const decodeWords = (value: string) => value.replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/g, (_word, data: string) => Buffer.from(data, 'base64').toString('utf8'));
+/** RFC 2047 B-encoded words back to text, as a mail client shows them: adjacent words join without the space between (§6.2). */
+const decodeWords = (value: string) =>
+  value.replace(/\?=[ \t]+=\?/g, '?==?').replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/g, (_word, data: string) => Buffer.from(data, 'base64').toString('utf8'));
 
-const headerText = fc.string({ unit: 'grapheme', maxLength: 60 });
+/** The physical lines of a header section, and its fields unfolded (RFC 5322 §2.2.3). */
+function headerSection(block: string): { lines: string[]; fields: string[] } {
+  return { lines: block.split('\r\n'), fields: block.split(/\r\n(?![ \t])/).map((field) => field.replace(/\r\n/g, '')) };
+}
+
+/** The file name a reader gets from a Content-Disposition field: quoted-string (RFC 2045) or RFC 2231 utf-8''. */
+function fileNameOf(field: string): string {
+  const quoted = /filename="((?:[^"\\]|\\.)*)"/.exec(field);
+  if (quoted) return quoted[1]!.replace(/\\(.)/g, '$1');
+  return decodeURIComponent(/filename\*=utf-8''([^\s;]*)/.exec(field)![1]!);
+}
+
+const longestRun = (text: string) => Math.max(0, ...text.split(/[ \t]/).map((word) => Buffer.byteLength(word)));
+
+const shortText = fc.string({ unit: 'grapheme', maxLength: 60 });
+// A subject or header with a word that no fold can shorten.
+const longText = fc.tuple(shortText, fc.integer({ min: 990, max: 2100 }), shortText).map(([before, length, after]) => `${before} ${'w'.repeat(length)} ${after}`);
+const headerText = fc.oneof({ weight: 4, arbitrary: shortText }, { weight: 1, arbitrary: longText });
+const fileName = fc.oneof(
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((name) => !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..' && Buffer.byteLength(name) <= 200),
+  fc.constantFrom('say "hi".txt', 'back\\slash.txt', 'Grüße (2026).pdf', 'new\nline.txt', `${'long name '.repeat(19)}.txt`),
+);
 const spec = fc.record({
   subject: fc.option(fc.oneof(headerText, fc.constantFrom('a\r\nBcc: victim@example.net', 'x\n', 'nul\0'))),
   headers: fc.array(
@@ -31,19 +59,32 @@ const spec = fc.record({
     { maxLength: 4 },
   ),
   body: fc.option(fc.string({ unit: 'grapheme', maxLength: 300 })),
-  attachments: fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 3 }),
+  attachments: fc.array(fc.record({ name: fileName, bytes: fc.uint8Array({ maxLength: 400 }) }), { maxLength: 3 }),
   to: fc.array(fc.emailAddress(), { minLength: 1, maxLength: 3 }),
 });
+
+/** Every line at most 998 octets, none only whitespace, every field well-formed once unfolded. */
+function assertHeaderSection(block: string): string[] {
+  const { lines, fields } = headerSection(block);
+  for (const line of lines) {
+    assert.ok(Buffer.byteLength(line) <= MAX_LINE_OCTETS, `header line of ${Buffer.byteLength(line)} octets (RFC 5322 §2.1.1)`);
+    assert.ok(/[^ \t]/.test(line), 'a header line of whitespace only (RFC 5322 §3.2.2)');
+  }
+  for (const field of fields) assert.match(field, HEADER_FIELD);
+  return fields;
+}
 
 let runNumber = 0;
 
 describe('buildMessage under fuzzing', () => {
-  it('either refuses the input as a usage error, or builds well-formed headers, attachments that decode to their bytes, and an exact size', async () => {
+  it('either refuses the input as a usage error, or builds headers of lines of at most 998 octets that decode to the input, attachments that decode to their bytes and names, and an exact size', async () => {
     await fc.assert(
       fc.asyncProperty(spec, async ({ subject, headers, body, attachments, to }) => {
         runNumber += 1;
-        const paths = attachments.map((bytes, index) => {
-          const path = join(dir, `run${runNumber}-part${index}.bin`);
+        const paths = attachments.map(({ name, bytes }, index) => {
+          const folder = join(dir, `run${runNumber}-part${index}`);
+          mkdirSync(folder);
+          const path = join(folder, name);
           writeFileSync(path, bytes);
           return path;
         });
@@ -52,8 +93,10 @@ describe('buildMessage under fuzzing', () => {
           message = buildMessage({ from: 'john@example.org', to, messageIdDomain: 'client.example.com', headers, attachments: paths, ...(subject !== null ? { subject } : {}), ...(body !== null ? { body: { kind: 'text', text: body } } : {}) });
         } catch (error) {
           assert.ok(error instanceof UsageError, `threw ${String(error)}`);
-          const offending = [subject ?? '', ...headers].some((text) => /[\r\n\0]/.test(text)) || headers.some((header) => !/^[\x21-\x39\x3b-\x7e]+:/.test(header.trimStart()));
-          assert.ok(offending, `refused acceptable input: ${error.message}`);
+          const lineBreaking = [subject ?? '', ...headers, ...attachments.map(({ name }) => name)].some((text) => /[\r\n\0]/.test(text));
+          const badName = headers.some((header) => !/^[\x21-\x39\x3b-\x7e]+:/.test(header.trimStart()));
+          const unfoldable = /998 octets/.test(error.message) && headers.some((header) => !UNSTRUCTURED.test(header.slice(0, header.indexOf(':')).trim()) && longestRun(header) >= LONG_WORD);
+          assert.ok(lineBreaking || badName || unfoldable, `refused acceptable input: ${error.message}`);
           return;
         }
         const bytes = await collect(message.chunks());
@@ -61,13 +104,12 @@ describe('buildMessage under fuzzing', () => {
         const text = bytes.toString('utf8');
         const headerEnd = text.indexOf('\r\n\r\n');
         assert.ok(headerEnd > 0);
-        const headerLines = text.slice(0, headerEnd).split('\r\n');
-        for (const line of headerLines) assert.match(line, HEADER_LINE);
+        const fields = assertHeaderSection(text.slice(0, headerEnd));
+        const shown = (name: string) => fields.find((field) => field.toLowerCase().startsWith(`${name.toLowerCase()}: `))!.slice(name.length + 2);
         const subjectOverridden = headers.some((header) => /^\s*subject\s*:/i.test(header));
-        if (subject !== null && !subjectOverridden) {
-          const shown = headerLines.find((line) => line.startsWith('Subject: '))!.slice('Subject: '.length);
-          assert.equal(decodeWords(shown), subject);
-        }
+        if (subject !== null && !subjectOverridden) assert.equal(decodeWords(shown('Subject')), subject);
+        const lastXTest = headers.filter((header) => /^\s*x-test\s*:/i.test(header)).pop();
+        if (lastXTest !== undefined) assert.equal(decodeWords(shown('X-Test')), lastXTest.slice(lastXTest.indexOf(':') + 1).trim());
         if (body !== null) assert.ok(text.includes(body));
         if (paths.length > 0) {
           const boundary = /boundary="([^"]+)"/.exec(text)![1]!;
@@ -75,9 +117,11 @@ describe('buildMessage under fuzzing', () => {
           const parts = text.split(`\r\n--${boundary}`).slice(2, -1);
           assert.equal(parts.length, paths.length);
           parts.forEach((part, index) => {
+            const partFields = assertHeaderSection(part.slice(2, part.indexOf('\r\n\r\n')));
+            assert.equal(fileNameOf(partFields.find((field) => field.startsWith('Content-Disposition: '))!), attachments[index]!.name);
             const encoded = part.slice(part.indexOf('\r\n\r\n') + 4);
             for (const line of encoded.split('\r\n')) assert.ok(line.length <= 76, 'base64 line longer than 76 (RFC 2045 §6.8)');
-            assert.deepEqual(new Uint8Array(Buffer.from(encoded.replace(/\r\n/g, ''), 'base64')), attachments[index]);
+            assert.deepEqual(new Uint8Array(Buffer.from(encoded.replace(/\r\n/g, ''), 'base64')), attachments[index]!.bytes);
           });
         }
       }),

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { ExitCode } from '../../src/core/errors.js';
+import { runCli } from '../e2e/postfix-lab.js';
+import type { FakePeer } from './fake-smtp-server.js';
+import { DEMO_TLS, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import type { ServerStep } from './hostile-peer.js';
+
+/**
+ * `send --quit-after data` stops once DATA is answered with 354, before any byte of
+ * the message; `--quit-after dot` is the whole message. What went on the wire is
+ * read from the fake server after the client has hung up, so nothing sent late can
+ * be missed.
+ */
+const track = serverPool();
+
+interface Recording {
+  port: number;
+  /** Every line the client sent, complete once the client has closed. */
+  wire(): Promise<string[]>;
+  /** The lines the server had received when it answered MAIL: more than MAIL itself means pipelining. */
+  linesAtMail: string[];
+}
+
+async function recordingServer(override?: (step: ServerStep) => string | undefined): Promise<Recording> {
+  let peer: FakePeer | null = null;
+  const recording: Recording = { port: 0, wire: async () => [], linesAtMail: [] };
+  const server = await track(
+    startTlsResponder(
+      smtpResponder({
+        ehlo: () => ['PIPELINING', '8BITMIME'],
+        override: (step, _line, state) => {
+          peer = state.peer;
+          if (step === 'mail') recording.linesAtMail = [...state.peer.received];
+          return override?.(step);
+        },
+      }),
+      { tls: DEMO_TLS },
+    ),
+  );
+  recording.port = server.port;
+  recording.wire = async () => {
+    if (peer && !peer.socket.destroyed) await once(peer.socket, 'close');
+    return server.connections[0] ?? [];
+  };
+  return recording;
+}
+
+const send = (port: number, ...extra: string[]) =>
+  runCli(['send', '--server', `127.0.0.1:${port}`, '--from', 'a@example.org', '--to', 'b@example.org', '--subject', 'quit-after probe', '--timeout', '2', ...extra], { timeoutMs: 10_000 });
+
+const verbs = (lines: string[]) => lines.map((line) => line.split(/[ :]/)[0]!.toUpperCase());
+
+describe('send --quit-after data and dot', { concurrency: true }, () => {
+  it('--quit-after data sends DATA, reads the 354, then closes without a byte of the message and exits 0', async () => {
+    const server = await recordingServer();
+    const result = await send(server.port, '--quit-after', 'data');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    const wire = await server.wire();
+    assert.deepEqual(verbs(wire), ['EHLO', 'MAIL', 'RCPT', 'DATA'], 'nothing after DATA: no header, no body, no dot, no QUIT');
+    assert.match(result.stdout, /<- {2}354 /);
+    assert.match(result.stdout, /✔ stopped after the 354 to DATA as asked \(--quit-after data\): connection closed, message not sent/);
+    assert.doesNotMatch(result.stdout, /accepted for/);
+  });
+
+  it('--quit-after data with --json reports the 354 and no final reply', async () => {
+    const server = await recordingServer();
+    const result = await send(server.port, '--quit-after', 'data', '--json');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    const document = JSON.parse(result.stdout);
+    assert.equal(document.result.quitAfter, 'data');
+    assert.equal(document.result.dataStart.code, 354);
+    assert.equal(document.result.final, undefined);
+    assert.ok(!(await server.wire()).includes('.'));
+  });
+
+  it('--quit-after data with --pipeline still sends MAIL alone and waits for its reply', async () => {
+    const server = await recordingServer();
+    const result = await send(server.port, '--quit-after', 'data', '--pipeline');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    assert.deepEqual(verbs(server.linesAtMail), ['EHLO', 'MAIL']);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'MAIL', 'RCPT', 'DATA']);
+  });
+
+  it('--quit-after data with DATA refused exits 5 and says QUIT, since no message was started', async () => {
+    const server = await recordingServer((step) => (step === 'data' ? '554 5.5.1 Error: no valid recipients' : undefined));
+    const result = await send(server.port, '--quit-after', 'data');
+    assert.equal(result.code, ExitCode.rejected);
+    assert.match(result.stderr, /DATA refused: 554 5\.5\.1/);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'MAIL', 'RCPT', 'DATA', 'QUIT']);
+  });
+
+  it('--quit-after dot sends the whole message, then QUIT, and says it stopped after the end of data', async () => {
+    const server = await recordingServer();
+    const result = await send(server.port, '--quit-after', 'dot');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    const wire = await server.wire();
+    assert.ok(wire.includes('Subject: quit-after probe'), 'the message went out');
+    assert.deepEqual(wire.slice(-2), ['.', 'QUIT']);
+    assert.match(result.stdout, /accepted for 1 of 1 recipient\(s\), queued as 4XyZ1 \(stopped after the end of data, as asked\)/);
+  });
+});
