@@ -3,18 +3,12 @@ import { readFileSync } from 'node:fs';
 import { addConnectionOptions } from './connection-options.js';
 
 /**
- * commander wiring only. Each command's module is imported when it runs, so
- * `--help` and `--version` load nothing but commander (start-up is a measured goal).
+ * commander wiring only. Each command's module is imported when it runs, so what
+ * commander answers on its own (help, usage errors) loads nothing but commander
+ * (start-up is a measured goal; bin/smtpcheck answers the plain help forms from
+ * texts that help-snapshot.ts renders from buildProgram() at build time).
  */
-const program = new Command();
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-program
-  .name('smtpcheck')
-  .description('Test and diagnose SMTP servers: ESMTP, STARTTLS, AUTH, relay and sender checks with colour transcripts and verdicts.')
-  .version(version, '-V, --version')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
 
 const withOutput = (command: Command) =>
   command
@@ -35,32 +29,6 @@ const run = (load: () => Promise<Action>) => async (flags: Record<string, unknow
   process.exitCode = await (await load())(flags);
 };
 
-withOutput(addConnectionOptions(program.command('caps').description('show the EHLO capabilities before and after STARTTLS, with what each means'))).action(
-  run(async () => (await import('./caps.js')).runCaps as Action),
-);
-
-withAuth(withOutput(addConnectionOptions(program.command('auth').description('log in and report whether the credentials work (AUTH)'))))
-  .action(run(async () => (await import('./auth.js')).runAuth as Action));
-
-withAuth(withOutput(addConnectionOptions(program.command('send').description('send a message, showing every step of the conversation'))))
-  .option('-f, --from <address>', 'envelope sender and From: header')
-  .option('-t, --to <addresses...>', 'recipients (repeat the flag or separate with commas)')
-  .option('--cc <addresses...>', 'Cc recipients (also added to the envelope)')
-  .option('--bcc <addresses...>', 'envelope-only recipients')
-  .option('--subject <text>', 'Subject (default: "smtpcheck test <token>")')
-  .option('--header <header...>', 'extra header "Name: value"; replaces a default header of the same name')
-  .option('--body <text|@file|->', 'message body: text, @file, or - for standard input')
-  .option('--attach <@file...>', 'attach a file (repeatable); MIME type from the extension')
-  .option('--data <@file|->', 'send a complete raw RFC 5322 message instead of building one')
-  .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
-  .option('--chunking', 'send with BDAT when the server offers CHUNKING')
-  .option('--dsn-notify <list>', 'DSN NOTIFY=, e.g. SUCCESS,FAILURE or NEVER')
-  .option('--dsn-ret <FULL|HDRS>', 'DSN RET=')
-  .option('--dsn-envid <id>', 'DSN ENVID=')
-  .option('--smtputf8', 'send SMTPUTF8 with MAIL (automatic for non-ASCII addresses)')
-  .option('--quit-after <step>', 'stop with QUIT after: connect, banner, ehlo, starttls, tls, auth, mail, rcpt, data')
-  .action(run(async () => (await import('./send.js')).runSend as Action));
-
 const withTarget = (command: Command) =>
   withAuth(withOutput(addConnectionOptions(command)))
     .option('--role <role>', 'mta, submission or submissions (default from the port: 25, 587, 465)')
@@ -72,77 +40,122 @@ const withTarget = (command: Command) =>
     .option('--concurrency <n>', 'connections open at once to the server (default 8)')
     .option('-v, --verbose', 'show the evidence transcript of every check');
 
-withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes'))
-  .option('--checks <ids>', 'only these check ids (comma-separated)')
-  .option('--skip <ids>', 'leave out these check ids')
-  .option('--strict', 'warnings fail the run too')
-  .option('--junit <file>', 'write a JUnit XML report')
-  .option('--list', 'list every check id with its roles and severity, and exit')
-  .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
-  .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
+/** The whole command line, not yet parsed: main() runs it, help-snapshot.ts renders its help. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('smtpcheck')
+    .description('Test and diagnose SMTP servers: ESMTP, STARTTLS, AUTH, relay and sender checks with colour transcripts and verdicts.')
+    .version(version, '-V, --version')
+    // A fixed width, not the terminal's: the help rendered at build time must be
+    // what commander prints in any terminal. Set before .command(), which copies it.
+    .configureHelp({ helpWidth: 80 })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
 
-withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(
-  run(async () => (await import('./relay-test.js')).runRelayTest as Action),
-);
-
-withAuth(withOutput(addConnectionOptions(program.command('bench').description('load-test a staging server: messages per second, latency per step, errors by reply code (docs/bench.md)'))))
-  .option('-f, --from <address>', 'envelope sender and From: header')
-  .option('-t, --to <addresses...>', 'recipients of every message (repeat the flag or separate with commas)')
-  .option('-c, --connections <n>', 'sessions open at once (default 1)')
-  .option('-m, --messages <n>', 'messages to send in all (default 100)')
-  .option('--size <bytes>', 'octets per message, headers included (default 1024)')
-  .option('--reuse', 'send message after message in each session instead of one connection per message')
-  .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
-  .option('--rate <per-second>', 'start at most this many messages per second, over all connections')
-  .action(run(async () => (await import('./bench.js')).runBenchCommand as Action));
-
-withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))
-  .option('--role <role>', 'mta, submission or submissions, for :check (default from the port)')
-  .option('--local-recipient <address>', 'a mailbox the server hosts, for :check')
-  .option('--local-domain <domain>', 'a domain the server hosts, for :check')
-  .option('--no-history', 'neither read nor write the history file')
-  .action(run(async () => (await import('./repl.js')).runRepl as Action));
-
-program
-  .command('lab')
-  .description('run the embedded demo mail server (secure and deliberately broken services) on loopback')
-  .option('--host <address>', 'address to listen on', '127.0.0.1')
-  .option('--base-port <port>', 'listen on fixed ports from this number on (default: free ports)')
-  .option('--services <names...>', 'only these services')
-  .option('--json', 'print the lab description as JSON')
-  .option('--ca-out <file>', 'write the demo CA certificate here (default: a temporary file)')
-  .action(
-    run(async () => {
-      const { runLabCommand } = await import('./lab.js');
-      return (flags) =>
-        runLabCommand({
-          host: flags.host as string,
-          ...(flags.basePort !== undefined ? { basePort: Number(flags.basePort) } : {}),
-          ...(flags.services !== undefined ? { services: flags.services as string[] } : {}),
-          json: Boolean(flags.json),
-          ...(flags.caOut !== undefined ? { caOut: flags.caOut as string } : {}),
-        });
-    }),
+  withOutput(addConnectionOptions(program.command('caps').description('show the EHLO capabilities before and after STARTTLS, with what each means'))).action(
+    run(async () => (await import('./caps.js')).runCaps as Action),
   );
 
-program
-  .command('demo')
-  .description('start the embedded lab and run the main job against it: caps, AUTH, a message, and the checks on a secure and an open-relay server')
-  .option('--quick', 'skip the check suites')
-  .action(run(async () => (await import('./demo.js')).runDemo as Action));
+  withAuth(withOutput(addConnectionOptions(program.command('auth').description('log in and report whether the credentials work (AUTH)'))))
+    .action(run(async () => (await import('./auth.js')).runAuth as Action));
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Help and version exit 0; every parsing error is a usage error (docs/exit-codes.md).
-    process.exitCode = error.exitCode === 0 ? 0 : 1;
-  } else {
-    const { describeError, writeErrorLine } = await import('./output.js');
-    const { paletteFor } = await import('../render/palette.js');
-    const described = describeError(error);
-    writeErrorLine(described, paletteFor(process.stderr));
-    if (process.env.SMTPCHECK_DEBUG) console.error(error);
-    process.exitCode = described.exitCode;
+  withAuth(withOutput(addConnectionOptions(program.command('send').description('send a message, showing every step of the conversation'))))
+    .option('-f, --from <address>', 'envelope sender and From: header')
+    .option('-t, --to <addresses...>', 'recipients (repeat the flag or separate with commas)')
+    .option('--cc <addresses...>', 'Cc recipients (also added to the envelope)')
+    .option('--bcc <addresses...>', 'envelope-only recipients')
+    .option('--subject <text>', 'Subject (default: "smtpcheck test <token>")')
+    .option('--header <header...>', 'extra header "Name: value"; replaces a default header of the same name')
+    .option('--body <text|@file|->', 'message body: text, @file, or - for standard input')
+    .option('--attach <@file...>', 'attach a file (repeatable); MIME type from the extension')
+    .option('--data <@file|->', 'send a complete raw RFC 5322 message instead of building one')
+    .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
+    .option('--chunking', 'send with BDAT when the server offers CHUNKING')
+    .option('--dsn-notify <list>', 'DSN NOTIFY=, e.g. SUCCESS,FAILURE or NEVER')
+    .option('--dsn-ret <FULL|HDRS>', 'DSN RET=')
+    .option('--dsn-envid <id>', 'DSN ENVID=')
+    .option('--smtputf8', 'send SMTPUTF8 with MAIL (automatic for non-ASCII addresses)')
+    .option('--quit-after <step>', 'stop after: connect, banner, ehlo, starttls, tls, auth, mail, rcpt (then QUIT); data (the 354: hang up, message not sent); dot (the message)')
+    .action(run(async () => (await import('./send.js')).runSend as Action));
+
+  withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes'))
+    .option('--checks <ids>', 'only these check ids (comma-separated)')
+    .option('--skip <ids>', 'leave out these check ids')
+    .option('--strict', 'warnings fail the run too')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--list', 'list every check id with its roles and severity, and exit')
+    .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
+    .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
+
+  withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(
+    run(async () => (await import('./relay-test.js')).runRelayTest as Action),
+  );
+
+  withAuth(withOutput(addConnectionOptions(program.command('bench').description('load-test a staging server: messages per second, latency per step, errors by reply code (docs/bench.md)'))))
+    .option('-f, --from <address>', 'envelope sender and From: header')
+    .option('-t, --to <addresses...>', 'recipients of every message (repeat the flag or separate with commas)')
+    .option('-c, --connections <n>', 'sessions open at once (default 1)')
+    .option('-m, --messages <n>', 'messages to send in all (default 100)')
+    .option('--size <bytes>', 'octets per message, headers included (default 1024)')
+    .option('--reuse', 'send message after message in each session instead of one connection per message')
+    .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
+    .option('--rate <per-second>', 'start at most this many messages per second, over all connections')
+    .action(run(async () => (await import('./bench.js')).runBenchCommand as Action));
+
+  withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))
+    .option('--role <role>', 'mta, submission or submissions, for :check (default from the port)')
+    .option('--local-recipient <address>', 'a mailbox the server hosts, for :check')
+    .option('--local-domain <domain>', 'a domain the server hosts, for :check')
+    .option('--no-history', 'neither read nor write the history file')
+    .action(run(async () => (await import('./repl.js')).runRepl as Action));
+
+  program
+    .command('lab')
+    .description('run the embedded demo mail server (secure and deliberately broken services) on loopback')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--base-port <port>', 'listen on fixed ports from this number on (default: free ports)')
+    .option('--services <names...>', 'only these services')
+    .option('--json', 'print the lab description as JSON')
+    .option('--ca-out <file>', 'write the demo CA certificate here (default: a temporary file)')
+    .action(
+      run(async () => {
+        const { runLabCommand } = await import('./lab.js');
+        return (flags) =>
+          runLabCommand({
+            host: flags.host as string,
+            ...(flags.basePort !== undefined ? { basePort: Number(flags.basePort) } : {}),
+            ...(flags.services !== undefined ? { services: flags.services as string[] } : {}),
+            json: Boolean(flags.json),
+            ...(flags.caOut !== undefined ? { caOut: flags.caOut as string } : {}),
+          });
+      }),
+    );
+
+  program
+    .command('demo')
+    .description('start the embedded lab and run the main job against it: caps, AUTH, a message, and the checks on a secure and an open-relay server')
+    .option('--quick', 'skip the check suites')
+    .action(run(async () => (await import('./demo.js')).runDemo as Action));
+
+  return program;
+}
+
+/** Help and version exit 0; every parsing error is a usage error (docs/exit-codes.md). */
+export const exitCodeOf = (error: CommanderError): number => (error.exitCode === 0 ? 0 : 1);
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = exitCodeOf(error);
+    } else {
+      const { describeError, writeErrorLine } = await import('./output.js');
+      const { paletteFor } = await import('../render/palette.js');
+      const described = describeError(error);
+      writeErrorLine(described, paletteFor(process.stderr));
+      if (process.env.SMTPCHECK_DEBUG) console.error(error);
+      process.exitCode = described.exitCode;
+    }
   }
 }
