@@ -1,8 +1,12 @@
 import type { ChalkInstance } from 'chalk';
+import { printable } from '../render/printable.js';
 import type { BenchReport } from './bench-stats.js';
 import { BENCH_STEPS } from './step-timer.js';
 
-/** The text report of a load run: parameters, counts and rates, latency per step, errors by reply code. */
+/**
+ * The text report of a load run: parameters, counts and rates, latency per step,
+ * errors by reply code. Each error group's example quotes the server: escaped.
+ */
 export function renderBenchReport(report: BenchReport, c: ChalkInstance): string[] {
   const { parameters: p, messages: m } = report;
   const mode = [p.reuse ? 'reusing sessions' : 'one connection per message', p.pipeline ? 'pipelining' : null, p.rate !== null ? `at most ${p.rate} messages/s` : null].filter(Boolean).join(', ');
@@ -22,7 +26,7 @@ export function renderBenchReport(report: BenchReport, c: ChalkInstance): string
     lines.push('', c.bold(`  ${'ERRORS'.padStart(8)}  ${'STEP'.padEnd(9)} ${'CODE'.padEnd(12)} FIRST EXAMPLE`));
     for (const group of report.errors) {
       const colour = group.kind === 'refused' && group.code !== null && group.code < 500 ? c.yellow : c.red;
-      lines.push(`  ${String(group.count).padStart(8)}  ${group.step.toUpperCase().padEnd(9)} ${colour(String(group.code ?? group.kind).padEnd(12))} ${group.example}`);
+      lines.push(`  ${String(group.count).padStart(8)}  ${group.step.toUpperCase().padEnd(9)} ${colour(String(group.code ?? group.kind).padEnd(12))} ${printable(group.example)}`);
     }
     if (report.ungroupedErrors > 0) lines.push(`  ${String(report.ungroupedErrors).padStart(8)}  ${c.dim('more, in groups past the report\'s limit')}`);
   }

@@ -1,9 +1,11 @@
+import type { ChalkInstance } from 'chalk';
 import { authenticate, selectMechanism } from '../core/authenticate.js';
 import { establishSession } from '../core/establish.js';
 import type { EstablishOptions } from '../core/establish.js';
 import { AuthError, ExitCode, UsageError } from '../core/errors.js';
 import { replySummary } from '../core/reply.js';
 import { findMechanism } from '../core/sasl.js';
+import { printable } from '../render/printable.js';
 import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
 import { saveChain } from './caps.js';
@@ -47,14 +49,14 @@ async function authWithEveryMechanism(options: EstablishOptions, request: NonNul
   const offered = probe.capabilities?.authMechanisms ?? [];
   await probe.quit();
   if (offered.length === 0) selectMechanism(probe, {}); // throws the explanatory "no AUTH" error
-  const rows: { mechanism: string; result: string; ok: boolean | null }[] = [];
+  const rows: MechanismRow[] = [];
   for (const name of offered) {
     const mechanism = findMechanism(name);
     if (!mechanism || mechanism.usesToken) {
       rows.push({ mechanism: name, result: mechanism ? 'skipped: needs a bearer token, not a password' : 'not supported by smtpcheck', ok: null });
       continue;
     }
-    output.print(output.palette.dim(`=== trying ${name}`));
+    output.print(output.palette.dim(`=== trying ${printable(name)}`));
     const session = await establishSession(options);
     try {
       const outcome = await authenticate(session, { ...request, mechanism: name });
@@ -66,11 +68,28 @@ async function authWithEveryMechanism(options: EstablishOptions, request: NonNul
       await session.quit();
     }
   }
-  const c = output.palette;
-  const width = Math.max(9, ...rows.map((row) => row.mechanism.length));
-  output.print(['', c.bold(`${'MECHANISM'.padEnd(width)}  RESULT`), ...rows.map((row) => `${(row.ok ? c.green : row.ok === false ? c.red : c.dim)(row.mechanism.padEnd(width))}  ${row.result}`)].join('\n'));
+  output.print(['', ...renderMechanismTable(rows, output.palette)].join('\n'));
   const failed = rows.filter((row) => row.ok === false).length;
   const passed = rows.filter((row) => row.ok).length;
   output.summary(`${passed} of ${rows.length} mechanisms accepted ${request.user}`, failed === 0 && passed > 0);
   return output.finish({ server: `${options.host}:${options.port}`, user: request.user, mechanisms: rows }, failed === 0 && passed > 0 ? ExitCode.ok : ExitCode.auth);
+}
+
+export interface MechanismRow {
+  /** As the server advertised it. */
+  mechanism: string;
+  /** The server's reply, or why the mechanism was not tried. */
+  result: string;
+  /** null: not tried. */
+  ok: boolean | null;
+}
+
+/**
+ * The `--auth-mech all` table. Mechanism names come from the server's EHLO and
+ * results quote its replies: escaped before they are padded and coloured.
+ */
+export function renderMechanismTable(rows: MechanismRow[], c: ChalkInstance): string[] {
+  const shown = rows.map((row) => ({ ...row, mechanism: printable(row.mechanism), result: printable(row.result) }));
+  const width = Math.max(9, ...shown.map((row) => row.mechanism.length));
+  return [c.bold(`${'MECHANISM'.padEnd(width)}  RESULT`), ...shown.map((row) => `${(row.ok ? c.green : row.ok === false ? c.red : c.dim)(row.mechanism.padEnd(width))}  ${row.result}`)];
 }

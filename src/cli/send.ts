@@ -44,6 +44,8 @@ interface RecipientResult {
   address: string;
   reply: Reply;
   accepted: boolean;
+  /** LMTP only: this recipient's verdict on the message, for accepted recipients. */
+  delivery?: Reply;
 }
 
 /** `smtpcheck send`: one message, every step visible, each recipient's fate reported. */
@@ -122,27 +124,41 @@ export async function runSend(flags: SendFlags): Promise<number> {
       return await finishEarly(session, output, quitAfter, result);
     }
 
+    const lmtp = session.options.protocol === 'lmtp';
     let finalReply: Reply;
-    if (pipelined) {
-      if (dataStart!.code !== 354) throw new ReplyError('data', dataStart!);
-      finalReply = await session.sendMessageBody(message.chunks());
-    } else if (flags.chunking && caps.chunking) {
-      finalReply = await session.bdat(message.chunks());
-    } else {
-      if (flags.chunking) output.transcript.warn('server does not offer CHUNKING; using DATA');
-      finalReply = await session.data(message.chunks());
+    try {
+      if (pipelined) {
+        if (dataStart!.code !== 354) throw new ReplyError('data', dataStart!);
+        finalReply = await session.sendMessageBody(message.chunks());
+      } else if (flags.chunking && caps.chunking) {
+        finalReply = await session.bdat(message.chunks());
+      } else {
+        if (flags.chunking) output.transcript.warn('server does not offer CHUNKING; using DATA');
+        finalReply = await session.data(message.chunks());
+      }
+    } catch (error) {
+      // BDAT LAST throws the first refusal among an LMTP server's verdicts, all of them read by then.
+      if (!(lmtp && error instanceof ReplyError && session.messageReplies.includes(error.reply))) throw error;
+      finalReply = error.reply;
     }
     result.final = finalReply;
-    if (finalReply.code !== 250) throw new ReplyError('data', finalReply);
-    const queueId = /queued as ([A-Za-z0-9]+)/i.exec(finalReply.lines.join(' '))?.[1] ?? null;
+    // LMTP: one verdict per accepted recipient, in RCPT order (RFC 2033 §4.2), so the
+    // message can reach some mailboxes and not others (docs/connection.md#lmtp).
+    const verdicts = session.messageReplies;
+    if (lmtp) accepted.forEach((recipient, index) => (recipient.delivery = verdicts[index]!));
+    else if (finalReply.code !== 250) throw new ReplyError('data', finalReply);
+    const delivered = lmtp ? accepted.filter((recipient) => recipient.delivery!.code === 250) : accepted;
+    const queueId = /queued as ([A-Za-z0-9]+)/i.exec((delivered[0]?.delivery ?? finalReply).lines.join(' '))?.[1] ?? null;
     result.queueId = queueId;
     if (quitAfter === 'dot') result.quitAfter = quitAfter;
     await session.quit();
-    const refused = recipientResults.filter((recipient) => !recipient.accepted);
-    for (const recipient of refused) output.transcript.warn(`recipient ${recipient.address} refused: ${replySummary(recipient.reply)}`);
-    const ok = refused.length === 0;
+    for (const recipient of recipientResults) {
+      if (!recipient.accepted) output.transcript.warn(`recipient ${recipient.address} refused: ${replySummary(recipient.reply)}`);
+      else if (!delivered.includes(recipient)) output.transcript.warn(`recipient ${recipient.address} not delivered: ${replySummary(recipient.delivery!)}`);
+    }
+    const ok = delivered.length === recipientResults.length;
     output.summary(
-      `${message.token ? `message ${message.token}` : 'raw message'} accepted for ${accepted.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'dot' ? ' (stopped after the end of data, as asked)' : ''}`,
+      `${message.token ? `message ${message.token}` : 'raw message'} ${lmtp ? 'delivered to' : 'accepted for'} ${delivered.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'dot' ? ' (stopped after the end of data, as asked)' : ''}`,
       ok,
     );
     return output.finish(result, ok ? ExitCode.ok : ExitCode.rejected);

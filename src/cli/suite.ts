@@ -9,6 +9,7 @@ import { Transcript } from '../core/transcript.js';
 import { renderCheckReport, summaryLine } from '../render/check-report.js';
 import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
+import { printable } from '../render/printable.js';
 import type { CheckFlags } from './check.js';
 import { exitCodeForResults, jsonReport, quietSummary, selectChecks } from './check.js';
 import { checkTargetFrom } from './check-target.js';
@@ -43,7 +44,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     const strict = flags.strict ?? config.strict;
     for (const run of runs) {
       if (run.error || !run.checkTarget) {
-        output.print(output.palette.red(`✘ ${run.target.name}: ${run.error}`));
+        output.print(output.palette.red(`✘ ${run.target.name}: ${printable(run.error ?? '')}`));
         continue;
       }
       output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role, roleAssumed: run.checkTarget.roleAssumed ?? false }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));

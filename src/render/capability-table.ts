@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Capabilities } from '../core/capabilities.js';
 import type { CapabilityFinding } from '../core/capability-findings.js';
 import { describeSize, EXTENSION_DESCRIPTIONS } from '../core/extension-descriptions.js';
-import { printable } from './text-transcript.js';
+import { printable } from './printable.js';
 
 export interface CapabilityColumns {
   label: string;

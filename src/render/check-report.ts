@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { CheckResult, Verdict } from '../checks/check.js';
+import { printable } from './printable.js';
 
 const VERDICT_STYLE: Record<Verdict, { mark: string; colour: (c: ChalkInstance) => (text: string) => string }> = {
   pass: { mark: '✔', colour: (c) => c.green },
@@ -23,10 +24,14 @@ export function renderResultLine(result: CheckResult, c: ChalkInstance, idWidth 
   const paint = style.colour(c);
   const severity = result.verdict === 'fail' || result.verdict === 'warn' || result.verdict === 'error' ? result.severity.toUpperCase().padEnd(5) : '     ';
   const expected = result.expected ? c.dim(' [expected by config]') : '';
-  return `  ${paint(`${style.mark} ${result.verdict.toUpperCase().padEnd(12)}`)} ${result.id.padEnd(idWidth)} ${c.dim(severity)} ${result.summary}${expected} ${c.dim(`(${result.durationMs} ms)`)}`;
+  return `  ${paint(`${style.mark} ${result.verdict.toUpperCase().padEnd(12)}`)} ${result.id.padEnd(idWidth)} ${c.dim(severity)} ${printable(result.summary)}${expected} ${c.dim(`(${result.durationMs} ms)`)}`;
 }
 
-/** The colour report: one line a check, the fix under each finding, evidence with -v. */
+/**
+ * The colour report: one line a check, the fix under each finding, evidence with -v.
+ * Summaries and evidence quote the server (and a fix may), so they are escaped
+ * before they are coloured, as the transcript escapes replies.
+ */
 export function renderCheckReport(header: ReportHeader, results: CheckResult[], c: ChalkInstance, options: { verbose?: boolean; durationMs: number }): string[] {
   const idWidth = Math.max(20, ...results.map((result) => result.id.length));
   const lines = [c.bold(`smtpcheck check ${header.target} (role ${header.role}${header.source ? `, probing from ${header.source}` : ''})`)];
@@ -37,11 +42,11 @@ export function renderCheckReport(header: ReportHeader, results: CheckResult[], 
     const finding = result.verdict !== 'pass' && result.verdict !== 'skip' && result.verdict !== 'info';
     if (finding && result.fix) {
       // The relay family shares one fix; saying it once keeps the report readable.
-      lines.push(c.dim(`      fix: ${result.fix === previousFix ? 'as above' : result.fix}`));
+      lines.push(c.dim(`      fix: ${result.fix === previousFix ? 'as above' : printable(result.fix)}`));
       previousFix = result.fix;
     }
     if (options.verbose && result.evidence.length > 0) {
-      for (const line of result.evidence) lines.push(c.dim(`      │ ${line}`));
+      for (const line of result.evidence) lines.push(c.dim(`      │ ${printable(line)}`));
     }
   }
   lines.push(summaryLine(results, options.durationMs, c));

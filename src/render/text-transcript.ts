@@ -2,11 +2,13 @@ import type { ChalkInstance } from 'chalk';
 import type { Reply } from '../core/reply.js';
 import type { TlsSessionInfo } from '../core/tls-session.js';
 import type { TranscriptEvent } from '../core/transcript.js';
+import { printable } from './printable.js';
 
 /**
  * The colour transcript, in the tradition swaks users know: `->` sent and `<-`
  * received in plaintext, `~>` and `<~` inside TLS, a `*` after the arrow for
- * refusals, `===` for what smtpcheck itself says.
+ * refusals, `===` for what smtpcheck itself says. Replies, notes and errors that
+ * quote them, and certificate fields are the server's words: escaped before colouring.
  */
 export interface TextTranscriptOptions {
   palette: ChalkInstance;
@@ -43,11 +45,11 @@ export function renderEvent(event: TranscriptEvent, options: Omit<TextTranscript
     case 'tls':
       return renderTlsSession(event.session, c);
     case 'info':
-      return [c.dim(`=== ${event.message}`)];
+      return [c.dim(`=== ${printable(event.message)}`)];
     case 'warn':
-      return [c.yellow(`*** ${event.message}`)];
+      return [c.yellow(`*** ${printable(event.message)}`)];
     case 'error':
-      return [c.red(`*** ${event.message}`)];
+      return [c.red(`*** ${printable(event.message)}`)];
     case 'close':
       return [c.dim(event.by === 'server' ? '=== Connection closed by server' : '=== Connection closed')];
   }
@@ -69,19 +71,13 @@ export function renderTlsSession(session: TlsSessionInfo, c: ChalkInstance): str
   ];
   session.chain.forEach((cert, index) => {
     const days = cert.daysLeft < 0 ? c.red(`expired ${-cert.daysLeft} days ago`) : cert.notYetValid ? c.red('not yet valid') : cert.daysLeft < 30 ? c.yellow(`${cert.daysLeft} days left`) : `${cert.daysLeft} days left`;
-    lines.push(c.dim(`===   certificate ${index}: ${cert.subject}`));
-    if (cert.subjectAltNames.length > 0) lines.push(c.dim(`===     names:  ${cert.subjectAltNames.join(', ')}`));
-    lines.push(c.dim(`===     issuer: ${cert.issuer}${cert.selfSigned ? ' (self-signed)' : ''}`));
+    lines.push(c.dim(`===   certificate ${index}: ${printable(cert.subject)}`));
+    if (cert.subjectAltNames.length > 0) lines.push(c.dim(`===     names:  ${printable(cert.subjectAltNames.join(', '))}`));
+    lines.push(c.dim(`===     issuer: ${printable(cert.issuer)}${cert.selfSigned ? ' (self-signed)' : ''}`));
     lines.push(c.dim(`===     valid:  ${cert.validFrom.slice(0, 10)} to ${cert.validTo.slice(0, 10)}, `) + days + c.dim(`; key ${cert.publicKey}`));
   });
-  const chain = session.chainVerified ? c.green('chain trusted') : c.red(`chain NOT trusted (${session.chainError})`);
+  const chain = session.chainVerified ? c.green('chain trusted') : c.red(`chain NOT trusted (${printable(session.chainError ?? 'unknown reason')})`);
   const name = session.nameMatches ? c.green(`name ${session.nameChecked} matches`) : c.red(`name ${session.nameChecked} does NOT match`);
   lines.push(`${c.dim('=== verification:')} ${chain}, ${name}`);
   return lines;
-}
-
-/** Control characters from a hostile server must not reach the terminal as escape sequences. */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

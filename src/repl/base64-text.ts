@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { printable } from '../render/text-transcript.js';
+import { printable } from '../render/printable.js';
 
 /**
  * `:b64`: the `printf '\0user\0password' | base64` step of a hand-made AUTH PLAIN,

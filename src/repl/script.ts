@@ -37,7 +37,7 @@ export class ScriptFront implements ReplIo {
   }
 
   print(lines: string[]): void {
-    this.output.write(lines.map((line) => `${terminalSafe(line, true)}\n`).join(''));
+    this.output.write(lines.map((line) => `${terminalSafe(line, true, this.c.level > 0)}\n`).join(''));
   }
 
   async readBodyLine(): Promise<string | null> {

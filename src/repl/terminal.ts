@@ -53,7 +53,7 @@ export class TerminalFront implements ReplIo {
       return;
     }
     const out = this.options.output;
-    const text = lines.map((line) => `${terminalSafe(line, true)}\n`).join('');
+    const text = lines.map((line) => `${terminalSafe(line, true, this.c.level > 0)}\n`).join('');
     const rl = this.rl;
     if (!rl || !this.promptShown) {
       out.write(text);
