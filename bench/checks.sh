@@ -2,7 +2,8 @@
 # Check-suite latency against the real Postfix lab (test/lab), next to its references:
 #   1. the full check suite against the secure MX (mta, 10025) vs the 3 s budget;
 #   2. relay-test with every address form vs nmap --script +smtp-open-relay, on the
-#      secure MX and on the open relay, with both verdicts side by side;
+#      secure MX and on the open relay, with both verdicts side by side, and the queue
+#      files a relay-test run makes Postfix open (each takes an in-flow token);
 #   3. a suite config of TARGETS targets (the lab's services repeated under different
 #      names) run concurrently vs the same targets one after another (estimated
 #      from one run of each distinct service).
@@ -26,6 +27,7 @@ bench_build
 [ -f "$LAB_DIR/lab.json" ] || bash "$BENCH_ROOT/test/lab/start.sh" >&2 || bench_fail "the Postfix lab did not start (bash test/lab/start.sh)"
 lab() { node -e 'const lab = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(eval(process.argv[2]))' "$LAB_DIR/lab.json" "$1"; }
 CA=$(lab lab.caFile)
+POSTFIX_LOG=$(lab lab.postfixLog)
 MTA=$(lab lab.services.mta.port)
 OPEN_RELAY=$(lab "lab.services['open-relay'].port")
 WORK=$(mktemp -d)
@@ -54,12 +56,17 @@ suite=$(median "${seconds[@]}")
 printf '1. check suite, mta 127.0.0.1:%s\n   smtpcheck check: %s s (runs: %s)   budget %s s   ratio to budget %s\n   %s\n\n' "$MTA" "$suite" "${seconds[*]}" "$BUDGET_S" "$(ratio "$suite" "$BUDGET_S")" "$verdicts"
 
 # --- 2. relay-test vs nmap ------------------------------------------------------
+# Queue files Postfix has opened so far: smtpd logs "QUEUEID: client=…" for each.
+queue_files() { grep -cE 'smtpd\[[0-9]+\]: [0-9A-F]+: client=' "$POSTFIX_LOG" || true; }
 relay_row() { # port label
-  local port=$1 label=$2 times=() result nmap_start nmap_end nmap_seconds nmap_verdict ours_verdict
+  local port=$1 label=$2 times=() result nmap_start nmap_end nmap_seconds nmap_verdict ours_verdict files_before files_after
+  files_before=$(queue_files)
   for run in $(seq "$RUNS"); do
     result=$(timed_smtpcheck relay-test --server "127.0.0.1:$port" --tls-ca "$CA" --local-recipient john@example.org)
     times+=("${result% *}")
   done
+  sleep 1 # the log is written by postlogd, a moment later
+  files_after=$(queue_files)
   ours_verdict=$(node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const probes = j.result.checks.flatMap((c) => Array.isArray(c.details) ? c.details : []); const relayed = probes.filter((p) => p.outcome === "relayed").length; console.log(relayed > 0 ? `open relay (${relayed} of ${probes.length} forms relayed)` : `not an open relay (0 of ${probes.length} forms relayed)`)' "$WORK/last.json")
   nmap_start=$(now_ns)
   nmap -Pn -p "$port" --script +smtp-open-relay 127.0.0.1 >"$WORK/nmap.txt" 2>&1 || true
@@ -68,6 +75,7 @@ relay_row() { # port label
   nmap_verdict=$(grep -o 'smtp-open-relay: .*' "$WORK/nmap.txt" | head -1 | sed 's/^smtp-open-relay: //')
   printf '   %-22s nmap %6.2f s  smtpcheck %6.2f s (runs: %s)  ratio %s\n' "$label:$port" "$nmap_seconds" "$(median "${times[@]}")" "${times[*]}" "$(ratio "$nmap_seconds" "$(median "${times[@]}")")"
   printf '   %-22s nmap says: %s\n   %-22s smtpcheck says: %s\n' "" "${nmap_verdict:-?}" "" "$ours_verdict"
+  printf '   %-22s queue files per smtpcheck run: %s\n' "" "$(awk -v a="$files_before" -v b="$files_after" -v n="$RUNS" 'BEGIN { printf "%.1f", (b - a) / n }')"
 }
 printf '2. relay-test (every address form) vs nmap --script +smtp-open-relay; ratio = nmap time / smtpcheck time (goal: 10 on the MX)\n'
 relay_row "$MTA" mta

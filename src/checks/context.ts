@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Chalk } from 'chalk';
 import { authenticate } from '../core/authenticate.js';
 import type { TlsClientOptions } from '../core/connection.js';
+import type { Reply } from '../core/reply.js';
 import type { Timeouts } from '../core/timeouts.js';
 import type { TlsMode } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
@@ -44,9 +45,25 @@ export interface CheckTarget {
   certWarningDays?: number;
   /** Shared by every check of a run against this target. */
   slots?: ConnectionSlots;
+  /**
+   * {srv} and {ip} from the run's first greeting, shared by its checks so that each
+   * need not open a session to learn them. Set by CheckContext; null if that session
+   * never got a greeting.
+   */
+  identity?: Promise<ServerIdentity | null>;
+}
+
+/** What the server's greeting tells about it (catalogue §0). */
+export interface ServerIdentity {
+  /** {srv}: the host name the greeting starts with; null if it has none. */
+  bannerHost: string | null;
+  /** {ip}: the server's address as connected. */
+  address: string;
 }
 
 export type SessionTls = 'none' | 'tls';
+
+const bannerHost = (greeting: Reply): string | null => greeting.lines[0]?.split(/\s+/)[0] || null;
 
 const EVIDENCE_PALETTE = new Chalk({ level: 0 });
 
@@ -61,10 +78,6 @@ export class CheckContext {
   private readonly transcripts: Transcript[] = [];
   private readonly sessions = new Set<SmtpSession>();
   private readonly slots: ConnectionSlots;
-  /** Host name the server gave in its greeting ({srv}); known after the first session. */
-  bannerHost: string | null = null;
-  /** The server's address as connected ({ip}). */
-  serverAddress: string | null = null;
 
   constructor(target: CheckTarget) {
     this.target = target;
@@ -85,6 +98,8 @@ export class CheckContext {
     const transcript = new Transcript();
     this.transcripts.push(transcript);
     const tlsMode: TlsMode = this.role === 'submissions' ? 'implicit' : tls === 'tls' ? 'starttls' : 'none';
+    // Claimed before the first await, so that checks starting together wait for this greeting.
+    const learning = this.target.identity === undefined ? this.learnIdentity(transcript) : null;
     await this.slots.acquire();
     let session: SmtpSession;
     try {
@@ -103,15 +118,51 @@ export class CheckContext {
       });
     } catch (error) {
       this.slots.release();
+      learning?.();
       if (error instanceof TlsError && error.step === 'starttls' && /does not offer STARTTLS/.test(error.message)) {
         throw new CheckNotApplicable('no TLS on this port: STARTTLS is not offered (see starttls-offered)');
       }
       throw error;
     }
     this.sessions.add(session);
-    this.bannerHost ??= session.greeting.lines[0]?.split(/\s+/)[0] ?? null;
-    this.serverAddress ??= session.connection.remoteAddress ?? this.target.host;
+    learning?.();
     return session;
+  }
+
+  /**
+   * Make this session the one that tells the run's checks {srv} and {ip}: they are
+   * known the moment its greeting arrives, whatever the session does next. The
+   * returned function ends the listening once the session is open or has failed; a
+   * session that failed before its greeting hands the task on to the next one.
+   */
+  private learnIdentity(transcript: Transcript): () => void {
+    let settle!: (identity: ServerIdentity | null) => void;
+    const identity = new Promise<ServerIdentity | null>((resolve) => (settle = resolve));
+    this.target.identity = identity;
+    let address = this.target.host;
+    let greeted = false;
+    const stop = transcript.on((event) => {
+      if (event.type === 'connect') address = event.address;
+      if (event.type === 'receive' && event.step === 'greeting' && !greeted) {
+        greeted = true;
+        settle({ bannerHost: bannerHost(event.reply), address });
+      }
+    });
+    return () => {
+      stop();
+      if (greeted) return;
+      if (this.target.identity === identity) delete this.target.identity;
+      settle(null);
+    };
+  }
+
+  /** {srv} and {ip}: from the run's first greeting, or from a greeting-only session when no check has had one. */
+  async serverIdentity(): Promise<ServerIdentity> {
+    const shared = this.target.identity ? await this.target.identity : null;
+    if (shared) return shared;
+    const session = await this.open('none', { ehlo: false });
+    await this.done(session);
+    return { bannerHost: bannerHost(session.greeting), address: session.connection.remoteAddress ?? this.target.host };
   }
 
   /** A TLS session logged in with the user's credentials (callers check `needs`). */

@@ -1,6 +1,7 @@
+import { SmtpCheckError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
-import type { SmtpSession } from '../core/session.js';
 import { replySummary } from '../core/reply.js';
+import type { SmtpSession } from '../core/session.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
@@ -28,34 +29,42 @@ export interface RelayProbeResult {
 
 const accepted = (reply: Reply) => reply.code === 250 || reply.code === 251;
 
+const defaultTls = (context: CheckContext): SessionTls => (context.role === 'mta' ? 'none' : 'tls');
+
+/**
+ * Run `attempt` on a session of its own. An MX that demands TLS first (530 to MAIL:
+ * the attempt says 'needs-tls') gets the attempt again inside TLS: refusing plaintext
+ * says nothing about what it relays once TLS is up. Returns the TLS it ended with.
+ */
+async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (session: SmtpSession, canStartTls: boolean) => Promise<T | 'needs-tls'>): Promise<{ result: T; tls: SessionTls }> {
+  const session = await context.open(tls);
+  let outcome: T | 'needs-tls';
+  try {
+    outcome = await attempt(session, tls === 'none' && (session.capabilities?.startTls ?? false));
+  } finally {
+    await context.done(session);
+  }
+  return outcome === 'needs-tls' ? inSession(context, 'tls', attempt) : { result: outcome, tls };
+}
+
 /**
  * One probe, on its own session (catalogue §1.5: stop at RCPT, then RSET; never
  * DATA). On an MX the session also asks for the control recipient: a server that
  * refuses hosted mail too proves nothing by refusing the relay (rule 3). A probe
- * that is accepted is a relay whatever the control said. An MX that demands TLS
- * first (530) is probed again inside TLS: refusing plaintext says nothing about
- * what it relays once TLS is up.
+ * that is accepted is a relay whatever the control said.
  */
-export async function probeRelay(context: CheckContext, vector: RelayVector, tls: SessionTls = context.role === 'mta' ? 'none' : 'tls'): Promise<RelayProbeResult> {
-  const session = await context.open(tls);
-  let outcome: RelayProbeResult | 'needs-tls';
-  try {
-    outcome = await attemptRelay(context, session, vector, tls === 'none' && (session.capabilities?.startTls ?? false));
-  } finally {
-    await context.done(session);
-  }
-  return outcome === 'needs-tls' ? probeRelay(context, vector, 'tls') : outcome;
+export async function probeRelay(context: CheckContext, vector: RelayVector, tls: SessionTls = defaultTls(context)): Promise<RelayProbeResult> {
+  return (await inSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result;
 }
 
 async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | 'needs-tls'> {
-  const base = { form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo };
   const mail = await session.mailFrom(vector.mailFrom);
   if (mail.code === 530 && canStartTls) return 'needs-tls';
-  if (mail.code !== 250) return { ...base, mail: replySummary(mail), control: null, probe: null, outcome: 'refused', reason: `sender refused: ${replySummary(mail)}` };
+  if (mail.code !== 250) return senderRefused(vector, mail);
   const control = context.role === 'mta' ? await session.rcptTo(context.target.localRecipient) : null;
   const probe = await session.rcptTo(vector.rcptTo);
   await session.reset();
-  const result = { ...base, mail: replySummary(mail), control: control ? replySummary(control) : null, probe: replySummary(probe) };
+  const result = { ...envelope(vector), mail: replySummary(mail), control: control ? replySummary(control) : null, probe: replySummary(probe) };
   if (accepted(probe)) return { ...result, outcome: 'relayed', reason: `accepted: ${replySummary(probe)}` };
   if (control && !accepted(control)) {
     return { ...result, outcome: 'inconclusive', reason: `control recipient ${context.target.localRecipient} refused too (${replySummary(control)}): a server that refuses hosted mail proves nothing by refusing relay` };
@@ -63,21 +72,157 @@ async function attemptRelay(context: CheckContext, session: SmtpSession, vector:
   return { ...result, outcome: 'refused', reason: replySummary(probe) };
 }
 
-const controlAccepted = (result: RelayProbeResult) => result.control !== null && /^25[01]/.test(result.control);
+const envelope = (vector: RelayVector) => ({ form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo });
 
-/** Probes run concurrently, each in its own session, bounded by the run's connection slots. */
-export async function probeAll(context: CheckContext, vectors: readonly RelayVector[]): Promise<RelayProbeResult[]> {
-  return Promise.all(vectors.map((vector) => probeRelay(context, vector)));
+const senderRefused = (vector: RelayVector, mail: Reply): RelayProbeResult => ({
+  ...envelope(vector),
+  mail: replySummary(mail),
+  control: null,
+  probe: null,
+  outcome: 'refused',
+  reason: `sender refused: ${replySummary(mail)}`,
+});
+
+// Postfix slows a session down once it has made smtpd_soft_error_limit (10) errors
+// without delivering mail (smtpd_error_sleep_time, 1 s a reply). A group of four
+// refuses at most five RCPTs (its first probe is asked twice): well below.
+export const MAX_PROBES_PER_SESSION = 4;
+
+/** Probes with the same MAIL FROM, in the order given, at most MAX_PROBES_PER_SESSION to a group. */
+export function groupBySender(vectors: readonly RelayVector[]): RelayVector[][] {
+  const groups: RelayVector[][] = [];
+  const filling = new Map<string, RelayVector[]>();
+  for (const vector of vectors) {
+    let group = filling.get(vector.mailFrom);
+    if (!group || group.length === MAX_PROBES_PER_SESSION) {
+      group = [];
+      groups.push(group);
+      filling.set(vector.mailFrom, group);
+    }
+    group.push(vector);
+  }
+  return groups;
 }
 
-/** Judge a family of probes: any relay fails it; otherwise any inconclusive control makes it inconclusive. */
-export function judgeRelayProbes(context: CheckContext, results: RelayProbeResult[]): CheckOutcome {
+/** What a group session asks, in order: a probe's address, or the control recipient. */
+export type GroupStep = RelayVector | 'control';
+
+/**
+ * The RCPTs of one group session. On an MX: the first probe alone (a server might
+ * relay only a transaction's first recipient); the control; every probe, each now
+ * after an accepted hosted recipient, as in a probe of its own; the control again,
+ * which proves the session still took hosted mail after the refusals. Each accepted
+ * control of a transaction shares one queue file, so a group costs Postfix one
+ * in-flow token, as one solo probe did (docs/relay-test.md). Other roles have no
+ * control (catalogue §2.5): the probes only.
+ */
+export function groupSteps(group: readonly RelayVector[], withControl: boolean): GroupStep[] {
+  return withControl ? [group[0]!, 'control', ...group, 'control'] : [...group];
+}
+
+interface GroupAttempt {
+  /** One per probe; null where the group proves nothing and the probe must be asked alone. */
+  results: (RelayProbeResult | null)[];
+  /** Why some probes must be asked alone, when they must. */
+  unsettled: string | null;
+}
+
+/**
+ * Probes sharing a sender share a session and a transaction (catalogue §1.5: stop at
+ * RCPT, then RSET): MAIL FROM, the groupSteps RCPTs in lockstep, RSET. An accepted
+ * probe is a relay wherever it was asked. The group's refusals count only if both
+ * controls were accepted and the whole exchange completed; otherwise every probe not
+ * accepted is asked again alone (probeRelay), and that answer is the one judged. An
+ * MX that demands TLS first (530 to MAIL) gets the whole group again inside TLS.
+ *
+ * Lockstep, not pipelined: SmtpSession.pipeline returns all replies or none, and an
+ * acceptance that came before a break must never be lost to a re-run that refuses.
+ */
+async function probeGroup(context: CheckContext, group: RelayVector[]): Promise<RelayProbeResult[]> {
+  const { result, tls } = await inSession(context, defaultTls(context), (session, canStartTls) => attemptGroup(context, session, group, canStartTls));
+  const { results, unsettled } = result;
+  return Promise.all(
+    group.map(async (vector, index) => {
+      const settled = results[index];
+      if (settled) return settled;
+      const alone = await probeRelay(context, vector, tls);
+      return { ...alone, reason: `${alone.reason} (asked alone: ${unsettled})` };
+    }),
+  );
+}
+
+async function attemptGroup(context: CheckContext, session: SmtpSession, group: RelayVector[], canStartTls: boolean): Promise<GroupAttempt | 'needs-tls'> {
+  const steps = groupSteps(group, context.role === 'mta');
+  const answers: { step: GroupStep; reply: Reply }[] = [];
+  let mail: Reply | null = null;
+  let broken: string | null = null;
+  try {
+    const sender = await session.mailFrom(group[0]!.mailFrom);
+    mail = sender;
+    if (sender.code === 530 && canStartTls) return 'needs-tls';
+    if (sender.code !== 250) return { results: group.map((vector) => senderRefused(vector, sender)), unsettled: null };
+    for (const step of steps) answers.push({ step, reply: await session.rcptTo(step === 'control' ? context.target.localRecipient : step.rcptTo) });
+    await session.reset();
+  } catch (error) {
+    if (!(error instanceof SmtpCheckError)) throw error;
+    broken = `the group's session broke: ${error.message}`;
+  }
+  return judgeGroup(context.target.localRecipient, group, answers, mail, broken);
+}
+
+/**
+ * The verdict rules of a group, as a pure function of what was answered: `answers`
+ * in the order asked, `mail` the MAIL reply (null if none came), `broken` why the
+ * exchange did not complete, if it did not.
+ */
+export function judgeGroup(control: string, group: readonly RelayVector[], answers: readonly { step: GroupStep; reply: Reply }[], mail: Reply | null, broken: string | null): GroupAttempt {
+  const controls = answers.filter((answer) => answer.step === 'control').map((answer) => answer.reply);
+  const refusedControl = controls.find((reply) => !accepted(reply));
+  const unsettled = broken ?? (refusedControl ? `the control recipient ${control} was refused in the group's session (${replySummary(refusedControl)})` : null);
+  const lastControl = controls[controls.length - 1];
+  const results = group.map((vector): RelayProbeResult | null => {
+    const replies = answers.filter((answer) => answer.step === vector).map((answer) => answer.reply);
+    const base = { ...envelope(vector), mail: mail ? replySummary(mail) : '(no reply)', control: lastControl ? replySummary(lastControl) : null };
+    const relay = replies.find(accepted);
+    if (relay) {
+      const onlyFirst = replies.indexOf(relay) === 0 && replies.length > 1 && !replies.slice(1).some(accepted);
+      return { ...base, probe: replySummary(relay), outcome: 'relayed', reason: `accepted${onlyFirst ? ' as the first recipient of the transaction' : ''}: ${replySummary(relay)}` };
+    }
+    if (unsettled) return null;
+    const last = replies[replies.length - 1]!;
+    return { ...base, probe: replySummary(last), outcome: 'refused', reason: replySummary(last) };
+  });
+  return { results, unsettled };
+}
+
+const controlAccepted = (result: RelayProbeResult) => result.control !== null && /^25[01]/.test(result.control);
+
+/**
+ * Every probe of a family: those sharing a sender in groups (probeGroup), the groups
+ * concurrently, bounded by the run's connection slots. Results in the order given.
+ */
+export async function probeAll(context: CheckContext, vectors: readonly RelayVector[]): Promise<RelayProbeResult[]> {
+  const results = new Map<RelayVector, RelayProbeResult>();
+  await Promise.all(
+    groupBySender(vectors).map(async (group) => {
+      const answers = await probeGroup(context, group);
+      group.forEach((vector, index) => results.set(vector, answers[index]!));
+    }),
+  );
+  return vectors.map((vector) => results.get(vector)!);
+}
+
+/**
+ * Judge a family of probes: any relay fails it; otherwise any inconclusive control
+ * makes it inconclusive. `serverAddress` is {ip}, for the loopback note.
+ */
+export function judgeRelayProbes(context: CheckContext, results: RelayProbeResult[], serverAddress: string): CheckOutcome {
   const relayed = results.filter((result) => result.outcome === 'relayed');
   const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}`);
   const details = results;
   if (relayed.length > 0) {
     // Catalogue §1.6: a server relays for $mynetworks by design, so say where we probed from.
-    const trusted = context.role === 'mta' && (context.serverAddress === '127.0.0.1' || context.serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
+    const trusted = context.role === 'mta' && (serverAddress === '127.0.0.1' || serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
     return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayed.map((result) => result.form).join(', ')}${trusted}`, { evidence, details });
   }
   const unsettled = results.filter((result) => result.outcome === 'inconclusive');
@@ -113,12 +258,12 @@ export function relayFormCheck(spec: {
     fix: spec.fix ?? RELAY_FIX,
     async run(context) {
       const names = await relayNames(context);
-      return judgeRelayProbes(context, await probeAll(context, spec.vectors(context, names)));
+      return judgeRelayProbes(context, await probeAll(context, spec.vectors(context, names)), names.ip);
     },
   };
 }
 
-/** The placeholders relay vectors are built from. {srv} and {ip} come from a first greeting. */
+/** The placeholders relay vectors are built from. {srv} and {ip} come from the run's first greeting. */
 export interface RelayNames {
   ext: string;
   ext2: string;
@@ -128,15 +273,12 @@ export interface RelayNames {
 }
 
 export async function relayNames(context: CheckContext): Promise<RelayNames> {
-  if (!context.bannerHost || !context.serverAddress) {
-    const session = await context.open('none', { ehlo: false });
-    await context.done(session);
-  }
+  const identity = await context.serverIdentity();
   return {
     ext: context.target.foreignDomain,
     ext2: context.target.foreignDomain2,
     loc: context.target.localDomain,
-    srv: context.bannerHost ?? context.target.host,
-    ip: context.serverAddress ?? context.target.host,
+    srv: identity.bannerHost ?? context.target.host,
+    ip: identity.address,
   };
 }

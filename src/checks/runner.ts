@@ -9,7 +9,11 @@ import { CheckContext } from './context.js';
  * checks run in separate sessions, several at once; this bounds how many connections
  * one target sees at a time (Postfix's default process limit is 100).
  */
-export const DEFAULT_CONCURRENCY = 8;
+// 16 covers the 14 sessions of a relay-test in one round (each may wait Postfix's
+// in_flow_delay of 1 s on an idle server: docs/relay-test.md, "Speed") and stays
+// below the common per-client limits: Postfix smtpd_client_connection_count_limit
+// 50, Exchange's MaxInboundConnectionPerSource 20.
+export const DEFAULT_CONCURRENCY = 16;
 
 export interface RunOptions {
   concurrency?: number;

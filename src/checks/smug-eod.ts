@@ -3,6 +3,7 @@ import { replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, inconclusive, pass, skip, warn } from './check.js';
 import type { CheckContext } from './context.js';
+import { countUnsolicitedReplies } from './unsolicited-replies.js';
 
 /**
  * The end-of-data forms a real outbound MTA lets through (catalogue §4.2, graded
@@ -13,10 +14,6 @@ export const SMUGGLING_SEQUENCES: readonly { name: string; bytes: string; shown:
   { name: 'lfcrlf', bytes: '\n.\r\n', shown: '\\n.\\r\\n' },
   { name: 'crlflf', bytes: '\r\n.\n', shown: '\\r\\n.\\n' },
 ];
-
-// Replies to a smuggled transaction follow the first within milliseconds on any
-// network a test runs over; 2 s of silence means no second transaction was seen.
-const SMUGGLING_QUIET_MS = 2000;
 
 interface SmugglingRun {
   name: string;
@@ -42,15 +39,11 @@ async function sendProbe(context: CheckContext, sender: string, recipient: strin
         `Subject: smtpcheck smuggling probe\\r\\n\\r\\nA${sequence.shown}MAIL FROM:<${sender}>\\r\\nRCPT TO:<${recipient}>\\r\\nDATA\\r\\nSubject: smtpcheck smuggled\\r\\n\\r\\nB\\r\\n.\\r\\n   (one write)`,
       );
     }
-    const replies = [await session.readReply('data', context.target.timeouts.dataMs)];
-    // Count until quiet; a server that hangs up (e.g. Postfix's pipelining guard after
-    // "554 5.5.0 protocol synchronization") has said all it will.
-    while (session.connection.isOpen) {
-      const reply = await session.connection.readUnsolicitedReply('data', SMUGGLING_QUIET_MS).catch(() => null);
-      if (!reply) break;
-      replies.push(reply);
-    }
-    return replies;
+    const first = await session.readReply('data', context.target.timeouts.dataMs);
+    // The smuggled transaction's replies, if any, come before the sentinels' answers.
+    // A server that hangs up (e.g. Postfix's pipelining guard after "554 5.5.0
+    // protocol synchronization") has said all it will.
+    return [first, ...(await countUnsolicitedReplies(session, 'command')).unsolicited];
   } finally {
     await context.done(session);
   }
@@ -85,7 +78,7 @@ export const smugEod: CheckDefinition = {
     if (context.role !== 'mta' && !context.target.credentials) return skip('on a submission port this needs a login: give --auth-user');
     const sender = context.role === 'mta' ? `smtpcheck@${context.target.foreignDomain}` : context.user;
     const recipient = context.target.localRecipient;
-    // Control and probes in parallel sessions: each waits out the same quiet period.
+    // Control and probes in parallel sessions.
     const [control, ...probes] = await Promise.all([null, ...SMUGGLING_SEQUENCES].map((sequence) => sendProbe(context, sender, recipient, sequence)));
     if (typeof control === 'string' || control!.length !== 1 || control![0]!.code !== 250) {
       return inconclusive(`control message not accepted exactly once (${typeof control === 'string' ? control : control!.map((reply) => reply.code).join(', ')})`);

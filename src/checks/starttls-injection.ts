@@ -1,16 +1,15 @@
 import { StartTlsInjectionError } from '../core/errors.js';
 import { replySummary } from '../core/reply.js';
-import type { CheckDefinition } from './check.js';
-import { fail, pass, skip, warn } from './check.js';
-
-// How long to wait inside TLS for the answer to the injected EHLO. Loopback and LAN
-// servers answer in milliseconds; 2 s matches the catalogue's wire sequence.
-const INJECTION_QUIET_MS = 2000;
+import type { CheckDefinition, CheckOutcome } from './check.js';
+import { fail, inconclusive, pass, skip, warn } from './check.js';
+import type { UnsolicitedCount } from './unsolicited-replies.js';
+import { countUnsolicitedReplies, SENTINEL_QUIET_MS, SENTINEL_VERB } from './unsolicited-replies.js';
 
 /**
  * CVE-2011-0411 class: plaintext pipelined behind STARTTLS must be discarded, not
  * executed inside TLS. One write "STARTTLS\r\nEHLO inj.invalid\r\n"; a vulnerable
- * server answers the EHLO after the handshake, unasked.
+ * server answers the EHLO after the handshake, unasked. The sentinels sent after the
+ * handshake (unsolicited-replies.ts) count that answer without waiting out a silence.
  */
 export const starttlsInjection: CheckDefinition = {
   id: 'starttls-injection',
@@ -30,10 +29,25 @@ export const starttlsInjection: CheckDefinition = {
       if (error instanceof StartTlsInjectionError) return warn('the server answered the pipelined EHLO in plaintext after its 220 (not the CVE, but it keeps reading plaintext after STARTTLS)');
       throw error;
     }
-    const unsolicited = await session.connection.readUnsolicitedReply('command', INJECTION_QUIET_MS);
-    if (unsolicited) return fail(`the injected plaintext EHLO was executed inside TLS: unsolicited ${replySummary(unsolicited)}`);
-    const noop = await session.command('NOOP');
-    if (noop.code !== 250) return warn(`nothing unsolicited after the handshake, but NOOP got ${replySummary(noop)}`);
-    return pass('nothing unsolicited after the handshake; NOOP 250');
+    return judgeInjection(await countUnsolicitedReplies(session, 'command'));
   },
 };
+
+/**
+ * Inside TLS only the sentinels were sent: their answers alone (500/502, 250) pass.
+ * Anything before them is the injected EHLO answered. When their answers never come
+ * (a server that swallows one), every reply that did come counts as unsolicited, as
+ * it did when this check listened for 2 s of silence.
+ */
+export function judgeInjection(count: UnsolicitedCount): CheckOutcome {
+  const first = count.unsolicited[0];
+  if (count.end === 'sentinels') {
+    if (first) return fail(`the injected plaintext EHLO was executed inside TLS: unsolicited ${replySummary(first)} before the answers to the sentinel commands`);
+    return pass(`nothing unsolicited after the handshake: the sentinel commands ${SENTINEL_VERB} and NOOP were answered first (500/502, 250)`);
+  }
+  if (first) {
+    return fail(`the injected plaintext EHLO was probably executed inside TLS: unsolicited ${replySummary(first)}; the sentinel commands ${SENTINEL_VERB} and NOOP were not answered 500/502 then 250 (got ${count.unsolicited.map((reply) => reply.code).join(', ')}), so every reply after the handshake counts as unsolicited`);
+  }
+  if (count.end === 'closed' && count.closedBy) throw count.closedBy;
+  return inconclusive(`nothing came back within ${SENTINEL_QUIET_MS / 1000} s after the handshake, not even the answers to the sentinel commands ${SENTINEL_VERB} and NOOP: cannot tell whether the injected EHLO was executed`);
+}

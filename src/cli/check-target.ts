@@ -60,7 +60,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
   const [foreignDomain, foreignDomain2] = foreign.filter((domain, index, all) => domain !== localDomain && all.indexOf(domain) === index);
   for (const [flag, value] of [['--alias', flags.alias], ['--other-sender', flags.otherSender]] as const) if (value) assertMailbox(value, flag);
   const concurrency = flags.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(flags.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency ${flags.concurrency} is not a number from 1 to 100`, 'e.g. --concurrency 8');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency ${flags.concurrency} is not a number from 1 to 100`, 'e.g. --concurrency 4 for a server that limits connections per client');
   return {
     host: options.host,
     port: options.port,

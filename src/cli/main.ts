@@ -37,7 +37,7 @@ const withTarget = (command: Command) =>
     .option('--foreign-domain <domain>', 'a domain the server does not host (default example.net)')
     .option('--alias <address>', 'an address the login owns besides its own (spoof-owned-alias)')
     .option('--other-sender <address>', 'a hosted address the login does not own (spoofing checks)')
-    .option('--concurrency <n>', 'connections open at once to the server (default 8)')
+    .option('--concurrency <n>', 'connections open at once to the server (default 16)')
     .option('-v, --verbose', 'show the evidence transcript of every check');
 
 /** The whole command line, not yet parsed: main() runs it, help-snapshot.ts renders its help. */

@@ -7,7 +7,7 @@ import { EXPECTED_FLAWS, expectedVerdict, matrixTarget } from './expected-verdic
 import { postfixLab } from './postfix-lab.js';
 
 /** Issue 4's matrix on the real Postfix lab: the exact verdict of every cell (expected-verdicts.ts). */
-// Rows run side by side: each waits out Dovecot's auth_failure_delay and the 2 s quiet periods.
+// Rows run side by side: each waits out Dovecot's auth_failure_delay.
 describe('check matrix against the real Postfix lab', { concurrency: 5 }, () => {
   const lab = postfixLab();
 

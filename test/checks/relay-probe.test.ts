@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { GroupStep, RelayVector } from '../../src/checks/relay-probe.js';
+import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION } from '../../src/checks/relay-probe.js';
+import type { Reply } from '../../src/core/reply.js';
+
+const reply = (code: number, text = 'x'): Reply => ({ code, enhanced: null, lines: [text], raw: [`${code} ${text}`] });
+const vector = (rcptTo: string, mailFrom = 'p@example.net'): RelayVector => ({ form: `<${rcptTo}>`, mailFrom, rcptTo });
+const CONTROL = 'john@example.org';
+
+/** Answers in the order groupSteps asks: `probe(vector, position)` for each probe RCPT, `control(position)` for each control. */
+function answer(steps: readonly GroupStep[], probe: (vector: RelayVector, asked: number) => Reply, control: (asked: number) => Reply) {
+  const asked = new Map<GroupStep, number>();
+  return steps.map((step) => {
+    const count = asked.get(step) ?? 0;
+    asked.set(step, count + 1);
+    return { step, reply: step === 'control' ? control(count) : probe(step, count) };
+  });
+}
+
+describe('relay probe groups (docs/relay-test.md)', () => {
+  it('groups probes by MAIL FROM, keeping their order, at most four to a session', () => {
+    const forms = ['a', 'b', 'c', 'd', 'e'].map((local) => vector(`${local}@example.com`));
+    const other = vector('x@example.com', '');
+    const groups = groupBySender([forms[0]!, other, ...forms.slice(1)]);
+    assert.equal(MAX_PROBES_PER_SESSION, 4);
+    assert.deepEqual(groups, [forms.slice(0, 4), [other], [forms[4]]]);
+  });
+
+  it('on an MX asks the first probe alone, then the control, every probe, and the control again', () => {
+    const [a, b] = [vector('a@example.com'), vector('b@example.com')];
+    assert.deepEqual(groupSteps([a, b], true), [a, 'control', a, b, 'control']);
+    assert.deepEqual(groupSteps([a, b], false), [a, b]);
+  });
+
+  it('counts the refusals when both controls were accepted', () => {
+    const group = [vector('a@example.com'), vector('b@example.com')];
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => reply(454), () => reply(250)), reply(250), null);
+    assert.equal(unsettled, null);
+    assert.deepEqual(results.map((result) => result?.outcome), ['refused', 'refused']);
+    assert.equal(results[0]!.control, '250 x');
+  });
+
+  it('judges no refusal of a group whose control was refused at the end: each is asked alone', () => {
+    const group = [vector('a@example.com'), vector('b@example.com')];
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => reply(454), (asked) => reply(asked === 0 ? 250 : 421)), reply(250), null);
+    assert.match(unsettled ?? '', /control recipient john@example\.org was refused in the group's session \(421 x\)/);
+    assert.deepEqual(results, [null, null]);
+  });
+
+  it('keeps an accepted probe as relayed even when the group proves nothing else', () => {
+    const group = [vector('a@example.com'), vector('b@example.com')];
+    const steps = groupSteps(group, true);
+    const answers = answer(steps, (probe) => reply(probe === group[1] ? 250 : 454), () => reply(454)).slice(0, 4);
+    const { results, unsettled } = judgeGroup(CONTROL, group, answers, reply(250), 'the session broke');
+    assert.equal(unsettled, 'the session broke');
+    assert.equal(results[0], null);
+    assert.equal(results[1]?.outcome, 'relayed');
+  });
+
+  it('a relay only as the first recipient of a transaction is a relay', () => {
+    const group = [vector('a@example.com')];
+    const { results } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), (_probe, asked) => reply(asked === 0 ? 250 : 454), () => reply(250)), reply(250), null);
+    assert.equal(results[0]?.outcome, 'relayed');
+    assert.match(results[0]!.reason, /accepted as the first recipient of the transaction/);
+  });
+
+  it('without a control (submission) the probes alone decide', () => {
+    const group = [vector('a@example.com')];
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, false), () => reply(554), () => reply(250)), reply(250), null);
+    assert.equal(unsettled, null);
+    assert.equal(results[0]?.outcome, 'refused');
+    assert.equal(results[0]?.control, null);
+  });
+});

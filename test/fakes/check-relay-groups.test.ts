@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RelayProbeResult } from '../../src/checks/relay-probe.js';
+import { CHECKS, findCheck } from '../../src/checks/registry.js';
+import { runCheck, runChecks } from '../../src/checks/runner.js';
+import { fakeCheckTarget } from './fake-check-target.js';
+import { ehloLines, startResponder } from './fake-smtp-server.js';
+import { serverPool } from './hostile-peer.js';
+
+/**
+ * Relay probes sharing a sender share a session (MAIL FROM; the first probe; the
+ * control; every probe; the control again; RSET). Servers whose answers depend on
+ * what came before in the session must still be caught: a group's refusals count
+ * only when its controls were accepted, else each probe is asked alone.
+ */
+const track = serverPool();
+
+interface SessionMemory {
+  refusals: number;
+  rcpts: number;
+  hostedAccepted: boolean;
+}
+
+/**
+ * An MX hosting example.org (greeting host fake.example.org, so {srv} is that): MAIL
+ * and RSET as a real one; `accepts` decides each RCPT from the address and what the
+ * session saw so far (refusals in the session, RCPTs and hosted ones accepted in
+ * the transaction).
+ */
+function scriptedMx(accepts: (address: string, seen: Readonly<SessionMemory>) => boolean) {
+  const memory = new WeakMap<object, SessionMemory>();
+  return track(
+    startResponder((line, state) => {
+      const seen = memory.get(state) ?? { refusals: 0, rcpts: 0, hostedAccepted: false };
+      memory.set(state, seen);
+      if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING']);
+      if (/^(MAIL|RSET)/i.test(line)) {
+        Object.assign(seen, { rcpts: 0, hostedAccepted: false });
+        return '250 2.1.0 Ok';
+      }
+      const rcpt = /^RCPT TO:<(.*)>$/i.exec(line);
+      if (!rcpt) return '502 5.5.2 Error: command not recognized';
+      const address = rcpt[1]!;
+      const ok = accepts(address, seen);
+      seen.rcpts += 1;
+      if (!ok) {
+        seen.refusals += 1;
+        return `454 4.7.1 <${address}>: Relay access denied`;
+      }
+      if (/^[^@%!"]+@example\.org$/.test(address)) seen.hostedAccepted = true;
+      return '250 2.1.5 Ok';
+    }),
+  );
+}
+
+const hosted = (address: string) => address === 'john@example.org';
+const rcptLines = (lines: string[]) => lines.filter((line) => /^RCPT/i.test(line)).map((line) => line.slice('RCPT TO:'.length));
+const probes = (details: unknown) => details as RelayProbeResult[];
+
+describe('relay probe groups against scripted servers', { concurrency: true }, () => {
+  it('a secure MX gets one session per sender group: first probe, control, every probe, control, RSET', async () => {
+    const server = await scriptedMx(hosted);
+    const result = await runCheck(findCheck('relay-quoted')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'pass', result.summary);
+    const groups = server.connections.filter((lines) => lines.some((line) => /^RCPT/i.test(line)));
+    assert.equal(groups.length, 1, 'four forms with one sender: one session');
+    const asked = rcptLines(groups[0]!);
+    assert.deepEqual(asked, ['<"r@example.net">', '<john@example.org>', '<"r@example.net">', '<"r%example.net">', '<"r@example.net"@[127.0.0.1]>', '<"r@example.net"@example.org>', '<john@example.org>']);
+    assert.match(groups[0]!.at(-2)!, /^RSET/);
+  });
+
+  it('a server that relays only the first recipient of a transaction fails', async () => {
+    const server = await scriptedMx((address, seen) => hosted(address) || seen.rcpts === 0);
+    for (const id of ['relay-percent', 'relay-sender-forms']) {
+      const result = await runCheck(findCheck(id)!, fakeCheckTarget(server.port));
+      assert.equal(result.verdict, 'fail', `${id}: ${result.summary}`);
+      assert.ok(probes(result.details).some((probe) => /first recipient of the transaction/.test(probe.reason)), id);
+    }
+  });
+
+  it('a server that relays only after a hosted recipient was accepted fails: every probe is also asked after the control', async () => {
+    const server = await scriptedMx((address, seen) => hosted(address) || seen.hostedAccepted);
+    const result = await runCheck(findCheck('relay-bang')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.match(result.summary, /4 of 4 address forms relayed/);
+  });
+
+  it('a server that refuses everything after one refusal, control included, cannot hide a relay: the probes are asked alone', async () => {
+    // Relays only <r%example.net@fake.example.org>, and only while the session is fresh.
+    const server = await scriptedMx((address, seen) => seen.refusals === 0 && (hosted(address) || address === 'r%example.net@fake.example.org'));
+    const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    const relayed = probes(result.details).filter((probe) => probe.outcome === 'relayed');
+    assert.deepEqual(relayed.map((probe) => probe.form), ['<r%example.net@fake.example.org>']);
+    assert.match(relayed[0]!.reason, /asked alone: the control recipient john@example\.org was refused in the group's session/);
+  });
+
+  it('a control refused only at the end of a group makes each probe be asked alone, and those answers are judged', async () => {
+    const server = await scriptedMx((address, seen) => hosted(address) && seen.rcpts < 2);
+    const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'pass', result.summary);
+    assert.ok(probes(result.details).every((probe) => probe.outcome === 'refused' && /asked alone/.test(probe.reason) && probe.control?.startsWith('250')));
+    const withRcpt = server.connections.filter((lines) => lines.some((line) => /^RCPT/i.test(line)));
+    assert.equal(withRcpt.length, 4, 'one group session, then three probes alone');
+    for (const lines of withRcpt.slice(1)) assert.deepEqual(rcptLines(lines)[0], '<john@example.org>', 'a probe alone asks the control first, as before groups');
+  });
+
+  it('checks run together learn {srv} and {ip} from one greeting; a relay check alone opens a greeting-only session', async () => {
+    const server = await scriptedMx(hosted);
+    const greetingOnly = () => server.connections.filter((lines) => lines.length === 1 && /^QUIT/i.test(lines[0]!)).length;
+    const results = await runChecks(CHECKS.filter((check) => check.id.startsWith('relay-')), fakeCheckTarget(server.port));
+    assert.ok(results.every((result) => result.verdict === 'pass'), JSON.stringify(results.map((result) => [result.id, result.verdict, result.summary])));
+    assert.equal(greetingOnly(), 0);
+    await runCheck(findCheck('relay-double-at')!, fakeCheckTarget(server.port));
+    assert.equal(greetingOnly(), 1);
+  });
+});
