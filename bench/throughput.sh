@@ -3,7 +3,8 @@
 # smtp-sink on a loopback port, with the same parameters: SESSIONS parallel
 # sessions sending MESSAGES messages of LENGTH payload octets, reusing sessions
 # (smtp-source -d, smtpcheck --reuse) and one connection per message. smtp-source
-# has no pipelining; the --pipeline row is compared with its best (-d) figure.
+# has no pipelining; the --pipeline rows are compared with its figure for the same
+# reuse mode.
 # A third column, bench/node-floor.mjs, is the least a Node client can do (plain
 # sockets, no parsing): the floor that shows what Node itself costs.
 #
@@ -90,7 +91,7 @@ row() { # label, smtp-source seconds, node floor seconds, smtpcheck seconds
   printf '%-31s %-20s %-20s %-20s %-13s %s\n' "$1" "$(figure "$2")" "$(figure "$3")" "$(figure "$4")" "$(ratio "$2" "$4")" "$(ratio "$3" "$4")"
 }
 
-declare -a source_reuse=() source_single=() floor_reuse=() floor_pipeline=() floor_single=() ours_reuse=() ours_pipeline=() ours_single=()
+declare -a source_reuse=() source_single=() floor_reuse=() floor_pipeline=() floor_single=() floor_single_pipeline=() ours_reuse=() ours_pipeline=() ours_single=() ours_single_pipeline=()
 for run in $(seq "$RUNS"); do
   source_reuse+=("$(run_smtp_source -d)")
   floor_reuse+=("$(run_node_floor --reuse)")
@@ -100,10 +101,14 @@ for run in $(seq "$RUNS"); do
   source_single+=("$(run_smtp_source)")
   floor_single+=("$(run_node_floor)")
   ours_single+=("$(run_smtpcheck)")
+  floor_single_pipeline+=("$(run_node_floor --pipeline)")
+  ours_single_pipeline+=("$(run_smtpcheck --pipeline)")
 done
 reuse_reference=$(median "${source_reuse[@]}")
 row "reuse (-d / --reuse)" "$reuse_reference" "$(median "${floor_reuse[@]}")" "$(median "${ours_reuse[@]}")"
 row "reuse, pipelined (--pipeline)" "$reuse_reference" "$(median "${floor_pipeline[@]}")" "$(median "${ours_pipeline[@]}")"
-row "one connection per message" "$(median "${source_single[@]}")" "$(median "${floor_single[@]}")" "$(median "${ours_single[@]}")"
+single_reference=$(median "${source_single[@]}")
+row "one connection per message" "$single_reference" "$(median "${floor_single[@]}")" "$(median "${ours_single[@]}")"
+row "one connection, pipelined" "$single_reference" "$(median "${floor_single_pipeline[@]}")" "$(median "${ours_single_pipeline[@]}")"
 printf '\nvs smtp-src = smtpcheck msg/s ÷ smtp-source msg/s (goal: at least 1); vs plain Node = smtpcheck msg/s ÷ node-floor msg/s\n'
 exit 0

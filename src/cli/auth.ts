@@ -8,9 +8,8 @@ import { findMechanism } from '../core/sasl.js';
 import { printable } from '../render/printable.js';
 import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
-import { saveChain } from './caps.js';
 import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom } from './connection-options.js';
+import { establishOptionsFrom, saveChain } from './connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 

@@ -6,12 +6,11 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import { assertMailbox } from '../core/wire-text.js';
 import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
-import { saveChain } from './caps.js';
 import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom } from './connection-options.js';
+import { establishOptionsFrom, saveChain } from './connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
-import { splitList } from './send.js';
+import { splitList } from './list-flags.js';
 
 export interface BenchFlags extends ConnectionFlags, OutputFlags, AuthFlags {
   from?: string;

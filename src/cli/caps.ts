@@ -1,11 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { capabilityFindings } from '../core/capability-findings.js';
 import { establishSession } from '../core/establish.js';
 import { ExitCode } from '../core/errors.js';
-import { chainToPem } from '../core/tls-session.js';
 import { renderCapabilityTable } from '../render/capability-table.js';
 import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom } from './connection-options.js';
+import { establishOptionsFrom, saveChain } from './connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 
@@ -40,7 +38,3 @@ export async function runCaps(flags: CapsFlags): Promise<number> {
   }
 }
 
-export function saveChain(flags: ConnectionFlags, chain: Parameters<typeof chainToPem>[0] | undefined): void {
-  if (!flags.tlsSaveChain || !chain) return;
-  writeFileSync(flags.tlsSaveChain, chainToPem(chain));
-}

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { writeFileSync } from 'node:fs';
 import type { SecureVersion } from 'node:tls';
 import type { Timeouts } from '../core/timeouts.js';
 import { DEFAULT_TIMEOUTS } from '../core/timeouts.js';
 import type { EstablishOptions, TlsMode } from '../core/establish.js';
 import { UsageError } from '../core/errors.js';
 import type { Transcript } from '../core/transcript.js';
+import { chainToPem } from '../core/tls-session.js';
 import { assertSingleLine } from '../core/wire-text.js';
 import { defaultHeloName, parsePort, parseServer } from './target.js';
 
@@ -124,4 +126,10 @@ export function establishOptionsFrom(flags: ConnectionFlags, transcript: Transcr
     revealSecrets: flags.showSecrets ?? false,
     transcript,
   };
+}
+
+/** --tls-save-chain: the certificate chain the server sent, as PEM. */
+export function saveChain(flags: ConnectionFlags, chain: Parameters<typeof chainToPem>[0] | undefined): void {
+  if (!flags.tlsSaveChain || !chain) return;
+  writeFileSync(flags.tlsSaveChain, chainToPem(chain));
 }

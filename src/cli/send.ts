@@ -12,11 +12,11 @@ import type { Transcript } from '../core/transcript.js';
 import { assertMailbox, hasNonAscii } from '../core/wire-text.js';
 import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
-import { saveChain } from './caps.js';
 import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom } from './connection-options.js';
+import { establishOptionsFrom, saveChain } from './connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
+import { splitList } from './list-flags.js';
 
 export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
   from?: string;
@@ -188,10 +188,6 @@ function parseQuitAfter(value: string | undefined): QuitPoint | null {
   const point = value.toLowerCase() as QuitPoint;
   if (!QUIT_POINTS.includes(point)) throw new UsageError(`--quit-after ${value} is not a step`, `use one of ${QUIT_POINTS.join(', ')}`);
   return point;
-}
-
-export function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
 }
 
 function buildOutgoingMessage(flags: SendFlags, from: string, recipients: string[], heloName: string): BuiltMessage {

@@ -161,16 +161,16 @@ export class SmtpConnection {
   }
 
   /** Wait for the next complete reply; the deadline covers the whole reply, so a server dripping one byte a second still times out. */
-  async readReply(step: SmtpStep, timeoutMs: number, options: { pauseAfter?: boolean } = {}): Promise<Reply> {
-    const reply = await this.awaitReply(step, timeoutMs, options.pauseAfter ?? false, false, () => {
+  readReply(step: SmtpStep, timeoutMs: number, options: { pauseAfter?: boolean } = {}): Promise<Reply> {
+    // Not async: one promise per reply instead of two (a load run reads four per message).
+    return this.awaitReply(step, timeoutMs, options.pauseAfter ?? false, false, () => {
       // The classic cause of a silent greeting: a plaintext client on an implicit-TLS
       // port, where the server waits for a ClientHello.
       const hint = step === 'greeting' && !this.isTls ? 'if this is an implicit-TLS port (465), add --tls-on-connect; otherwise the server is overloaded or tarpitting' : undefined;
       const error = new TimeoutError(step, timeoutMs, describeWait(step), hint);
       this.fail(error);
       throw error;
-    });
-    return reply!;
+    }) as Promise<Reply>;
   }
 
   /**
