@@ -4,7 +4,8 @@ import { after, describe, it } from 'node:test';
 import type { BenchOptions } from '../../src/bench/bench-runner.js';
 import { runBench } from '../../src/bench/bench-runner.js';
 import type { FakePeer, FakeServer } from '../fakes/fake-smtp-server.js';
-import { ehloReply, startFakeServer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { ehloReply } from '../fakes/smtp-responder.js';
 
 /**
  * `bench --pipeline` pipelines across transactions (RFC 2920 §3.1): what follows a

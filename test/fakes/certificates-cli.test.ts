@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ExitCode } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 import type { TestCredentials } from './test-certificates.js';
 import { testCertificates } from './test-certificates.js';
 
@@ -15,7 +16,7 @@ const track = serverPool();
 const certs = testCertificates();
 after(() => certs.cleanup());
 
-const serverWith = (credentials: TestCredentials, implicitTls = false) => track(startTlsResponder(smtpResponder(), { tls: credentials, implicitTls }));
+const serverWith = (credentials: TestCredentials, implicitTls = false) => track(startResponder(smtpResponder(), { tls: credentials, implicitTls }));
 
 const caps = (port: number, ...extra: string[]) => runCli(['caps', '--server', `127.0.0.1:${port}`, '--timeout', '2', ...extra], { timeoutMs: 10_000 });
 

@@ -4,8 +4,8 @@ import type { RelayProbeResult } from '../../src/checks/relay-probe.js';
 import { CHECKS, findCheck } from '../../src/checks/registry.js';
 import { runCheck, runChecks } from '../../src/checks/runner.js';
 import { fakeCheckTarget } from './fake-check-target.js';
-import { ehloLines, startResponder } from './fake-smtp-server.js';
 import { serverPool } from './hostile-peer.js';
+import { ehloLines, startResponder } from './smtp-responder.js';
 
 /**
  * Relay probes sharing a sender share a session (MAIL FROM; the first probe; the
@@ -28,11 +28,9 @@ interface SessionMemory {
  * the transaction).
  */
 function scriptedMx(accepts: (address: string, seen: Readonly<SessionMemory>) => boolean) {
-  const memory = new WeakMap<object, SessionMemory>();
   return track(
     startResponder((line, state) => {
-      const seen = memory.get(state) ?? { refusals: 0, rcpts: 0, hostedAccepted: false };
-      memory.set(state, seen);
+      const seen = (state.memory.session ??= { refusals: 0, rcpts: 0, hostedAccepted: false }) as SessionMemory;
       if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING']);
       if (/^(MAIL|RSET)/i.test(line)) {
         Object.assign(seen, { rcpts: 0, hostedAccepted: false });

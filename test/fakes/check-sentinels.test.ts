@@ -6,8 +6,9 @@ import { runCheck } from '../../src/checks/runner.js';
 import { SENTINEL_QUIET_MS } from '../../src/checks/unsolicited-replies.js';
 import { fakeCheckTarget } from './fake-check-target.js';
 import type { FakePeer } from './fake-smtp-server.js';
-import { ehloReply, startFakeServer } from './fake-smtp-server.js';
+import { startFakeServer } from './fake-smtp-server.js';
 import { serverPool } from './hostile-peer.js';
+import { ehloReply } from './smtp-responder.js';
 
 /**
  * starttls-injection and smug-eod count unsolicited replies with sentinels (an unknown

@@ -5,7 +5,8 @@ import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
 import { fakeCheckTarget } from './fake-check-target.js';
 import type { FakeServer } from './fake-smtp-server.js';
-import { ehloLines, startFakeServer, startResponder } from './fake-smtp-server.js';
+import { startFakeServer } from './fake-smtp-server.js';
+import { ehloLines, startResponder } from './smtp-responder.js';
 
 /**
  * Verdicts on servers that are wrong on purpose: every check must be able to fail,

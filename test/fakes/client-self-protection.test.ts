@@ -7,7 +7,8 @@ import { SmtpSession } from '../../src/core/session.js';
 import { Transcript } from '../../src/core/transcript.js';
 import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
 import type { FakePeer, FakeServer } from './fake-smtp-server.js';
-import { ehloReply, startFakeServer } from './fake-smtp-server.js';
+import { startFakeServer } from './fake-smtp-server.js';
+import { ehloReply } from './smtp-responder.js';
 
 const servers: FakeServer[] = [];
 after(async () => {

@@ -112,37 +112,3 @@ export async function startFakeServer(script: (peer: FakePeer) => Promise<void>,
     },
   };
 }
-
-/** A well-behaved EHLO answer; tests vary the keywords. */
-export const ehloReply = (keywords: string[]): string =>
-  ['fake.example.org', ...keywords].map((line, index, all) => `250${index === all.length - 1 ? ' ' : '-'}${line}\r\n`).join('');
-
-/**
- * A fake server that answers line by line: `respond` gets each command and returns
- * the reply text (CRLF added per line), or null to stay silent. STARTTLS answered
- * with 220 switches to TLS; QUIT closes. Enough for servers that are wrong in
- * simple, deliberate ways.
- */
-export function startResponder(respond: (line: string, state: { tls: boolean }) => string | null, options: { greeting?: string } = {}): Promise<FakeServer> {
-  return startFakeServer(async (peer) => {
-    const state = { tls: false };
-    peer.write(`${options.greeting ?? '220 fake.example.org ESMTP'}\r\n`);
-    for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
-      if (/^QUIT/i.test(line)) {
-        peer.write('221 2.0.0 Bye\r\n');
-        peer.close();
-        return;
-      }
-      const reply = respond(line, state);
-      if (reply === null) continue;
-      peer.write(reply.split('\n').map((part) => `${part}\r\n`).join(''));
-      if (/^STARTTLS/i.test(line) && reply.startsWith('220')) {
-        await peer.startTls();
-        state.tls = true;
-      }
-    }
-  });
-}
-
-/** An EHLO answer for responders. */
-export const ehloLines = (keywords: string[]): string => ['fake.example.org', ...keywords].map((line, index, all) => `250${index === all.length - 1 ? ' ' : '-'}${line}`).join('\n');

@@ -6,8 +6,9 @@ import { ExitCode, ProtocolError, SmtpCheckError, TlsError } from '../../src/cor
 import type { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
-import type { ResponderState, ServerStep } from './hostile-peer.js';
-import { clientGone, coreOptions, DEMO_TLS, demoCaFile, serverPool, sleep, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { clientGone, coreOptions, DEMO_TLS, demoCaFile, serverPool, sleep } from './hostile-peer.js';
+import type { ResponderState, ServerStep } from './smtp-responder.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Issue 6, the server hangs up: a close (FIN) or a reset (RST) at any step, and TLS
@@ -20,7 +21,7 @@ type Ending = 'close' | 'reset';
 /** A good server that ends the connection instead of answering `at`; a reset first sends half a reply. */
 const endsAt = (at: ServerStep, ending: Ending = 'close') =>
   track(
-    startTlsResponder(
+    startResponder(
       smtpResponder({
         override: (step, _line, state: ResponderState) => {
           if (step !== at) return undefined;
@@ -32,7 +33,6 @@ const endsAt = (at: ServerStep, ending: Ending = 'close') =>
           return null;
         },
       }),
-      { tls: DEMO_TLS },
     ),
   );
 
@@ -133,7 +133,7 @@ describe('the server resets the connection (RST) mid-reply', { concurrency: true
 
 describe('TLS alerts and non-TLS answers to the ClientHello', { concurrency: true }, () => {
   const starttlsServer = (tlsOptions: object) =>
-    track(startTlsResponder(smtpResponder(), { tls: { ...DEMO_TLS, ...tlsOptions } }));
+    track(startResponder(smtpResponder(), { tls: { ...DEMO_TLS, ...tlsOptions } }));
 
   it('protocol_version alert (server TLS 1.3 only, client --tls-max TLSv1.2): exit 3 with the OpenSSL reason', async () => {
     const server = await starttlsServer({ minVersion: 'TLSv1.3' });
@@ -163,7 +163,7 @@ describe('TLS alerts and non-TLS answers to the ClientHello', { concurrency: tru
 
   it('a record that does not decrypt, after the handshake: "TLS error after the handshake", not "handshake failed" (exit 3)', async () => {
     const server = await track(
-      startTlsResponder(
+      startResponder(
         smtpResponder({
           override: (step, _line, state: ResponderState) => {
             if (step !== 'mail' || !state.tls) return undefined;
@@ -172,7 +172,6 @@ describe('TLS alerts and non-TLS answers to the ClientHello', { concurrency: tru
             return null;
           },
         }),
-        { tls: DEMO_TLS },
       ),
     );
     const result = await runCli(['send', '--server', `127.0.0.1:${server.port}`, '--tls', '--tls-ca', demoCaFile(), '--from', 'a@example.org', '--to', 'b@example.org', '--timeout', '2'], { timeoutMs: 10_000 });

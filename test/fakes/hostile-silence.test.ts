@@ -6,8 +6,9 @@ import { ExitCode, TimeoutError, TlsError } from '../../src/core/errors.js';
 import { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
-import type { ServerStep } from './hostile-peer.js';
-import { clientGone, coreOptions, DEMO_TLS, demoCaFile, drip, serverPool, SHORT_TIMEOUTS, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { clientGone, coreOptions, demoCaFile, drip, serverPool, SHORT_TIMEOUTS } from './hostile-peer.js';
+import type { ServerStep } from './smtp-responder.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Issue 6, silence: a server that stops answering at any step ends the run with a
@@ -18,7 +19,7 @@ const track = serverPool();
 const MARGIN_MS = 1500;
 
 const silentAt = (silent: ServerStep) =>
-  track(startTlsResponder(smtpResponder({ override: (step) => (step === silent ? null : undefined) }), { tls: DEMO_TLS }));
+  track(startResponder(smtpResponder({ override: (step) => (step === silent ? null : undefined) })));
 
 async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number }> {
   const started = performance.now();

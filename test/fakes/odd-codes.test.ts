@@ -5,8 +5,9 @@ import { establishSession } from '../../src/core/establish.js';
 import { AuthError, ExitCode, ReplyError, TlsError } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
-import type { ServerStep } from './hostile-peer.js';
-import { coreOptions, DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { coreOptions, demoCaFile, serverPool } from './hostile-peer.js';
+import type { ServerStep } from './smtp-responder.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Catalogue §3 self-odd-codes: strange but legal replies end in a one-line error with
@@ -15,7 +16,7 @@ import { coreOptions, DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsR
 const track = serverPool();
 
 const answering = (at: ServerStep, reply: string, greeting?: string) =>
-  track(startTlsResponder(smtpResponder({ override: (step) => (step === at ? reply : undefined) }), { tls: DEMO_TLS, ...(greeting ? { greeting } : {}) }));
+  track(startResponder(smtpResponder({ override: (step) => (step === at ? reply : undefined) }), greeting ? { greeting } : {}));
 
 const send = (port: number, ...extra: string[]) =>
   runCli(['send', '--server', `127.0.0.1:${port}`, '--from', 'a@example.org', '--to', 'b@example.org', '--timeout', '2', ...extra], { timeoutMs: 10_000, env: { SMTPCHECK_PASSWORD: 'summersun' } });
@@ -59,7 +60,7 @@ describe('421 (service closing) at any point is a refusal, never a pass', { conc
 
 describe('other odd replies', { concurrency: true }, () => {
   it('554 greeting: exit 5, "refuses service to this client"', async () => {
-    const server = await track(startTlsResponder(smtpResponder(), { tls: DEMO_TLS, greeting: '554 5.7.1 fake.example.org no SMTP service here' }));
+    const server = await track(startResponder(smtpResponder(), { greeting: '554 5.7.1 fake.example.org no SMTP service here' }));
     const result = await send(server.port);
     assert.equal(result.code, ExitCode.rejected);
     assert.match(result.stderr, /GREETING refused: 554 5\.7\.1 .* — the server refuses service to this client \(RFC 5321 §3\.1\)/);
@@ -82,7 +83,7 @@ describe('other odd replies', { concurrency: true }, () => {
   });
 
   it('EHLO and HELO both refused: exit 5 naming HELO', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ override: (step) => (step === 'ehlo' ? '502 5.5.2 no' : step === 'helo' ? '501 5.5.2 bad name' : undefined) }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ override: (step) => (step === 'ehlo' ? '502 5.5.2 no' : step === 'helo' ? '501 5.5.2 bad name' : undefined) })));
     const result = await send(server.port);
     assert.equal(result.code, ExitCode.rejected);
     assert.match(result.stderr, /HELO refused: 501 5\.5\.2 bad name/);
@@ -112,18 +113,13 @@ describe('other odd replies', { concurrency: true }, () => {
   });
 
   it('a 5xx to QUIT after an accepted message does not undo the success', async () => {
-    const server = await track(
-      startTlsResponder(
-        smtpResponder({ override: (step, line) => (step === 'other' && /^QUIT/i.test(line) ? '500 5.5.2 what?' : undefined) }),
-        { tls: DEMO_TLS },
-      ),
-    );
+    const server = await track(startResponder(smtpResponder({ override: (step, line) => (step === 'other' && /^QUIT/i.test(line) ? '500 5.5.2 what?' : undefined) })));
     const result = await send(server.port);
     assert.equal(result.code, ExitCode.ok, result.stderr);
   });
 
   it('a refused recipient among accepted ones is exit 5, not success', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ override: (step, line) => (step === 'rcpt' && /bad@/.test(line) ? '550 5.1.1 <bad@example.org>: Recipient address rejected: User unknown' : undefined) }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ override: (step, line) => (step === 'rcpt' && /bad@/.test(line) ? '550 5.1.1 <bad@example.org>: Recipient address rejected: User unknown' : undefined) })));
     const result = await runCli(['send', '--server', `127.0.0.1:${server.port}`, '--from', 'a@example.org', '--to', 'b@example.org,bad@example.org', '--timeout', '2'], { timeoutMs: 10_000 });
     assert.equal(result.code, ExitCode.rejected);
     assert.match(result.stdout, /accepted for 1 of 2 recipient/);

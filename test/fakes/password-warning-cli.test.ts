@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { demoCaFile, serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * The warning about a password on the command line is a security warning: it must
@@ -15,7 +16,7 @@ const USER = 'john@example.org';
 const PASSWORD = 'Sup3r-s3cret-Pw!';
 const WARNING = 'a password on the command line is visible to other local users';
 
-const server = () => track(startTlsResponder(smtpResponder({ user: USER, password: PASSWORD }), { tls: DEMO_TLS }));
+const server = () => track(startResponder(smtpResponder({ user: USER, password: PASSWORD })));
 
 const COMMANDS: { name: string; args: (port: number) => string[] }[] = [
   { name: 'auth', args: (port) => ['auth', '--server', `127.0.0.1:${port}`, '--tls-ca', demoCaFile()] },

@@ -4,7 +4,8 @@ import type { CheckTarget } from '../../src/checks/context.js';
 import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
 import { fakeCheckTarget } from './fake-check-target.js';
-import { DEMO_TLS, SHORT_TIMEOUTS, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { SHORT_TIMEOUTS, serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Catalogue §1.5, "stay safe", on the wire: probes are harmless by construction
@@ -18,7 +19,7 @@ const target = (port: number, extra: Partial<CheckTarget> = {}): CheckTarget =>
   fakeCheckTarget(port, { timeouts: { ...SHORT_TIMEOUTS, commandMs: 1000 }, localRecipient: 'postmaster@example.org', ...extra });
 
 /** An open relay that takes anything, the worst case for probe safety. */
-const acceptEverything = () => track(startTlsResponder(smtpResponder({ ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'PIPELINING', 'AUTH PLAIN LOGIN'] }), { tls: DEMO_TLS }));
+const acceptEverything = () => track(startResponder(smtpResponder({ ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'PIPELINING', 'AUTH PLAIN LOGIN'] })));
 
 describe('probes are safe by design, even against a server that accepts everything', { concurrency: true }, () => {
   it('relay probes never send DATA, and reset every transaction they open', async () => {

@@ -8,7 +8,8 @@ import { runCli } from '../e2e/postfix-lab.js';
 import { startCli } from './cli-process.js';
 import type { FakePeer } from './fake-smtp-server.js';
 import { startFakeServer } from './fake-smtp-server.js';
-import { DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { demoCaFile, serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Catalogue §3 self-no-secret-leak: every command that can carry a password, in
@@ -31,7 +32,7 @@ function leaks(text: string): string[] {
 }
 
 /** A submission server that knows USER with `password`; PLAIN and LOGIN, STARTTLS with the demo certificate. */
-const server = (password: string) => track(startTlsResponder(smtpResponder({ user: USER, password, ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'AUTH PLAIN LOGIN', 'PIPELINING', 'DSN'] }), { tls: DEMO_TLS }));
+const server = (password: string) => track(startResponder(smtpResponder({ user: USER, password, ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'AUTH PLAIN LOGIN', 'PIPELINING', 'DSN'] })));
 
 const FORMATS: { name: string; flags: string[] }[] = [
   { name: 'text', flags: [] },

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import type { ResponderState } from './hostile-peer.js';
-import { DEMO_TLS, serverPool, startTlsResponder } from './hostile-peer.js';
+import { serverPool } from './hostile-peer.js';
+import type { ResponderState } from './smtp-responder.js';
+import { startResponder } from './smtp-responder.js';
 
 /**
  * `send --protocol lmtp`: after the message an LMTP server answers once per accepted
@@ -26,7 +27,7 @@ interface LmtpMemory {
 function lmtpServer(verdict: (address: string) => string) {
   const verdicts = (memory: LmtpMemory) => memory.accepted.map(verdict).join('\n');
   return track(
-    startTlsResponder(
+    startResponder(
       (line: string, state: ResponderState) => {
         const memory = ((state.memory.lmtp as LmtpMemory | undefined) ??= { accepted: [], inData: false, bdat: null }) as LmtpMemory;
         if (memory.bdat) {
@@ -65,7 +66,7 @@ function lmtpServer(verdict: (address: string) => string) {
             return '502 5.5.2 Error: command not recognized';
         }
       },
-      { tls: DEMO_TLS, greeting: '220 lmtp.example.org Dovecot ready.' },
+      { greeting: '220 lmtp.example.org Dovecot ready.' },
     ),
   );
 }

@@ -4,8 +4,9 @@ import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import type { FakePeer } from './fake-smtp-server.js';
-import { DEMO_TLS, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
-import type { ServerStep } from './hostile-peer.js';
+import { serverPool } from './hostile-peer.js';
+import type { ServerStep } from './smtp-responder.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * `send --quit-after data` stops once DATA is answered with 354, before any byte of
@@ -27,7 +28,7 @@ async function recordingServer(override?: (step: ServerStep) => string | undefin
   let peer: FakePeer | null = null;
   const recording: Recording = { port: 0, wire: async () => [], linesAtMail: [] };
   const server = await track(
-    startTlsResponder(
+    startResponder(
       smtpResponder({
         ehlo: () => ['PIPELINING', '8BITMIME'],
         override: (step, _line, state) => {
@@ -36,7 +37,6 @@ async function recordingServer(override?: (step: ServerStep) => string | undefin
           return override?.(step);
         },
       }),
-      { tls: DEMO_TLS },
     ),
   );
   recording.port = server.port;

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { establishSession } from '../../src/core/establish.js';
 import { Transcript } from '../../src/core/transcript.js';
 import type { FakeServer } from './fake-smtp-server.js';
-import { ehloLines, startResponder } from './fake-smtp-server.js';
+import { ehloLines, startResponder } from './smtp-responder.js';
 
 const servers: FakeServer[] = [];
 after(async () => Promise.all(servers.map((server) => server.close())));

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
-import { clientGone, DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { clientGone, demoCaFile, serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Catalogue §3 self-no-strip, self-no-response-injection and self-rehello through the
@@ -19,7 +20,7 @@ const authCli = (port: number, ...extra: string[]) =>
 
 describe('STARTTLS downgrades through the CLI: exit 3, no AUTH on the wire', { concurrency: true }, () => {
   it('O_1: STARTTLS hidden, AUTH offered in plaintext: `auth` stops (TLS is required by default)', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN LOGIN'] }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN LOGIN'] })));
     const result = await authCli(server.port);
     assert.equal(result.code, ExitCode.tls);
     assert.match(result.stderr, /server does not offer STARTTLS, and --tls requires it/);
@@ -27,14 +28,14 @@ describe('STARTTLS downgrades through the CLI: exit 3, no AUTH on the wire', { c
   });
 
   it('O_1 for `send --tls --auth-user`: stops before AUTH and before MAIL', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN LOGIN'] }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN LOGIN'] })));
     const result = await runCli(['send', '--server', `127.0.0.1:${server.port}`, '--tls', '--auth-user', 'john@example.org', '--to', 'b@example.org', '--timeout', '2'], { timeoutMs: 10_000, env: { SMTPCHECK_PASSWORD: PASSWORD } });
     assert.equal(result.code, ExitCode.tls);
     assert.ok(!server.connections[0]!.some((line) => /^(AUTH|MAIL)\b/i.test(line)));
   });
 
   it('D_1: EHLO hidden (502), HELO accepted: no STARTTLS to be had, so stop', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ override: (step) => (step === 'ehlo' ? '502 5.5.2 Error: command not recognized' : undefined) }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ override: (step) => (step === 'ehlo' ? '502 5.5.2 Error: command not recognized' : undefined) })));
     const result = await authCli(server.port);
     assert.equal(result.code, ExitCode.tls);
     assert.ok(server.connections[0]!.some((line) => line.startsWith('HELO')));
@@ -43,7 +44,7 @@ describe('STARTTLS downgrades through the CLI: exit 3, no AUTH on the wire', { c
 
   for (const refusal of ['502 5.5.1 Error: command not implemented', '454 4.7.0 TLS not available due to local problem', '421 4.3.2 Service shutting down', '354 go ahead']) {
     it(`O_2–O_4: STARTTLS answered "${refusal.slice(0, 3)}": exit 3 with the server's reply, no AUTH`, async () => {
-      const server = await track(startTlsResponder(smtpResponder({ override: (step) => (step === 'starttls' ? refusal : undefined) }), { tls: DEMO_TLS }));
+      const server = await track(startResponder(smtpResponder({ override: (step) => (step === 'starttls' ? refusal : undefined) })));
       const result = await authCli(server.port);
       assert.equal(result.code, ExitCode.tls);
       assert.match(result.stderr, new RegExp(`server refused STARTTLS: ${refusal.slice(0, 3)}`));
@@ -69,7 +70,7 @@ describe('STARTTLS downgrades through the CLI: exit 3, no AUTH on the wire', { c
 
 describe('capabilities are re-learnt inside TLS (self-rehello) through the CLI', { concurrency: true }, () => {
   it('uses the mechanism offered inside TLS, not the one offered before', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ ehlo: (state) => (state.tls ? ['AUTH LOGIN'] : ['STARTTLS', 'AUTH PLAIN']) }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ ehlo: (state) => (state.tls ? ['AUTH LOGIN'] : ['STARTTLS', 'AUTH PLAIN']) })));
     const result = await authCli(server.port);
     assert.equal(result.code, ExitCode.ok, result.stderr);
     assert.match(result.stdout, /authenticated as john@example\.org with LOGIN/);
@@ -78,7 +79,7 @@ describe('capabilities are re-learnt inside TLS (self-rehello) through the CLI',
   });
 
   it('AUTH offered only before TLS: exit 4 "does not offer AUTH here", nothing sent', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ ehlo: (state) => (state.tls ? ['PIPELINING'] : ['STARTTLS', 'AUTH PLAIN LOGIN']) }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ ehlo: (state) => (state.tls ? ['PIPELINING'] : ['STARTTLS', 'AUTH PLAIN LOGIN']) })));
     const result = await authCli(server.port);
     assert.equal(result.code, ExitCode.auth);
     assert.match(result.stderr, /server does not offer AUTH here/);
@@ -86,7 +87,7 @@ describe('capabilities are re-learnt inside TLS (self-rehello) through the CLI',
   });
 
   it('STARTTLS advertised again inside TLS does not make smtpcheck start TLS twice', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ ehlo: () => ['STARTTLS', 'AUTH PLAIN'] }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ ehlo: () => ['STARTTLS', 'AUTH PLAIN'] })));
     const result = await authCli(server.port);
     assert.equal(result.code, ExitCode.ok, result.stderr);
     assert.equal(server.connections[0]!.filter((line) => line === 'STARTTLS').length, 1);
@@ -95,7 +96,7 @@ describe('capabilities are re-learnt inside TLS (self-rehello) through the CLI',
 
 describe('no credential before TLS unless the user allows it', { concurrency: true }, () => {
   it('`send --auth-user` without any TLS flag is a usage error: exit 1, nothing sent', async () => {
-    const server = await track(startTlsResponder(smtpResponder(), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder()));
     const result = await runCli(['send', '--server', `127.0.0.1:${server.port}`, '--auth-user', 'john@example.org', '--to', 'b@example.org'], { timeoutMs: 10_000, env: { SMTPCHECK_PASSWORD: PASSWORD } });
     assert.equal(result.code, ExitCode.usage);
     assert.match(result.stderr, /--auth-user given without TLS/);
@@ -103,7 +104,7 @@ describe('no credential before TLS unless the user allows it', { concurrency: tr
   });
 
   it('--allow-plaintext-auth is the only way to send AUTH in plaintext', async () => {
-    const server = await track(startTlsResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN'] }), { tls: DEMO_TLS }));
+    const server = await track(startResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN'] })));
     const result = await authCli(server.port, '--allow-plaintext-auth');
     assert.equal(result.code, ExitCode.ok, result.stderr);
     assert.match(result.stdout, /\*\*\* server does not offer STARTTLS; continuing in plaintext/);

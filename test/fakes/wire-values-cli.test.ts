@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/core/errors.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsResponder } from './hostile-peer.js';
+import { demoCaFile, serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
  * Every value that goes on the wire is refused when it holds a CR or LF (NUL cannot
@@ -12,7 +13,7 @@ import { DEMO_TLS, demoCaFile, serverPool, smtpResponder, startTlsResponder } fr
 const track = serverPool();
 const SMUGGLED = 'RCPT TO:<victim@example.net>';
 
-const fake = () => track(startTlsResponder(smtpResponder({ ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'AUTH PLAIN', 'DSN', 'PIPELINING'] }), { tls: DEMO_TLS }));
+const fake = () => track(startResponder(smtpResponder({ ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'AUTH PLAIN', 'DSN', 'PIPELINING'] })));
 
 const CASES: { flag: string; args: string[]; message: RegExp }[] = [
   { flag: '--from', args: ['--from', `a@example.org\r\n${SMUGGLED}`, '--to', 'b@example.org'], message: /--from contains a CR, LF or NUL character/ },

@@ -18,7 +18,8 @@ import { renderEvent } from '../../src/render/text-transcript.js';
 import { ScriptFront } from '../../src/repl/script.js';
 import { TerminalFront } from '../../src/repl/terminal.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { DEMO_TLS, serverPool, smtpResponder, startTlsResponder } from '../fakes/hostile-peer.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * A server's colour codes and terminal commands never reach the terminal, coloured
@@ -193,12 +194,12 @@ describe('check through the CLI, coloured, against a server that sends escape se
 
   it('prints the greeting and EHLO domain escaped in summaries and evidence, with only chalk\'s colours', async () => {
     const server = await track(
-      startTlsResponder(
+      startResponder(
         smtpResponder({
           ehlo: () => ['PIPELINING'],
           override: (step) => (step === 'ehlo' ? `250-${HOSTILE.replace(' ', '')}.example.org\n250 PIPELINING` : undefined),
         }),
-        { tls: DEMO_TLS, greeting: `220 ${HOSTILE} ESMTP` },
+        { greeting: `220 ${HOSTILE} ESMTP` },
       ),
     );
     const result = await runCli(['check', '--server', `127.0.0.1:${server.port}`, '--checks', 'conn-greeting,esmtp-ehlo', '--local-domain', 'example.org', '--timeout', '2', '-v'], { env: { FORCE_COLOR: '1', NO_COLOR: '' }, timeoutMs: 20_000 });

@@ -7,7 +7,8 @@ import { Transcript } from '../../src/core/transcript.js';
 import type { Question, ReplIo } from '../../src/repl/engine.js';
 import { describeCapabilityChange, ReplEngine } from '../../src/repl/engine.js';
 import type { FakeServer } from '../fakes/fake-smtp-server.js';
-import { ehloLines, startFakeServer, startResponder } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { ehloLines, startResponder } from '../fakes/smtp-responder.js';
 import { Fixtures } from './fixtures.js';
 
 /** The engine without any terminal: a scripted user on one side, a scripted server on the other. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { postfixLab, runCli, servicePort } from '../e2e/postfix-lab.js';
 import type { FakePeer, FakeServer } from '../fakes/fake-smtp-server.js';
-import { startFakeServer, startResponder } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { startResponder } from '../fakes/smtp-responder.js';
 import { Fixtures } from './fixtures.js';
 
 /** The REPL with commands piped in: a script with an exit status, for CI. */
