@@ -9,7 +9,7 @@ import { establishSession } from '../core/establish.js';
 import type { SmtpSession } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
 import { renderEvent } from '../render/text-transcript.js';
-import { TlsError } from '../core/errors.js';
+import { InterruptedError, TlsError } from '../core/errors.js';
 import type { Role } from './check.js';
 import { CheckNotApplicable } from './check.js';
 import { ConnectionSlots } from './connection-slots.js';
@@ -37,6 +37,11 @@ export interface CheckTarget {
   foreignDomain: string;
   foreignDomain2: string;
   credentials?: { user: string; password: string };
+  /**
+   * Show credentials decoded in the evidence instead of redacted (--show-secrets).
+   * Only the command line sets it, never a suite file.
+   */
+  revealSecrets?: boolean;
   /** {alias}: an address the login owns besides its own. */
   alias?: string;
   /** {other}: a hosted address the login does not own. */
@@ -78,10 +83,13 @@ export class CheckContext {
   private readonly transcripts: Transcript[] = [];
   private readonly sessions = new Set<SmtpSession>();
   private readonly slots: ConnectionSlots;
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(target: CheckTarget) {
+  /** @param signal aborting it (Ctrl-C) destroys every session at once, opening or open, and ends any wait for a slot */
+  constructor(target: CheckTarget, signal?: AbortSignal) {
     this.target = target;
     this.slots = target.slots ?? new ConnectionSlots(1);
+    this.signal = signal;
   }
 
   get role(): Role {
@@ -95,12 +103,18 @@ export class CheckContext {
    * cert-* checks judge them, every other check just needs the conversation.
    */
   async open(tls: SessionTls, options: { ehlo?: boolean; tlsOptions?: Partial<TlsClientOptions> } = {}): Promise<SmtpSession> {
+    if (this.signal?.aborted) throw new InterruptedError('connect');
     const transcript = new Transcript();
     this.transcripts.push(transcript);
     const tlsMode: TlsMode = this.role === 'submissions' ? 'implicit' : tls === 'tls' ? 'starttls' : 'none';
     // Claimed before the first await, so that checks starting together wait for this greeting.
     const learning = this.target.identity === undefined ? this.learnIdentity(transcript) : null;
-    await this.slots.acquire();
+    try {
+      await this.slots.acquire(this.signal);
+    } catch (error) {
+      learning?.();
+      throw error;
+    }
     let session: SmtpSession;
     try {
       session = await establishSession({
@@ -112,8 +126,10 @@ export class CheckContext {
       timeouts: this.target.timeouts,
       tls: { ...this.target.tls, ...options.tlsOptions },
       verifyCertificate: false,
+      revealSecrets: this.target.revealSecrets ?? false,
       tlsMode,
       transcript,
+      ...(this.signal ? { signal: this.signal } : {}),
       ...(options.ehlo === false ? { stopAfter: 'greeting' as const } : {}),
       });
     } catch (error) {

@@ -1,4 +1,5 @@
-import { SmtpCheckError } from '../core/errors.js';
+import { setMaxListeners } from 'node:events';
+import { InterruptedError, SmtpCheckError } from '../core/errors.js';
 import type { CheckDefinition, CheckOutcome, CheckResult, Requirement } from './check.js';
 import { CheckNotApplicable, severityFor } from './check.js';
 import type { CheckTarget } from './context.js';
@@ -18,7 +19,15 @@ export const DEFAULT_CONCURRENCY = 16;
 export interface RunOptions {
   concurrency?: number;
   onResult?: (result: CheckResult) => void;
+  /**
+   * Ctrl-C: aborting it destroys every session of the running checks at once; they
+   * end `error`, and no further check starts.
+   */
+  signal?: AbortSignal;
 }
+
+/** What an interrupted check reports, whatever it had seen: it never reached a verdict. */
+const INTERRUPTED_SUMMARY = 'interrupted: no verdict';
 
 export function applicable(check: CheckDefinition, target: CheckTarget): boolean {
   return check.roles.includes(target.role);
@@ -49,8 +58,12 @@ const requirementHelp: Record<Requirement, string> = {
   'other-sender': 'needs a hosted address the login does not own: give --other-sender ADDRESS',
 };
 
-/** Run one check: a thrown error is an `error` verdict, never a pass. */
-export async function runCheck(check: CheckDefinition, target: CheckTarget): Promise<CheckResult> {
+/**
+ * Run one check: a thrown error is an `error` verdict, never a pass; so is an
+ * interruption through `options.signal`, whatever the check concluded meanwhile
+ * (a session we destroyed must not read as a server that hung up).
+ */
+export async function runCheck(check: CheckDefinition, target: CheckTarget, options: Pick<RunOptions, 'signal'> = {}): Promise<CheckResult> {
   const started = performance.now();
   const severity = severityFor(check, target.role);
   const base = { id: check.id, title: check.title, severity };
@@ -59,15 +72,20 @@ export async function runCheck(check: CheckDefinition, target: CheckTarget): Pro
   }
   const missing = missingRequirement(check, target);
   if (missing) return { ...base, verdict: 'skip', summary: missing, evidence: [], fix: null, durationMs: 0 };
-  const context = new CheckContext(target);
+  const { signal } = options;
+  // Every session, slot wait and running check of a run listens to it: far more than
+  // the 10 listeners after which Node warns of a leak.
+  if (signal) setMaxListeners(0, signal);
+  const context = new CheckContext(target, signal);
   let outcome: CheckOutcome;
   try {
-    outcome = await check.run(context);
+    outcome = await untilInterrupted(check.run(context), signal);
   } catch (error) {
     outcome = outcomeOfError(error);
   } finally {
     await context.closeAll();
   }
+  if (signal?.aborted) outcome = { verdict: 'error', summary: INTERRUPTED_SUMMARY };
   const failed = outcome.verdict === 'fail' || outcome.verdict === 'warn';
   return {
     ...base,
@@ -90,17 +108,38 @@ function outcomeOfError(error: unknown): CheckOutcome {
   return { verdict: 'error', summary: `internal error: ${(error as Error).message}` };
 }
 
-/** Run checks with bounded concurrency; results come back in the order given. */
+/**
+ * The check's own promise, or InterruptedError the moment `signal` is aborted: the
+ * check may still be catching the errors of its destroyed sessions, and its late
+ * conclusion is moot.
+ */
+function untilInterrupted<T>(running: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return running;
+  running.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const interrupted = () => reject(new InterruptedError('command'));
+    if (signal.aborted) return interrupted();
+    signal.addEventListener('abort', interrupted, { once: true });
+    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', interrupted));
+  });
+}
+
+/**
+ * Run checks with bounded concurrency; results come back in the order given. After
+ * an interruption no further check starts: the results are those of the checks that
+ * started (the interrupted ones `error`), still in the order given.
+ */
 export async function runChecks(checks: readonly CheckDefinition[], target: CheckTarget, options: RunOptions = {}): Promise<CheckResult[]> {
-  const results: CheckResult[] = new Array(checks.length);
+  const results: (CheckResult | undefined)[] = new Array(checks.length);
   let next = 0;
   const worker = async () => {
-    while (next < checks.length) {
+    while (next < checks.length && !options.signal?.aborted) {
       const index = next++;
-      results[index] = await runCheck(checks[index]!, target);
-      options.onResult?.(results[index]!);
+      const result = await runCheck(checks[index]!, target, options);
+      results[index] = result;
+      options.onResult?.(result);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, checks.length) }, worker));
-  return results;
+  return results.filter((result): result is CheckResult => result !== undefined);
 }

@@ -77,6 +77,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
     foreignDomain: foreignDomain!,
     foreignDomain2: foreignDomain2!,
     ...(auth ? { credentials: { user: auth.user, password: auth.secret } } : {}),
+    ...(options.revealSecrets ? { revealSecrets: true } : {}),
     ...(flags.alias ? { alias: flags.alias } : {}),
     ...(flags.otherSender ? { otherSender: flags.otherSender } : {}),
     slots: new ConnectionSlots(concurrency),

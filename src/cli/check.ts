@@ -84,24 +84,36 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
     return runSuite({ ...flags, config: flags.config });
   }
   const output = new CommandOutput('check', flags);
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    // A second Ctrl-C does not wait for the report.
+    if (interrupt.signal.aborted) process.exit(ExitCode.interrupted);
+    interrupt.abort();
+  };
   try {
     const target = await checkTargetFrom(flags, output.transcript);
     const checks = selectChecks(flags.checks, flags.skip, target);
     const started = performance.now();
     const spinner = await progress(checks.length, !flags.json && !flags.quiet);
-    const results = await runChecks(checks, target, { onResult: spinner.tick });
+    process.on('SIGINT', onSigint);
+    const results = await runChecks(checks, target, { onResult: spinner.tick, signal: interrupt.signal });
     spinner.stop();
     const durationMs = Math.round(performance.now() - started);
-    return reportResults(output, flags, target, results, durationMs);
+    const interrupted = interrupt.signal.aborted;
+    if (interrupted) output.transcript.warn(`interrupted: ${checks.length - results.length} of ${checks.length} checks did not start; the report shows the others`);
+    return reportResults(output, flags, target, results, durationMs, interrupted);
   } catch (error) {
     return output.fail(error);
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 
-export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number): number {
+/** The report of a run; `interrupted` (Ctrl-C) makes the exit code 130 whatever the results. */
+export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted = false): number {
   const name = `${target.host}:${target.port}`;
   output.print(renderCheckReport({ target: name, role: target.role, roleAssumed: target.roleAssumed ?? false }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
-  const exitCode = exitCodeForResults(results, flags.strict ?? false);
+  const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(results, flags.strict ?? false);
   if (flags.quiet) output.summary(quietSummary(name, results, exitCode), exitCode === ExitCode.ok);
   if (flags.junit) writeFileSync(flags.junit, renderJunit([{ name, results, durationMs }]));
   if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(name, results)) process.stdout.write(`${line}\n`);

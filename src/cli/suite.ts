@@ -105,9 +105,12 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
   }
 }
 
-/** Command-line TLS and timeout flags apply to every target unless the target sets its own. */
+/**
+ * Command-line TLS and timeout flags apply to every target unless the target sets its
+ * own. --show-secrets comes only from here: a suite file has no key for it.
+ */
 function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
-  const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo } = flags;
-  const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo };
+  const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets } = flags;
+  const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets };
   return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }

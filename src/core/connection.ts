@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { SmtpStep } from './errors.js';
-import { ConnectError, ProtocolError, StartTlsInjectionError, TimeoutError, TlsError, UsageError } from './errors.js';
+import { ConnectError, InterruptedError, ProtocolError, StartTlsInjectionError, TimeoutError, TlsError, UsageError } from './errors.js';
 import type { Reply } from './reply.js';
 import { replySummary } from './reply.js';
 import { ReplyReader } from './reply-reader.js';
@@ -38,6 +38,11 @@ export interface ConnectOptions {
   tls?: TlsClientOptions;
   timeouts?: Partial<Timeouts>;
   transcript: Transcript;
+  /**
+   * Aborting it destroys the connection at once, whatever it waits for (the TCP
+   * connect, a reply, a handshake), and the wait fails with InterruptedError.
+   */
+  signal?: AbortSignal;
 }
 
 type Waiter = {
@@ -92,6 +97,7 @@ export class SmtpConnection {
   private closedByClient = false;
   private lastSendAt = 0;
   private readonly tlsOptions: TlsClientOptions;
+  private readonly signal: AbortSignal | undefined;
 
   private constructor(socket: net.Socket, options: ConnectOptions, timeouts: Timeouts) {
     this.socket = socket;
@@ -100,7 +106,9 @@ export class SmtpConnection {
     this.timeouts = timeouts;
     this.transcript = options.transcript;
     this.tlsOptions = options.tls ?? {};
+    this.signal = options.signal;
     this.attach(socket);
+    this.signal?.addEventListener('abort', this.interrupt, { once: true });
   }
 
   get isTls(): boolean {
@@ -122,12 +130,19 @@ export class SmtpConnection {
   static async open(options: ConnectOptions): Promise<SmtpConnection> {
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const tlsOptions = options.tls ?? {};
+    const { signal } = options;
+    if (signal?.aborted) throw new InterruptedError('connect');
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const common = { host: options.host, port: options.port, family: options.family ?? 0, localAddress: options.localAddress };
       const socket: net.Socket = options.implicitTls
         ? tls.connect({ ...common, ...secureContextOptions(options.host, tlsOptions) })
         : net.connect(common);
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       const timer = setTimeout(() => {
+        settle();
         socket.destroy();
         reject(
           options.implicitTls
@@ -135,17 +150,27 @@ export class SmtpConnection {
             : new ConnectError(`connecting to ${options.host}:${options.port} timed out after ${timeouts.connectMs / 1000} s`, 'ETIMEDOUT', 'check the host, the port and any firewall in between'),
         );
       }, timeouts.connectMs);
+      const onAbort = () => {
+        settle();
+        socket.destroy();
+        reject(new InterruptedError('connect'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const onError = (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
+        settle();
         reject(options.implicitTls && isTlsLayerError(error) ? tlsHandshakeError(error, 'tls') : connectError(options.host, options.port, error));
       };
       socket.once('error', onError);
       socket.once(options.implicitTls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
+        settle();
         socket.off('error', onError);
         resolve(socket);
       });
     });
+    if (signal?.aborted) {
+      socket.destroy();
+      throw new InterruptedError('connect');
+    }
     const connection = new SmtpConnection(socket, options, timeouts);
     options.transcript.emit({
       type: 'connect',
@@ -301,7 +326,8 @@ export class SmtpConnection {
       });
     }).catch((error: Error) => {
       this.fail(error);
-      throw error;
+      // Interrupted mid-handshake: the handshake failed because we dropped the socket.
+      throw this.terminalError instanceof InterruptedError ? this.terminalError : error;
     });
     this.socket = secure;
     this.reader = new ReplyReader();
@@ -320,7 +346,11 @@ export class SmtpConnection {
       // A server that never closes its side must not keep the process alive.
       const socket = this.socket;
       const timer = setTimeout(() => socket.destroy(), 1000).unref();
-      socket.once('close', () => clearTimeout(timer));
+      socket.once('close', () => {
+        clearTimeout(timer);
+        // Also for a socket whose own close handler a failed STARTTLS upgrade took away.
+        this.signal?.removeEventListener('abort', this.interrupt);
+      });
     }
     this.terminal ??= () => new ProtocolError('quit', 'connection closed by client');
   }
@@ -329,6 +359,14 @@ export class SmtpConnection {
     this.closedByClient = true;
     this.socket.destroy();
   }
+
+  /** The signal was aborted: whoever waits gets InterruptedError, and the socket goes now, even one closing politely. */
+  private readonly interrupt = (): void => {
+    if (this.socket.destroyed) return;
+    this.fail(new InterruptedError(this.currentStep()));
+    if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'client' });
+    this.destroy();
+  };
 
   private recordTlsSession(socket: tls.TLSSocket): TlsSessionInfo {
     const servername = sniName(this.host, this.tlsOptions);
@@ -349,6 +387,7 @@ export class SmtpConnection {
       else this.fail(tlsHandshakeError(error, this.waiter?.step ?? 'tls'));
     });
     socket.on('close', () => {
+      this.signal?.removeEventListener('abort', this.interrupt);
       if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'server' });
       const step = this.currentStep();
       const message = `server closed the connection ${this.where(step)}`;

@@ -120,6 +120,14 @@ export class ProtocolError extends SmtpCheckError {
   readonly exitCode = ExitCode.protocol;
 }
 
+/** The user stopped the wait (Ctrl-C): where it stopped says nothing about the server. */
+export class InterruptedError extends SmtpCheckError {
+  readonly exitCode = ExitCode.interrupted;
+  constructor(step: SmtpStep) {
+    super(step, 'interrupted');
+  }
+}
+
 export class TimeoutError extends SmtpCheckError {
   readonly exitCode = ExitCode.protocol;
   readonly timeoutMs: number;

@@ -91,7 +91,8 @@ export class ReplEngine {
   private lost = false;
   private closedReason = 'the session was closed';
   private interrupted = false;
-  private runningCheck = false;
+  /** While :check runs: Ctrl-C aborts it instead of this session. */
+  private checkInterrupt: AbortController | null = null;
   private lostReport: Promise<void> = Promise.resolve();
   /** The last login that worked, for :check's authenticated checks. Never printed. */
   private login: { user: string; password: string } | null = null;
@@ -167,6 +168,7 @@ export class ReplEngine {
     this.busyFlag = true;
     try {
       const code = parsed.kind === 'raw' ? await this.raw(parsed.line) : await this.meta(parsed.command);
+      if (code === ExitCode.interrupted) return { status: 'cancelled' };
       return code === undefined || code === ExitCode.ok ? OK : { status: 'failed', exitCode: code };
     } catch (error) {
       if (error instanceof ReplCancelled) {
@@ -187,11 +189,13 @@ export class ReplEngine {
   /**
    * Ctrl-C while waiting for the server: stop waiting. The conversation's state is
    * unknown after that (the reply may still come), so the connection is dropped.
+   * During :check, the check's own connections are dropped instead, and this session
+   * goes on.
    */
   interrupt(): void {
     if (!this.busyFlag) return;
-    if (this.runningCheck) {
-      this.io.print([this.c.dim('(the check runs on its own connections and ends within its timeouts)')]);
+    if (this.checkInterrupt) {
+      this.checkInterrupt.abort();
       return;
     }
     const session = this.session;
@@ -497,15 +501,21 @@ export class ReplEngine {
     const check = this.options.checks.find((candidate) => candidate.id === id)!;
     const login = this.login;
     const flags = { ...this.options.flags, authUser: login?.user, authPassword: undefined, authPasswordFile: undefined };
-    const target = await checkTargetFrom(flags, this.options.transcript, login?.password);
-    this.runningCheck = true;
+    const interrupt = new AbortController();
+    this.checkInterrupt = interrupt;
+    let target;
     let result;
     try {
-      result = await runCheck(check, target);
+      target = await checkTargetFrom(flags, this.options.transcript, login?.password);
+      result = await runCheck(check, target, { signal: interrupt.signal });
     } finally {
-      this.runningCheck = false;
+      this.checkInterrupt = null;
     }
     this.io.print(renderCheckReport({ target: `${target.host}:${target.port}`, role: target.role, roleAssumed: target.roleAssumed ?? false }, [result], this.c, { verbose: true, durationMs: result.durationMs }));
+    if (interrupt.signal.aborted) {
+      this.io.print([this.c.dim('(check interrupted: its connections are closed; this session is untouched)')]);
+      return ExitCode.interrupted;
+    }
     return exitCodeForResults([result], false);
   }
 

@@ -160,7 +160,7 @@ export class TerminalFront implements ReplIo {
     this.promptShown = true;
   }
 
-  /** Ctrl-C: drop the line being typed; in a message body, cancel it; while waiting for the server, stop waiting. */
+  /** Ctrl-C: drop the line being typed; in a message body, cancel it; while waiting for the server or a :check, stop waiting. */
   private interrupt(rl: readline.Interface): void {
     if (this.engine?.busy && !this.readingBody) {
       // No prompt on screen: clearing the line would redraw a stale one.
