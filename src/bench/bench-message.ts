@@ -47,8 +47,21 @@ export function benchMessages(spec: BenchMessageSpec, now = new Date()): BenchMe
   }
   const body = fillerBody(spec.size - headerSize);
   if (spec.size <= SINGLE_WRITE_LIMIT) {
-    const bodyBytes = Buffer.concat([...body]);
-    return { size: spec.size, chunks: (index) => [Buffer.concat([header(index), bodyBytes])] };
+    // One copy of a template per message, its number written in place: building the
+    // header text and joining it to the body cost ~5 % of a load run's CPU.
+    const template = Buffer.concat([header(0), ...body]);
+    const zero = String(0).padStart(width, '0');
+    const numberAt = [template.indexOf(`bench ${zero}\r\n`) + 'bench '.length, template.indexOf(`bench-${runId}-${zero}@`) + `bench-${runId}-`.length];
+    return {
+      size: spec.size,
+      chunks: (index) => {
+        const message = Buffer.allocUnsafe(template.length);
+        template.copy(message);
+        const number = String(index).padStart(width, '0');
+        for (const at of numberAt) message.write(number, at, 'ascii');
+        return [message];
+      },
+    };
   }
   return {
     size: spec.size,

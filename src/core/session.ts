@@ -49,6 +49,23 @@ export function envelopeCommands(from: string, mailParameters: string[], recipie
   ];
 }
 
+// A load run sends the same envelope behind every message: encoded (and checked) once.
+const encodedGroups = new WeakMap<readonly PipelinedCommand[], Buffer>();
+
+/**
+ * A pipelined group as it goes on the wire: one CRLF line per command, each checked
+ * to be one line. Groups are remembered by identity, so a group must not be changed
+ * once it has been sent.
+ */
+export function encodePipelined(commands: readonly PipelinedCommand[]): Buffer {
+  let encoded = encodedGroups.get(commands);
+  if (!encoded) {
+    encoded = Buffer.from(commands.map((command) => `${assertSingleLine(command.line, `the pipelined ${command.step.toUpperCase()} command line`)}\r\n`).join(''), 'utf8');
+    encodedGroups.set(commands, encoded);
+  }
+  return encoded;
+}
+
 /** The replies to envelopeCommands, told apart by command. */
 export function envelopeReplies(replies: Reply[]): EnvelopeReplies {
   return { mail: replies[0]!, recipients: replies.slice(1, -1), dataStart: replies[replies.length - 1]! };
@@ -229,12 +246,8 @@ export class SmtpSession {
    * Send several commands in one write and read one reply per command, in order
    * (RFC 2920). Only for servers that advertise PIPELINING.
    */
-  async pipeline(commands: PipelinedCommand[]): Promise<Reply[]> {
-    const lines = commands.map((command) => {
-      assertSingleLine(command.line, `the pipelined ${command.step.toUpperCase()} command line`);
-      return `${command.line}\r\n`;
-    });
-    this.connection.writeRaw(lines.join(''), commands[commands.length - 1]?.step, commands.length);
+  async pipeline(commands: readonly PipelinedCommand[]): Promise<Reply[]> {
+    this.connection.writeRaw(encodePipelined(commands), commands[commands.length - 1]?.step, commands.length);
     this.emitPipelined(commands);
     return this.readPipelinedReplies(commands);
   }
@@ -257,11 +270,8 @@ export class SmtpSession {
    * Returns the reply to the end of data; the caller then reads the replies to
    * `then` with readPipelinedReplies, after it has taken note of this one.
    */
-  async sendMessageBodyPipelined(message: AsyncIterable<Buffer> | Iterable<Buffer>, then: PipelinedCommand[]): Promise<Reply> {
-    const lines = then.map((command) => {
-      assertSingleLine(command.line, `the pipelined ${command.step.toUpperCase()} command line`);
-      return `${command.line}\r\n`;
-    });
+  async sendMessageBodyPipelined(message: AsyncIterable<Buffer> | Iterable<Buffer>, then: readonly PipelinedCommand[]): Promise<Reply> {
+    const tail = then.length > 0 ? encodePipelined(then) : null;
     const stuffer = new DotStuffer();
     const preview = this.transcript.previews ? new DataPreview() : null;
     let bytes = 0;
@@ -284,7 +294,6 @@ export class SmtpSession {
       for (const chunk of message) if (!send(chunk)) await this.connection.drain();
     }
     const end = stuffer.finish();
-    const tail = lines.length > 0 ? Buffer.from(lines.join(''), 'utf8') : null;
     const parts = [held, end, tail].filter((part): part is Buffer => part !== null);
     const verdicts = this.verdictsOwed();
     this.connection.writeRaw(parts.length === 1 ? parts[0]! : Buffer.concat(parts), 'data', verdicts + then.length);
@@ -379,12 +388,12 @@ export class SmtpSession {
     this.connection.close();
   }
 
-  private emitPipelined(commands: PipelinedCommand[]): void {
+  private emitPipelined(commands: readonly PipelinedCommand[]): void {
     for (const command of commands) this.transcript.emit({ type: 'send', step: command.step, text: command.line, tls: this.connection.isTls, redacted: false });
   }
 
   /** One reply per pipelined command, in order. */
-  async readPipelinedReplies(commands: PipelinedCommand[]): Promise<Reply[]> {
+  async readPipelinedReplies(commands: readonly PipelinedCommand[]): Promise<Reply[]> {
     const replies: Reply[] = [];
     for (const command of commands) {
       try {

@@ -83,7 +83,7 @@ export const META_COMMANDS: readonly MetaCommandSpec[] = [
     name: 'check',
     usage: ':check ID',
     summary: 'run one check against this server (on its own connections) and show the verdict with evidence',
-    details: 'Checks needing a login use the one from the last successful :auth. --role, --local-recipient and --local-domain work as for `smtpcheck check`.',
+    details: 'Checks needing a login use the one from the last successful :auth. --role, --local-recipient and --local-domain work as for `smtpcheck check`. Ctrl-C stops a running check (no verdict) and leaves this session as it was.',
     arguments: 'check-id',
   },
   { name: 'reconnect', usage: ':reconnect', summary: 'QUIT if still connected, then connect again with the same options', details: 'The transcript continues.', arguments: 'none' },
