@@ -3,10 +3,11 @@ import { after, describe, it } from 'node:test';
 import type { CheckTarget } from '../../src/checks/context.js';
 import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
+import { SENTINEL_VERB } from '../../src/checks/unsolicited-replies.js';
 import { fakeCheckTarget } from './fake-check-target.js';
 import type { FakeServer } from './fake-smtp-server.js';
 import { startFakeServer } from './fake-smtp-server.js';
-import { ehloLines, startResponder } from './smtp-responder.js';
+import { ehloLines, ehloReply, startResponder } from './smtp-responder.js';
 
 /**
  * Verdicts on servers that are wrong on purpose: every check must be able to fail,
@@ -74,13 +75,13 @@ describe('check verdicts against scripted servers', () => {
   it('starttls-injection fails when the server runs the pipelined EHLO inside TLS (CVE-2011-0411)', async () => {
     const server = await startFakeServer(async (peer) => {
       peer.write('220 fake ESMTP\r\n');
-      await peer.answer(`${ehloLines(['STARTTLS'])}\r\n`);
+      await peer.answer(ehloReply(['STARTTLS']));
       await peer.readLine();
       peer.write('220 2.0.0 Ready to start TLS\r\n');
       await peer.startTls();
       // The vulnerable part: the EHLO that arrived in plaintext is answered inside TLS.
-      await peer.answer(`${ehloLines(['AUTH PLAIN'])}\r\n`);
-      while ((await peer.answer('250 2.0.0 Ok\r\n')) !== null);
+      await peer.answer(ehloReply(['AUTH PLAIN']));
+      for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) peer.write(line === SENTINEL_VERB ? '502 5.5.2 Error: command not recognized\r\n' : '250 2.0.0 Ok\r\n');
     });
     servers.push(server);
     const result = await run('starttls-injection', target(server.port));
