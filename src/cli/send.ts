@@ -1,22 +1,21 @@
-import { createReadStream, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { authenticate } from '../core/authenticate.js';
 import type { Capabilities } from '../core/capabilities.js';
 import { establishSession } from '../core/establish.js';
 import { ExitCode, ReplyError, UsageError } from '../core/errors.js';
 import type { BodySource, BuiltMessage } from '../core/message.js';
-import { buildMessage } from '../core/message.js';
+import { buildMessage, parseMailboxList } from '../core/message.js';
 import type { Reply } from '../core/reply.js';
 import { replySummary } from '../core/reply.js';
 import type { SmtpSession } from '../core/session.js';
 import type { Transcript } from '../core/transcript.js';
-import { assertMailbox, hasNonAscii } from '../core/wire-text.js';
+import { assertMailbox, assertSingleLine, hasNonAscii } from '../core/wire-text.js';
 import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { establishOptionsFrom, saveChain } from './connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
-import { splitList } from './list-flags.js';
 
 export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
   from?: string;
@@ -56,16 +55,24 @@ export async function runSend(flags: SendFlags): Promise<number> {
     const quitAfter = parseQuitAfter(flags.quitAfter);
     const reaches = (point: QuitPoint) => quitAfter === null || QUIT_POINTS.indexOf(quitAfter) >= QUIT_POINTS.indexOf(point);
     const options = establishOptionsFrom(flags, output.transcript);
+    const fromText = flags.from ?? (flags.authUser || undefined);
+    const from = fromText === undefined ? undefined : senderAddress(fromText, flags.from !== undefined ? '--from' : '--auth-user');
+    const to = envelopeAddresses(flags.to, '--to');
+    const cc = envelopeAddresses(flags.cc, '--cc');
+    const recipients = [...to, ...cc, ...envelopeAddresses(flags.bcc, '--bcc')];
+    if (reaches('mail') && from === undefined) throw new UsageError('no sender given', 'add --from ADDRESS (use --from "" for the null sender)');
+    if (reaches('rcpt') && recipients.length === 0) throw new UsageError('no recipient given', 'add --to ADDRESS');
+    // Built before the password prompt and the connection, so that a bad --header, a
+    // missing or unreadable file or a header that cannot be folded is a usage error
+    // (exit 1) with nothing sent. What depends on the server's EHLO (SIZE=,
+    // BODY=8BITMIME, SMTPUTF8) is chosen from the built message once it has answered.
+    const headerAddresses = { from: fromText!, to: to.length > 0 ? flags.to! : recipients.slice(0, 1), cc: cc.length > 0 ? flags.cc! : [] };
+    const message = reaches('mail') ? buildOutgoingMessage(flags, headerAddresses, options.heloName) : null;
+
     const auth = await authRequestFrom(flags, output.transcript);
     if (auth && options.tlsMode === 'none' && !auth.allowPlaintext) {
       throw new UsageError('--auth-user given without TLS', 'add --tls (STARTTLS) or --tls-on-connect so the password is encrypted, or --allow-plaintext-auth');
     }
-    const from = flags.from ?? auth?.user;
-    const recipients = [...splitList(flags.to), ...splitList(flags.cc), ...splitList(flags.bcc)];
-    if (reaches('mail') && from === undefined) throw new UsageError('no sender given', 'add --from ADDRESS (use --from "" for the null sender)');
-    if (reaches('rcpt') && recipients.length === 0) throw new UsageError('no recipient given', 'add --to ADDRESS');
-    if (from !== undefined) assertMailbox(from, '--from', { allowEmpty: true });
-    for (const recipient of recipients) assertMailbox(recipient, 'recipient', { allowLocalOnly: true });
 
     const stopAfter = quitAfter === 'connect' || quitAfter === 'banner' ? 'greeting' : quitAfter === 'ehlo' ? 'ehlo' : undefined;
     session = await establishSession({ ...options, ...(stopAfter ? { stopAfter } : {}) });
@@ -78,9 +85,8 @@ export async function runSend(flags: SendFlags): Promise<number> {
       result.authenticatedAs = auth.user;
       result.mechanism = outcome.mechanism;
     }
-    if (quitAfter === 'auth') return await finishEarly(session, output, quitAfter, result);
+    if (quitAfter === 'auth' || message === null) return await finishEarly(session, output, quitAfter!, result);
 
-    const message = buildOutgoingMessage(flags, from!, recipients, options.heloName);
     result.token = message.token;
     const caps = session.capabilities!;
     const mailParameters = mailParametersFor(caps, message, from!, recipients, flags, output.transcript);
@@ -190,7 +196,31 @@ function parseQuitAfter(value: string | undefined): QuitPoint | null {
   return point;
 }
 
-function buildOutgoingMessage(flags: SendFlags, from: string, recipients: string[], heloName: string): BuiltMessage {
+/** The envelope sender from --from (or the --auth-user): the address alone, without a display name; "" is the null sender. */
+function senderAddress(text: string, flag: string): string {
+  assertSingleLine(text, flag);
+  if (text === '') return text;
+  const mailboxes = parseMailboxList(text);
+  if (mailboxes === null || mailboxes.length !== 1) throw new UsageError(`${flag} takes one address, got ${JSON.stringify(text)}`, 'use user@example.org or "Name" <user@example.org>');
+  return assertMailbox(mailboxes[0]!.address, flag);
+}
+
+/** The envelope addresses of a list flag: repeated, comma-separated or both, display names dropped. */
+function envelopeAddresses(values: string[] | undefined, flag: string): string[] {
+  return (values ?? []).flatMap((value) => {
+    assertSingleLine(value, `${flag} recipient`);
+    const mailboxes = parseMailboxList(value);
+    if (mailboxes === null) throw new UsageError(`${flag} is not a list of addresses: ${JSON.stringify(value)}`, 'write each as user@example.org or Name <user@example.org>, separated by commas; a name with a comma goes in double quotes');
+    return mailboxes.map((mailbox) => assertMailbox(mailbox.address, `${flag} recipient`, { allowLocalOnly: true }));
+  });
+}
+
+/**
+ * The message, checked as far as the user's input goes: headers, files (there and
+ * readable), sizes. Files and standard input are only opened while sending. The
+ * addresses are header text, display names included.
+ */
+function buildOutgoingMessage(flags: SendFlags, { from, to, cc }: { from: string; to: string[]; cc: string[] }, heloName: string): BuiltMessage {
   if (flags.data !== undefined) {
     if (flags.body !== undefined || flags.attach || flags.subject !== undefined || flags.header) {
       throw new UsageError('--data sends a complete message; it cannot be combined with --body, --attach, --subject or --header', 'drop one or the other');
@@ -210,8 +240,8 @@ function buildOutgoingMessage(flags: SendFlags, from: string, recipients: string
   const attachments = (flags.attach ?? []).map((value) => fileArgument(value.startsWith('@') ? value : `@${value}`, '--attach'));
   return buildMessage({
     from: from === '' ? 'MAILER-DAEMON' : from,
-    to: splitList(flags.to).length > 0 ? splitList(flags.to) : recipients.slice(0, 1),
-    cc: splitList(flags.cc),
+    to,
+    cc,
     ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
     headers: flags.header ?? [],
     ...(flags.body !== undefined ? { body: readableSource(flags.body, '--body') } : {}),
@@ -227,12 +257,14 @@ function readableSource(value: string, flag: string): BodySource {
   return { kind: 'text', text: value };
 }
 
+/** The path of an @file argument, once it is known to be a file this process may read. */
 function fileArgument(value: string, flag: string): string {
   const path = value.slice(1);
   try {
     if (!statSync(path).isFile()) throw new Error('not a file');
+    accessSync(path, constants.R_OK);
   } catch {
-    throw new UsageError(`${flag}: cannot read file ${path}`, 'check the path (files are given as @path)');
+    throw new UsageError(`${flag}: cannot read file ${path}`, 'check the path and its permissions (files are given as @path)');
   }
   return path;
 }

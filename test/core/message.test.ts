@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors.js';
-import { base64EncodedSize, buildMessage, encodedWords, mergeHeaders, mimeTypeFor } from '../../src/core/message.js';
+import { base64EncodedSize, buildMessage, encodedWords, mergeHeaders, mimeTypeFor, parseMailboxList } from '../../src/core/message.js';
 
 async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -38,8 +38,8 @@ describe('buildMessage', () => {
   });
 
   it('replaces a default header case-insensitively and appends new ones', () => {
-    const merged = mergeHeaders([['Subject', 'a'], ['From', 'x']], ['subject: b', 'X-Test: 1']);
-    assert.deepEqual(merged, [['subject', 'b'], ['From', 'x'], ['X-Test', '1']]);
+    const merged = mergeHeaders([['Subject', 'a', '--subject'], ['From', 'x', '--from']], ['subject: b', 'X-Test: 1']);
+    assert.deepEqual(merged, [['subject', 'b', '--header'], ['From', 'x', '--from'], ['X-Test', '1', '--header']]);
   });
 
   it('refuses a header with a line break (header injection)', () => {
@@ -79,18 +79,29 @@ describe('buildMessage', () => {
     assert.equal(decodeWords(fieldValue(fields, 'Subject')), subject);
   });
 
-  it('encodes a non-ASCII X- header, and leaves a non-ASCII structured header as UTF-8 in a message marked 8-bit', async () => {
-    const message = buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['X-Note: Grüße', 'Reply-To: Jörg <j@example.org>'], messageIdDomain: 'h.example' });
+  it('encodes a non-ASCII X- header, and leaves a non-ASCII Keywords header as UTF-8 in a message marked 8-bit', async () => {
+    const message = buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['X-Note: Grüße', 'Keywords: Grüße'], messageIdDomain: 'h.example' });
     const { fields } = await headerSection(message);
     assert.ok(fields.includes('X-Note: =?UTF-8?B?R3LDvMOfZQ==?='));
-    assert.ok(fields.includes('Reply-To: Jörg <j@example.org>'));
+    assert.ok(fields.includes('Keywords: Grüße'));
     assert.equal(message.eightBit, true);
   });
 
-  it('refuses, as a usage error, a structured header with a word too long for a 998-octet line', () => {
+  it('refuses, as a usage error naming --header, a structured header with a word too long for a 998-octet line', () => {
     assert.throws(
       () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Reply-To: <${'a'.repeat(1000)}@example.org>`], messageIdDomain: 'h.example' }),
-      (error: unknown) => error instanceof UsageError && /Reply-To header cannot be written in lines of at most 998 octets/.test(error.message),
+      (error: unknown) => error instanceof UsageError && /^--header: the Reply-To header cannot be written in lines of at most 998 octets/.test(error.message),
+    );
+    assert.throws(
+      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Keywords: ${'k'.repeat(1000)}`], messageIdDomain: 'h.example' }),
+      (error: unknown) => error instanceof UsageError && /^--header: the Keywords header cannot be written/.test(error.message),
+    );
+  });
+
+  it('names the flag an unwritable address came from', () => {
+    assert.throws(
+      () => buildMessage({ from: 'a@example.org', to: [`${'b'.repeat(1000)}@example.org`], messageIdDomain: 'h.example' }),
+      (error: unknown) => error instanceof UsageError && /^--to: the To header cannot be written/.test(error.message),
     );
   });
 
@@ -151,5 +162,82 @@ describe('buildMessage', () => {
     assert.equal(base64EncodedSize(57), 78);
     assert.equal(base64EncodedSize(58), 80 + 4);
     assert.equal(base64EncodedSize(0), 0);
+  });
+});
+
+describe('display names in address headers', () => {
+  it('writes a non-ASCII display name as encoded-words and the address as given, in an all-ASCII header', async () => {
+    const message = buildMessage({ from: 'Jörg Müller <joerg@example.org>', to: ['lisa@example.org'], messageIdDomain: 'h.example' });
+    const { fields } = await headerSection(message);
+    assert.equal(fieldValue(fields, 'From'), '=?UTF-8?B?SsO2cmcgTcO8bGxlcg==?= <joerg@example.org>');
+    assert.equal(decodeWords(fieldValue(fields, 'From')), 'Jörg Müller <joerg@example.org>');
+    assert.equal(message.eightBit, false, 'nothing 8-bit left in the message');
+  });
+
+  it('leaves a name of atoms bare, quotes one with specials, and encodes a non-ASCII one, in one list', async () => {
+    const to = ['Lisa Example <lisa@example.org>, John Q. Public <jqp@example.org>', '"Müller, Jörg" <jm@example.org>', 'plain@example.org'];
+    const { fields } = await headerSection(buildMessage({ from: 'a@example.org', to, messageIdDomain: 'h.example' }));
+    assert.equal(fieldValue(fields, 'To'), 'Lisa Example <lisa@example.org>, "John Q. Public" <jqp@example.org>, =?UTF-8?B?TcO8bGxlciwgSsO2cmc=?= <jm@example.org>, plain@example.org');
+  });
+
+  it('escapes " and \\ in a quoted display name, and keeps its spaces', async () => {
+    const { fields } = await headerSection(buildMessage({ from: '"say \\"hi\\"  \\\\ now " <a@example.org>', to: ['b@example.org'], messageIdDomain: 'h.example' }));
+    assert.equal(fieldValue(fields, 'From'), '"say \\"hi\\"  \\\\ now " <a@example.org>');
+  });
+
+  it('encodes the display names of a --header address field, and never the address', async () => {
+    const message = buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['Reply-To: Jörg <jörg@example.org>', 'Cc: Zoë <z@example.org>, x@example.org'], messageIdDomain: 'h.example' });
+    const { fields } = await headerSection(message);
+    assert.ok(fields.includes('Reply-To: =?UTF-8?B?SsO2cmc=?= <jörg@example.org>'), 'a UTF-8 address stays UTF-8 (RFC 6532)');
+    assert.ok(fields.includes('Cc: =?UTF-8?B?Wm/Dqw==?= <z@example.org>, x@example.org'));
+    assert.equal(message.eightBit, true, 'the UTF-8 address is 8-bit content');
+  });
+
+  it('folds a long list of named recipients at 78 octets, between words and never inside an address', async () => {
+    const to = Array.from({ length: 12 }, (_, index) => `Jürgen Großmann-Müller ${index} <user${index}@example.org>`);
+    const { lines, fields } = await headerSection(buildMessage({ from: 'a@example.org', to, messageIdDomain: 'h.example' }));
+    for (const line of lines) assert.ok(Buffer.byteLength(line) <= 78 && /^[\x20-\x7e]*$/.test(line), `line of ${Buffer.byteLength(line)} octets: ${line}`);
+    assert.equal(decodeWords(fieldValue(fields, 'To')), to.join(', '));
+  });
+
+  it('encodes a quoted display name too long for one line instead of refusing it', async () => {
+    const name = 'Sales, Marketing and Support '.repeat(40);
+    const { lines, fields } = await headerSection(buildMessage({ from: `"${name}" <team@example.org>`, to: ['b@example.org'], messageIdDomain: 'h.example' }));
+    for (const line of lines) assert.ok(Buffer.byteLength(line) <= 78, `line of ${Buffer.byteLength(line)} octets`);
+    assert.equal(decodeWords(fieldValue(fields, 'From')), `${name} <team@example.org>`);
+  });
+
+  it('sends an ASCII address header it cannot take apart (a group) as given', async () => {
+    const { fields } = await headerSection(buildMessage({ from: 'a@example.org', to: ['undisclosed-recipients:;'], messageIdDomain: 'h.example' }));
+    assert.ok(fields.includes('To: undisclosed-recipients:;'));
+  });
+
+  it('refuses, naming --header, a non-ASCII address header that is not a list of mailboxes', () => {
+    assert.throws(
+      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['To: Freunde: jörg@example.org;'], messageIdDomain: 'h.example' }),
+      (error: unknown) => error instanceof UsageError && /^--header: the To header is not a list of addresses/.test(error.message),
+    );
+  });
+});
+
+describe('parseMailboxList', () => {
+  it('splits at commas outside quoted-strings and angle brackets, and skips empty items', () => {
+    assert.deepEqual(parseMailboxList('"Müller, Jörg" <jm@example.org>,, <"odd,local"@example.org> , plain@example.org,'), [
+      { name: 'Müller, Jörg', address: 'jm@example.org' },
+      { name: null, address: '"odd,local"@example.org' },
+      { name: null, address: 'plain@example.org' },
+    ]);
+  });
+
+  it('takes the phrase as its text: quoted-strings unescaped, words joined by one space', () => {
+    assert.deepEqual(parseMailboxList('John   "Q. \\"Quiet\\""  Public <jqp@example.org>'), [{ name: 'John Q. "Quiet" Public', address: 'jqp@example.org' }]);
+    assert.deepEqual(parseMailboxList('postmaster'), [{ name: null, address: 'postmaster' }]);
+    assert.deepEqual(parseMailboxList('user@[192.0.2.1]'), [{ name: null, address: 'user@[192.0.2.1]' }]);
+  });
+
+  it('returns null for groups, comments, stray text and unclosed quotes or brackets', () => {
+    for (const text of ['friends: a@example.org;', 'a@example.org (Anna)', 'Anna a@example.org', '"Anna <a@example.org>', 'Anna <a@example.org', 'Anna <a@example.org> x', 'Anna <>']) {
+      assert.equal(parseMailboxList(text), null, text);
+    }
   });
 });

@@ -25,6 +25,10 @@ const MAX_LINE_OCTETS = 998;
 const LONG_WORD = 900;
 // Where encoded-words may stand for the whole value (RFC 2047 §5 (1)).
 const UNSTRUCTURED = /^(?:subject|comments|x-.*)$/i;
+// Fields holding mailboxes, whose display names the builder writes itself (RFC 5322 §3.6.2, §3.6.3).
+const ADDRESS = /^(?:(?:resent-)?(?:from|sender|to|cc|bcc)|reply-to)$/i;
+// A display name the user may type without quotes: words without specials, one space between them.
+const UNQUOTED_NAME = /^[^\s"()<>[\]:;@\\,]+(?: [^\s"()<>[\]:;@\\,]+)*$/;
 
 /** RFC 2047 B-encoded words back to text, as a mail client shows them: adjacent words join without the space between (§6.2). */
 const decodeWords = (value: string) =>
@@ -42,6 +46,36 @@ function fileNameOf(field: string): string {
   return decodeURIComponent(/filename\*=utf-8''([^\s;]*)/.exec(field)![1]!);
 }
 
+// RFC 5322 §3.2.4 quoted-string, RFC 2047 encoded-words separated by spaces, RFC 5322 §3.2.3 atoms.
+const QUOTED_STRING = /^"(?:[^"\\]|\\.)*"$/;
+const ENCODED_WORDS = /^=\?UTF-8\?B\?[A-Za-z0-9+/=]*\?=(?: =\?UTF-8\?B\?[A-Za-z0-9+/=]*\?=)*$/;
+const ATOMS = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?: [A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+
+/**
+ * The display names of an unfolded address field, as a mail client shows them
+ * (null for a bare address): a quoted-string unescaped, encoded-words decoded, atoms
+ * as they are. The addresses are known and in order, so each name is the text before
+ * " <address>".
+ */
+function displayNamesOf(value: string, addresses: string[]): (string | null)[] {
+  let rest = value;
+  return addresses.map((address) => {
+    rest = rest.replace(/^, /, '');
+    if (rest.startsWith(address) && !rest.startsWith(`${address} <`)) {
+      rest = rest.slice(address.length);
+      return null;
+    }
+    const end = rest.indexOf(` <${address}>`);
+    assert.ok(end > 0, `no display name before <${address}> in ${value}`);
+    const phrase = rest.slice(0, end);
+    rest = rest.slice(end + address.length + 3);
+    if (QUOTED_STRING.test(phrase)) return phrase.slice(1, -1).replace(/\\(.)/g, '$1');
+    if (ENCODED_WORDS.test(phrase)) return decodeWords(phrase);
+    assert.match(phrase, ATOMS, 'a display name neither quoted, encoded nor made of atoms');
+    return phrase;
+  });
+}
+
 const longestRun = (text: string) => Math.max(0, ...text.split(/[ \t]/).map((word) => Buffer.byteLength(word)));
 
 const shortText = fc.string({ unit: 'grapheme', maxLength: 60 });
@@ -52,6 +86,19 @@ const fileName = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((name) => !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..' && Buffer.byteLength(name) <= 200),
   fc.constantFrom('say "hi".txt', 'back\\slash.txt', 'Grüße (2026).pdf', 'new\nline.txt', `${'long name '.repeat(19)}.txt`),
 );
+// Random Unicode, and the characters that need quoting or escaping in a phrase.
+const displayName = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
+  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('"', ',', '\\', ' ', '.', '<', '>', '(', ':', ';', '@', 'ö', '😀', 'a', 'Z', '=?', '\t'), maxLength: 30 }) },
+  { weight: 1, arbitrary: fc.constantFrom('Jörg Müller', 'Müller, Jörg', 'John Q. Public', 'say "hi"', ' spaced  out ', 'x\r\nBcc: victim@example.net') },
+  // Too long for one line: a quoted name that cannot fold, or a word that cannot.
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('a,', 'ö', 'x y ', 'w'), fc.integer({ min: 300, max: 1100 })).map(([unit, count]) => unit.repeat(count)) },
+);
+const mailbox = fc.record({ name: fc.option(displayName), address: fc.emailAddress(), quoted: fc.boolean() });
+/** A mailbox as a user types it: the name quoted and escaped, or bare when it can be. */
+const typed = ({ name, address, quoted }: { name: string | null; address: string; quoted: boolean }) =>
+  name === null ? address : `${quoted || !UNQUOTED_NAME.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}"` : name} <${address}>`;
+
 const spec = fc.record({
   subject: fc.option(fc.oneof(headerText, fc.constantFrom('a\r\nBcc: victim@example.net', 'x\n', 'nul\0'))),
   headers: fc.array(
@@ -60,7 +107,8 @@ const spec = fc.record({
   ),
   body: fc.option(fc.string({ unit: 'grapheme', maxLength: 300 })),
   attachments: fc.array(fc.record({ name: fileName, bytes: fc.uint8Array({ maxLength: 400 }) }), { maxLength: 3 }),
-  to: fc.array(fc.emailAddress(), { minLength: 1, maxLength: 3 }),
+  from: mailbox,
+  to: fc.array(mailbox, { minLength: 1, maxLength: 3 }),
 });
 
 /** Every line at most 998 octets, none only whitespace, every field well-formed once unfolded. */
@@ -77,9 +125,9 @@ function assertHeaderSection(block: string): string[] {
 let runNumber = 0;
 
 describe('buildMessage under fuzzing', () => {
-  it('either refuses the input as a usage error, or builds headers of lines of at most 998 octets that decode to the input, attachments that decode to their bytes and names, and an exact size', async () => {
+  it('either refuses the input as a usage error, or builds headers of lines of at most 998 octets that decode to the input, display names in ASCII that decode to the names given, attachments that decode to their bytes and names, and an exact size', async () => {
     await fc.assert(
-      fc.asyncProperty(spec, async ({ subject, headers, body, attachments, to }) => {
+      fc.asyncProperty(spec, async ({ subject, headers, body, attachments, from, to }) => {
         runNumber += 1;
         const paths = attachments.map(({ name, bytes }, index) => {
           const folder = join(dir, `run${runNumber}-part${index}`);
@@ -90,13 +138,17 @@ describe('buildMessage under fuzzing', () => {
         });
         let message;
         try {
-          message = buildMessage({ from: 'john@example.org', to, messageIdDomain: 'client.example.com', headers, attachments: paths, ...(subject !== null ? { subject } : {}), ...(body !== null ? { body: { kind: 'text', text: body } } : {}) });
+          message = buildMessage({ from: typed(from), to: to.map(typed), messageIdDomain: 'client.example.com', headers, attachments: paths, ...(subject !== null ? { subject } : {}), ...(body !== null ? { body: { kind: 'text', text: body } } : {}) });
         } catch (error) {
           assert.ok(error instanceof UsageError, `threw ${String(error)}`);
-          const lineBreaking = [subject ?? '', ...headers, ...attachments.map(({ name }) => name)].some((text) => /[\r\n\0]/.test(text));
+          const names = [from, ...to].map(({ name }) => name ?? '');
+          const lineBreaking = [subject ?? '', ...headers, ...names, ...attachments.map(({ name }) => name)].some((text) => /[\r\n\0]/.test(text));
           const badName = headers.some((header) => !/^[\x21-\x39\x3b-\x7e]+:/.test(header.trimStart()));
-          const unfoldable = /998 octets/.test(error.message) && headers.some((header) => !UNSTRUCTURED.test(header.slice(0, header.indexOf(':')).trim()) && longestRun(header) >= LONG_WORD);
-          assert.ok(lineBreaking || badName || unfoldable, `refused acceptable input: ${error.message}`);
+          const fieldName = (header: string) => header.slice(0, header.indexOf(':')).trim();
+          const unfoldable = /998 octets/.test(error.message) && headers.some((header) => !UNSTRUCTURED.test(fieldName(header)) && longestRun(header) >= LONG_WORD);
+          // Free text in Reply-To is not a list of mailboxes: with non-ASCII in it, no display name can be told apart to encode.
+          const notMailboxes = /not a list of addresses/.test(error.message) && headers.some((header) => ADDRESS.test(fieldName(header)) && /[^\x00-\x7f]/.test(header));
+          assert.ok(lineBreaking || badName || unfoldable || notMailboxes, `refused acceptable input: ${error.message}`);
           return;
         }
         const bytes = await collect(message.chunks());
@@ -111,6 +163,15 @@ describe('buildMessage under fuzzing', () => {
         const lastXTest = headers.filter((header) => /^\s*x-test\s*:/i.test(header)).pop();
         if (lastXTest !== undefined) assert.equal(decodeWords(shown('X-Test')), lastXTest.slice(lastXTest.indexOf(':') + 1).trim());
         if (body !== null) assert.ok(text.includes(body));
+        // Built before the server (and its SMTPUTF8) is known, a display name is always encoded: with ASCII addresses, From and To are ASCII.
+        const overridden = (name: string) => headers.some((header) => new RegExp(`^\\s*${name}\\s*:`, 'i').test(header));
+        for (const [name, mailboxes] of [['From', [from]], ['To', to]] as const) {
+          if (overridden(name)) continue;
+          const { lines } = headerSection(text.slice(0, headerEnd).split(/\r\n(?! )/).find((field) => field.startsWith(`${name}: `))!);
+          for (const line of lines) assert.match(line, /^[\x20-\x7e]*$/, `non-ASCII in ${name}`);
+          const expected = mailboxes.map(({ name: given }) => (given === null || given === '' ? null : given));
+          assert.deepEqual(displayNamesOf(shown(name), mailboxes.map(({ address }) => address)), expected);
+        }
         if (paths.length > 0) {
           const boundary = /boundary="([^"]+)"/.exec(text)![1]!;
           // Before the first delimiter: the headers; then the text part, the attachments, and the closing "--".
