@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthRequest } from '../core/authenticate.js';
 import { authenticate } from '../core/authenticate.js';
@@ -19,12 +20,16 @@ import { delayBeforeMs } from './rate-schedule.js';
 import { StepTimer } from './step-timer.js';
 
 export interface BenchOptions extends BenchLoad {
-  /** How to reach the server; every session gets its own transcript, which keeps no events. */
-  session: Omit<EstablishOptions, 'transcript' | 'stopAfter'>;
+  /** How to reach the server; every session gets its own transcript, which keeps no events, and `signal`. */
+  session: Omit<EstablishOptions, 'transcript' | 'stopAfter' | 'signal'>;
   auth: AuthRequest | null;
   from: string;
   to: string[];
-  /** Aborting (Ctrl-C) starts no further message and ends the open sessions at once. */
+  /**
+   * Aborting (Ctrl-C) starts no further message and ends every session at once,
+   * those still connecting or waiting for the greeting or EHLO too. A message it cuts
+   * short is not counted: neither accepted nor a failure of the server.
+   */
   signal?: AbortSignal;
   /** Called once per distinct warning (no PIPELINING, a certificate accepted with --insecure …). */
   onWarning?: (message: string) => void;
@@ -46,6 +51,9 @@ export interface BenchRun {
  * Pass `stats` to watch the counts while it runs.
  */
 export async function runBench(options: BenchOptions, stats = new BenchStats()): Promise<BenchRun> {
+  // Every session listens to it: up to --connections at once, far more than the 10
+  // listeners after which Node warns of a leak.
+  if (options.signal) setMaxListeners(0, options.signal);
   const messages = benchMessages({ from: options.from, to: options.to, size: options.size, count: options.messages, domain: options.session.heloName });
   const run = new LoadRun(options, stats, messages);
   const startedAt = performance.now();
@@ -92,16 +100,8 @@ class LoadRun {
   }
 
   async run(): Promise<void> {
-    const endAll = () => {
-      for (const session of this.openSessions) session.connection.destroy();
-    };
-    this.options.signal?.addEventListener('abort', endAll, { once: true });
-    try {
-      const workers = Math.min(this.options.connections, this.options.messages);
-      await Promise.all(Array.from({ length: workers }, () => this.worker()));
-    } finally {
-      this.options.signal?.removeEventListener('abort', endAll);
-    }
+    const workers = Math.min(this.options.connections, this.options.messages);
+    await Promise.all(Array.from({ length: workers }, () => this.worker()));
     if (this.fatal) throw this.fatal.error;
   }
 
@@ -128,7 +128,8 @@ class LoadRun {
         }
         try {
           session ??= await this.openSession();
-          // Interrupted while the session came up: the abort handler did not see it yet.
+          // Stopped while the session came up: by an abort, which ended it already, or
+          // by a fatal error elsewhere, which did not see it.
           if (this.stopped) {
             this.handedBack.push(index);
             break;
@@ -160,7 +161,7 @@ class LoadRun {
       timer.onEvent(event, performance.now());
       if (event.type === 'warn') this.warn(event.message);
     });
-    const session = await establishSession({ ...this.options.session, transcript });
+    const session = await establishSession({ ...this.options.session, transcript, signal: this.options.signal });
     if (this.stats.sessions === 0) this.options.onFirstSession?.(session);
     this.stats.sessions += 1;
     this.openSessions.add(session);
@@ -276,6 +277,8 @@ class LoadRun {
   }
 
   private recordError(error: unknown): void {
+    // Sessions ended by an abort (InterruptedError) or by a fatal error elsewhere say
+    // nothing about the server: the message they carried is not counted.
     if (this.stopped) return;
     const failure = failureOf(error);
     if (!failure) {

@@ -1,5 +1,5 @@
 import type { ExitCodeValue, SmtpStep } from '../core/errors.js';
-import { AuthError, ConnectError, ExitCode, ReplyError, SmtpCheckError, TimeoutError, TlsError } from '../core/errors.js';
+import { AuthError, ConnectError, ExitCode, InterruptedError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
 import { replySummary } from '../core/reply.js';
 
@@ -24,10 +24,11 @@ export function refusal(step: SmtpStep, reply: Reply): FailureRecord {
 
 /**
  * A thrown error as a failure record; null for errors that are not about the
- * server (usage errors, bugs): those end the whole run instead of being counted.
+ * server: usage errors and bugs, which end the whole run instead of being counted,
+ * and an interruption (Ctrl-C), after which the runner counts nothing.
  */
 export function failureOf(error: unknown): FailureRecord | null {
-  if (!(error instanceof SmtpCheckError)) return null;
+  if (!(error instanceof SmtpCheckError) || error instanceof InterruptedError) return null;
   if (error instanceof ReplyError) return refusal(error.step, error.reply);
   if (error instanceof AuthError) return { step: 'auth', code: error.reply?.code ?? null, kind: 'auth', text: error.message };
   if (error instanceof TlsError) return { step: error.step, code: error.reply?.code ?? null, kind: 'tls', text: error.message };

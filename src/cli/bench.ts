@@ -8,6 +8,7 @@ import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { establishOptionsFrom, saveChain } from './connection-options.js';
+import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 import { splitList } from './list-flags.js';
@@ -32,13 +33,6 @@ const PROGRESS_WIDTH = 30;
 /** `smtpcheck bench`: load a (staging) server and report throughput, latency per step and errors by reply code. */
 export async function runBenchCommand(flags: BenchFlags): Promise<number> {
   const output = new CommandOutput('bench', flags);
-  const interrupt = new AbortController();
-  const onSigint = () => {
-    // A second Ctrl-C does not wait for the sessions to close.
-    if (interrupt.signal.aborted) process.exit(ExitCode.interrupted);
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSigint);
   try {
     const connections = integerFlag(flags.connections, '--connections', BENCH_DEFAULTS.connections, MAX_CONNECTIONS);
     const messages = integerFlag(flags.messages, '--messages', BENCH_DEFAULTS.messages, Number.MAX_SAFE_INTEGER);
@@ -59,18 +53,20 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
     const load = { connections, messages, size, reuse: flags.reuse ?? false, pipeline: flags.pipeline ?? false, rate };
     const stats = new BenchStats();
     const progress = progressBar(stats, messages, !flags.quiet && process.stderr.isTTY === true);
-    const run = await runBench(
-      {
-        session,
-        auth,
-        from,
-        to,
-        ...load,
-        signal: interrupt.signal,
-        onWarning: (message) => output.transcript.warn(message),
-        onFirstSession: (opened) => saveChain(flags, opened.tls?.chain),
-      },
-      stats,
+    const { value: run } = await interruptible((signal) =>
+      runBench(
+        {
+          session,
+          auth,
+          from,
+          to,
+          ...load,
+          signal,
+          onWarning: (message) => output.transcript.warn(message),
+          onFirstSession: (opened) => saveChain(flags, opened.tls?.chain),
+        },
+        stats,
+      ),
     ).finally(() => progress.stop());
     const report = benchReport(run.stats, { server: `${session.host}:${session.port}`, ...load }, run.durationMs, run.interrupted);
     const exitCode = benchExitCode(report);
@@ -79,8 +75,6 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
     return output.finish({ ...report }, exitCode);
   } catch (error) {
     return output.fail(error);
-  } finally {
-    process.off('SIGINT', onSigint);
   }
 }
 

@@ -11,6 +11,7 @@ import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
 import type { TargetFlags } from './check-target.js';
 import { checkTargetFrom } from './check-target.js';
+import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 
@@ -84,29 +85,24 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
     return runSuite({ ...flags, config: flags.config });
   }
   const output = new CommandOutput('check', flags);
-  const interrupt = new AbortController();
-  const onSigint = () => {
-    // A second Ctrl-C does not wait for the report.
-    if (interrupt.signal.aborted) process.exit(ExitCode.interrupted);
-    interrupt.abort();
-  };
   try {
     const target = await checkTargetFrom(flags, output.transcript);
     const checks = selectChecks(flags.checks, flags.skip, target);
     const started = performance.now();
     const spinner = await progress(checks.length, !flags.json && !flags.quiet);
-    process.on('SIGINT', onSigint);
-    const results = await runChecks(checks, target, { onResult: spinner.tick, signal: interrupt.signal });
+    const { value: results, interrupted } = await interruptible((signal) => runChecks(checks, target, { onResult: spinner.tick, signal }));
     spinner.stop();
     const durationMs = Math.round(performance.now() - started);
-    const interrupted = interrupt.signal.aborted;
-    if (interrupted) output.transcript.warn(`interrupted: ${checks.length - results.length} of ${checks.length} checks did not start; the report shows the others`);
+    if (interrupted) output.transcript.warn(interruptionNote(checks.length, results.length));
     return reportResults(output, flags, target, results, durationMs, interrupted);
   } catch (error) {
     return output.fail(error);
-  } finally {
-    process.off('SIGINT', onSigint);
   }
+}
+
+/** Said before the report of an interrupted run: the checks it lacks are those that never started. */
+export function interruptionNote(selected: number, reported: number): string {
+  return `interrupted: ${selected - reported} of ${selected} checks did not start; the report shows the others`;
 }
 
 /** The report of a run; `interrupted` (Ctrl-C) makes the exit code 130 whatever the results. */

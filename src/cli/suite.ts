@@ -11,8 +11,9 @@ import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
 import { printable } from '../render/printable.js';
 import type { CheckFlags } from './check.js';
-import { exitCodeForResults, jsonReport, quietSummary, selectChecks } from './check.js';
+import { exitCodeForResults, interruptionNote, jsonReport, quietSummary, selectChecks } from './check.js';
 import { checkTargetFrom } from './check-target.js';
+import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import type { SuiteTarget } from './suite-config.js';
 import { ConfigError, loadSuiteConfig } from './suite-config.js';
@@ -21,11 +22,19 @@ interface TargetRun {
   target: SuiteTarget;
   checkTarget: CheckTarget | null;
   results: CheckResult[];
+  /** How many checks were selected: after Ctrl-C, more than there are results. */
+  selected: number;
   durationMs: number;
   error: string | null;
+  /** Ctrl-C came before the target's checks were done. */
+  interrupted: boolean;
 }
 
-/** `smtpcheck check --config FILE`: every target of the suite, concurrently, one connection budget for all. */
+/**
+ * `smtpcheck check --config FILE`: every target of the suite, concurrently, one
+ * connection budget for all. Ctrl-C ends every target's run at once; the report,
+ * the JUnit file and the annotations show what finished, and the exit code is 130.
+ */
 export async function runSuite(flags: CheckFlags & { config: string }): Promise<number> {
   const output = new CommandOutput('check', flags);
   try {
@@ -39,14 +48,16 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     }
     const slots = new ConnectionSlots(config.maxConnections);
     const started = performance.now();
-    const runs = await Promise.all(config.targets.map((target) => runTarget(target, flags, slots)));
+    const { value: runs, interrupted } = await interruptible((signal) => Promise.all(config.targets.map((target) => runTarget(target, flags, slots, signal))));
     const durationMs = Math.round(performance.now() - started);
     const strict = flags.strict ?? config.strict;
+    const targetExitCode = (run: TargetRun): ExitCodeValue => (run.error ? ExitCode.checksInconclusive : run.interrupted ? ExitCode.interrupted : exitCodeForResults(run.results, strict));
     for (const run of runs) {
       if (run.error || !run.checkTarget) {
         output.print(output.palette.red(`✘ ${run.target.name}: ${printable(run.error ?? '')}`));
         continue;
       }
+      if (run.interrupted) output.transcript.warn(`${run.target.name}: ${interruptionNote(run.selected, run.results.length)}`);
       output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role, roleAssumed: run.checkTarget.roleAssumed ?? false }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
       output.print('');
       if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(run.target.name, run.results)) process.stdout.write(`${line}\n`);
@@ -54,10 +65,10 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     const allResults = runs.flatMap((run) => run.results);
     output.print(`${output.palette.bold(`${runs.length} targets.`)} ${summaryLine(allResults, durationMs, output.palette)}`);
     if (flags.junit) writeFileSync(flags.junit, renderJunit(runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs }))));
-    const codes = runs.map((run) => (run.error ? ExitCode.checksInconclusive : exitCodeForResults(run.results, strict)));
-    const exitCode: ExitCodeValue = codes.includes(ExitCode.checksFailed) ? ExitCode.checksFailed : codes.includes(ExitCode.checksInconclusive) ? ExitCode.checksInconclusive : ExitCode.ok;
+    const codes = runs.map(targetExitCode);
+    const exitCode: ExitCodeValue = interrupted ? ExitCode.interrupted : codes.includes(ExitCode.checksFailed) ? ExitCode.checksFailed : codes.includes(ExitCode.checksInconclusive) ? ExitCode.checksInconclusive : ExitCode.ok;
     if (flags.quiet) {
-      for (const run of runs) output.summary(run.error ? `${run.target.name}: ${run.error}` : quietSummary(run.target.name, run.results, exitCodeForResults(run.results, strict)), !run.error && exitCodeForResults(run.results, strict) === ExitCode.ok);
+      for (const run of runs) output.summary(run.error ? `${run.target.name}: ${run.error}` : quietSummary(run.target.name, run.results, targetExitCode(run)), targetExitCode(run) === ExitCode.ok);
     }
     return output.finish(
       {
@@ -71,7 +82,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
   }
 }
 
-async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: ConnectionSlots): Promise<TargetRun> {
+async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: ConnectionSlots, signal: AbortSignal): Promise<TargetRun> {
   const started = performance.now();
   try {
     const password = target.auth ? process.env[target.auth.passwordEnv] : undefined;
@@ -98,10 +109,21 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
     checkTarget.slots = slots;
     if (target.certDaysLeft !== undefined) checkTarget.certWarningDays = target.certDaysLeft;
     const checks = selectChecks(target.checks?.join(','), target.skip?.join(','), checkTarget);
-    const results = (await runChecks(checks, checkTarget)).map((result) => (target.expect[result.id]?.includes(result.verdict) && result.verdict !== 'pass' ? { ...result, expected: true } : result));
-    return { target, checkTarget, results, durationMs: Math.round(performance.now() - started), error: null };
+    // A check still running at Ctrl-C ends `error` with no verdict, and reaches onResult
+    // after the abort (the runner decides both at once): `expect: error` must not make
+    // it an accepted result, which JUnit would show as a passed test.
+    const cutShort = new Set<CheckResult>();
+    const results = await runChecks(checks, checkTarget, {
+      signal,
+      onResult: (result) => {
+        if (signal.aborted) cutShort.add(result);
+      },
+    });
+    const interrupted = signal.aborted;
+    const marked = results.map((result) => (!cutShort.has(result) && target.expect[result.id]?.includes(result.verdict) && result.verdict !== 'pass' ? { ...result, expected: true } : result));
+    return { target, checkTarget, results: marked, selected: checks.length, durationMs: Math.round(performance.now() - started), error: null, interrupted };
   } catch (error) {
-    return { target, checkTarget: null, results: [], durationMs: Math.round(performance.now() - started), error: (error as Error).message };
+    return { target, checkTarget: null, results: [], selected: 0, durationMs: Math.round(performance.now() - started), error: (error as Error).message, interrupted: false };
   }
 }
 

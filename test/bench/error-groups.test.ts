@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorGroups, exitCodeOfKind, failureOf, refusal } from '../../src/bench/error-groups.js';
-import { AuthError, ConnectError, ExitCode, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../../src/core/errors.js';
+import { AuthError, ConnectError, ExitCode, InterruptedError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../../src/core/errors.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseEnhancedStatus } from '../../src/core/reply.js';
 
@@ -56,6 +56,7 @@ describe('failureOf', () => {
       [new TimeoutError('mail', 5000, 'the reply to MAIL'), 'timeout', ExitCode.protocol],
       [new ProtocolError('rcpt', 'server closed the connection'), 'protocol', ExitCode.protocol],
       [new UsageError('bad flag'), null, null],
+      [new InterruptedError('greeting'), null, null],
       [new Error('a bug'), null, null],
     ];
     for (const [error, kind, exitCode] of cases) {
