@@ -155,7 +155,7 @@ class LoadRun {
   }
 
   private async openSession(): Promise<SmtpSession> {
-    const transcript = new Transcript(false, false);
+    const transcript = new Transcript({ record: false, previews: false });
     const timer = new StepTimer(performance.now(), (step, milliseconds) => this.stats.recordStep(step, milliseconds));
     transcript.on((event) => {
       timer.onEvent(event, performance.now());

@@ -28,15 +28,19 @@ export class Transcript {
   readonly events: TranscriptEvent[] = [];
   private readonly listeners: TranscriptListener[] = [];
 
+  private readonly record: boolean;
+  /** Whether data events carry the first lines of each message. */
+  readonly previews: boolean;
+
   /**
-   * @param record keep every event in memory (off for load tests, where only listeners matter)
-   * @param previews put the first lines of each message into its data event (off for
-   *   load tests: splitting every message into lines cost ~5% of a load run's CPU)
+   * @param options.record keep every event in memory (off for load runs, where only listeners matter)
+   * @param options.previews put the first lines of each message into its data event (off
+   *   for load runs: splitting every message into lines cost ~5% of a load run's CPU)
    */
-  constructor(
-    private readonly record = true,
-    readonly previews = true,
-  ) {}
+  constructor(options: { record?: boolean; previews?: boolean } = {}) {
+    this.record = options.record ?? true;
+    this.previews = options.previews ?? true;
+  }
 
   on(listener: TranscriptListener): () => void {
     this.listeners.push(listener);
