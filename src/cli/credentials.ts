@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../core/errors.js';
+import { InterruptedError, UsageError } from '../core/errors.js';
 
 export interface PasswordSources {
   authPassword?: string;
@@ -33,8 +33,13 @@ export async function resolvePassword(user: string, sources: PasswordSources, wa
   }
   if (process.stdin.isTTY && process.stderr.isTTY) {
     const { password } = await import('@inquirer/prompts');
-    const answer = await password({ message: `Password for ${user}:`, mask: '*' }, { output: process.stderr });
-    return { password: answer, origin: 'prompt' };
+    try {
+      return { password: await password({ message: `Password for ${user}:`, mask: '*' }, { output: process.stderr }), origin: 'prompt' };
+    } catch (error) {
+      // Ctrl-C at the prompt: the user stopped, nothing broke (exit 130, not an internal error).
+      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) throw new InterruptedError('auth', 'interrupted at the password prompt');
+      throw error;
+    }
   }
   throw new UsageError(`no password for ${user}`, 'set SMTPCHECK_PASSWORD, or use --auth-password-file FILE (or run on a terminal to be prompted)');
 }

@@ -123,8 +123,8 @@ export class ProtocolError extends SmtpCheckError {
 /** The user stopped the wait (Ctrl-C): where it stopped says nothing about the server. */
 export class InterruptedError extends SmtpCheckError {
   readonly exitCode = ExitCode.interrupted;
-  constructor(step: SmtpStep) {
-    super(step, 'interrupted');
+  constructor(step: SmtpStep, message = 'interrupted') {
+    super(step, message);
   }
 }
 

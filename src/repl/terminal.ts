@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import readline from 'node:readline';
 import { terminalSafe } from '../cli/output.js';
 import type { ExitCodeValue } from '../core/errors.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, InterruptedError } from '../core/errors.js';
 import { completeLine } from './completion.js';
 import type { Question, ReplEngine, ReplIo } from './engine.js';
 import { ReplCancelled } from './engine.js';
@@ -207,7 +207,7 @@ export class TerminalFront implements ReplIo {
       return await task();
     } catch (error) {
       // Ctrl-C inside an inquirer prompt.
-      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) throw new ReplCancelled();
+      if (error instanceof InterruptedError || (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError'))) throw new ReplCancelled();
       throw error;
     } finally {
       this.suspended = false;

@@ -26,10 +26,15 @@ export class TmuxRepl {
   }
 
   static start(args: string[], env: Record<string, string | null>): TmuxRepl {
+    return TmuxRepl.startCommand(['repl', ...args], env);
+  }
+
+  /** Any smtpcheck command line, e.g. one that prompts for a password. */
+  static startCommand(argv: string[], env: Record<string, string | null>): TmuxRepl {
     // env(1) takes its -u options before any NAME=VALUE.
     const unset = Object.entries(env).filter(([, value]) => value === null).map(([name]) => `-u ${shellQuote(name)}`);
     const assignments = Object.entries(env).filter(([, value]) => value !== null).map(([name, value]) => shellQuote(`${name}=${value}`));
-    const command = `env ${[...unset, ...assignments].join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} repl ${args.map(shellQuote).join(' ')}; echo "[exit $?]"; sleep 3600`;
+    const command = `env ${[...unset, ...assignments].join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${argv.map(shellQuote).join(' ')}; echo "[exit $?]"; sleep 3600`;
     const repl = new TmuxRepl(mkdtempSync(join(tmpdir(), 'smtpcheck-tmux-')));
     repl.tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', 'repl', command);
     return repl;
