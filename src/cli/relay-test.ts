@@ -4,8 +4,9 @@ import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
 import { ExitCode } from '../core/errors.js';
 import type { CheckFlags } from './check.js';
-import { exitCodeForResults, jsonReport } from './check.js';
+import { exitCodeForResults, interruptionNote, jsonReport } from './check.js';
 import { checkTargetFrom } from './check-target.js';
+import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import { printable } from '../render/printable.js';
 
@@ -23,16 +24,17 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
     const started = performance.now();
     // Every family at once: only --concurrency bounds the connections, so a higher one
     // overlaps Postfix's in-flow waits (docs/relay-test.md, "Speed").
-    const results = await runChecks(checks, target, { concurrency: checks.length });
+    const { value: results, interrupted } = await interruptible((signal) => runChecks(checks, target, { concurrency: checks.length, signal }));
     const durationMs = Math.round(performance.now() - started);
+    if (interrupted) output.transcript.warn(interruptionNote(checks.length, results.length));
     output.print(renderRelayTable(results, output.palette, flags.verbose ?? false).join('\n'));
     const relayed = results.flatMap((result) => probesOf(result)).filter((probe) => probe.outcome === 'relayed');
     const total = results.flatMap((result) => probesOf(result)).length;
-    const exitCode = exitCodeForResults(results, false);
-    output.summary(
-      relayed.length > 0 ? `${target.host}:${target.port} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : `${target.host}:${target.port}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`,
-      relayed.length === 0 && exitCode === ExitCode.ok,
-    );
+    const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(results, false);
+    const name = `${target.host}:${target.port}`;
+    // An interrupted family has no verdict: "none relayed" would read as a pass.
+    const verdict = relayed.length > 0 ? `${name} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : interrupted ? `${name}: interrupted, no verdict` : `${name}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`;
+    output.summary(verdict, relayed.length === 0 && exitCode === ExitCode.ok);
     return output.finish(jsonReport(target, results, durationMs), exitCode);
   } catch (error) {
     return output.fail(error);

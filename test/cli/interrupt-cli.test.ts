@@ -75,6 +75,15 @@ describe('Ctrl-C on the CLI', { concurrency: true }, () => {
     assert.ok(errors.length > 0 && errors.every((line) => /interrupted: no verdict/.test(line)), resultLines.join('\n'));
   });
 
+  it('relay-test: exits 130 within a second and says "no verdict", never "none relayed"', async () => {
+    const server = await silentServer();
+    const run = await interruptCli(['relay-test', '--server', `127.0.0.1:${server.port}`, '--local-domain', 'example.org', ...LONG_TIMEOUT], [server]);
+    assertPromptInterruption(run);
+    assert.match(run.stdout, /^\*\*\* interrupted: \d+ of \d+ checks did not start; the report shows the others$/m);
+    assert.match(run.stdout, /interrupted, no verdict/);
+    assert.doesNotMatch(run.stdout, /none of \d+ address forms relayed|REFUSED/);
+  });
+
   it('check --config: both targets end within a second with exit 130, and the JUnit file passes no interrupted check', async () => {
     const [first, second] = [await silentServer(), await silentServer()];
     const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-interrupt-'));
