@@ -1,4 +1,5 @@
 import type { AuthRequest } from '../core/authenticate.js';
+import type { TlsMode } from '../core/establish.js';
 import { UsageError } from '../core/errors.js';
 import type { Transcript } from '../core/transcript.js';
 import { assertSingleLine } from '../core/wire-text.js';
@@ -10,6 +11,16 @@ export interface AuthFlags {
   authPasswordFile?: string;
   authMech?: string;
   allowPlaintextAuth?: boolean;
+}
+
+/**
+ * A login needs TLS unless --allow-plaintext-auth says otherwise. Asked before the
+ * password is fetched, so that nobody types a password for a run that is refused.
+ */
+export function assertAuthCanBeEncrypted(flags: AuthFlags, tlsMode: TlsMode): void {
+  if (flags.authUser && tlsMode === 'none' && !flags.allowPlaintextAuth) {
+    throw new UsageError('--auth-user given without TLS', 'add --tls (STARTTLS) or --tls-on-connect so the password is encrypted, or --allow-plaintext-auth');
+  }
 }
 
 /** Turn the --auth-* flags into a request, fetching the password from wherever the user keeps it. */

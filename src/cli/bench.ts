@@ -5,7 +5,7 @@ import { runBench } from '../bench/bench-runner.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { assertMailbox } from '../core/wire-text.js';
 import type { AuthFlags } from './auth-flags.js';
-import { authRequestFrom } from './auth-flags.js';
+import { assertAuthCanBeEncrypted, authRequestFrom } from './auth-flags.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { establishOptionsFrom, saveChain } from './connection-options.js';
 import { interruptible } from './interrupt.js';
@@ -46,10 +46,8 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
     for (const address of to) assertMailbox(address, 'recipient', { allowLocalOnly: true });
 
     const { transcript: _transcript, ...session } = establishOptionsFrom(flags, output.transcript);
+    assertAuthCanBeEncrypted(flags, session.tlsMode);
     const auth = await authRequestFrom(flags, output.transcript);
-    if (auth && session.tlsMode === 'none' && !auth.allowPlaintext) {
-      throw new UsageError('--auth-user given without TLS', 'add --tls (STARTTLS) or --tls-on-connect so the password is encrypted, or --allow-plaintext-auth');
-    }
     const load = { connections, messages, size, reuse: flags.reuse ?? false, pipeline: flags.pipeline ?? false, rate };
     const stats = new BenchStats();
     const progress = progressBar(stats, messages, !flags.quiet && process.stderr.isTTY === true);

@@ -2,6 +2,8 @@ import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { authenticate } from '../core/authenticate.js';
 import type { Capabilities } from '../core/capabilities.js';
 import { establishSession } from '../core/establish.js';
+import type { DsnRequest } from '../core/dsn.js';
+import { dsnRequest } from '../core/dsn.js';
 import { ExitCode, ReplyError, UsageError } from '../core/errors.js';
 import type { BodySource, BuiltMessage } from '../core/message.js';
 import { buildMessage, parseMailboxList } from '../core/message.js';
@@ -11,7 +13,7 @@ import type { SmtpSession } from '../core/session.js';
 import type { Transcript } from '../core/transcript.js';
 import { assertMailbox, assertSingleLine, hasNonAscii } from '../core/wire-text.js';
 import type { AuthFlags } from './auth-flags.js';
-import { authRequestFrom } from './auth-flags.js';
+import { assertAuthCanBeEncrypted, authRequestFrom } from './auth-flags.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { establishOptionsFrom, saveChain } from './connection-options.js';
 import type { OutputFlags } from './output.js';
@@ -62,6 +64,7 @@ export async function runSend(flags: SendFlags): Promise<number> {
     const recipients = [...to, ...cc, ...envelopeAddresses(flags.bcc, '--bcc')];
     if (reaches('mail') && from === undefined) throw new UsageError('no sender given', 'add --from ADDRESS (use --from "" for the null sender)');
     if (reaches('rcpt') && recipients.length === 0) throw new UsageError('no recipient given', 'add --to ADDRESS');
+    const dsn = dsnRequest(flags);
     // Built before the password prompt and the connection, so that a bad --header, a
     // missing or unreadable file or a header that cannot be folded is a usage error
     // (exit 1) with nothing sent. What depends on the server's EHLO (SIZE=,
@@ -69,10 +72,8 @@ export async function runSend(flags: SendFlags): Promise<number> {
     const headerAddresses = { from: fromText!, to: to.length > 0 ? flags.to! : recipients.slice(0, 1), cc: cc.length > 0 ? flags.cc! : [] };
     const message = reaches('mail') ? buildOutgoingMessage(flags, headerAddresses, options.heloName) : null;
 
+    assertAuthCanBeEncrypted(flags, options.tlsMode);
     const auth = await authRequestFrom(flags, output.transcript);
-    if (auth && options.tlsMode === 'none' && !auth.allowPlaintext) {
-      throw new UsageError('--auth-user given without TLS', 'add --tls (STARTTLS) or --tls-on-connect so the password is encrypted, or --allow-plaintext-auth');
-    }
 
     const stopAfter = quitAfter === 'connect' || quitAfter === 'banner' ? 'greeting' : quitAfter === 'ehlo' ? 'ehlo' : undefined;
     session = await establishSession({ ...options, ...(stopAfter ? { stopAfter } : {}) });
@@ -89,8 +90,8 @@ export async function runSend(flags: SendFlags): Promise<number> {
 
     result.token = message.token;
     const caps = session.capabilities!;
-    const mailParameters = mailParametersFor(caps, message, from!, recipients, flags, output.transcript);
-    const rcptParameters = flags.dsnNotify && caps.dsn ? [`NOTIFY=${flags.dsnNotify.toUpperCase()}`] : [];
+    const mailParameters = mailParametersFor(caps, message, from!, recipients, flags, dsn, output.transcript);
+    const rcptParameters = dsn.notify && caps.dsn ? [`NOTIFY=${dsn.notify}`] : [];
 
     const pipelined = Boolean(flags.pipeline && caps.pipelining && quitAfter === null && !flags.chunking);
     if (flags.pipeline && !caps.pipelining) output.transcript.warn('server does not offer PIPELINING; sending one command at a time');
@@ -269,7 +270,7 @@ function fileArgument(value: string, flag: string): string {
   return path;
 }
 
-function mailParametersFor(caps: Capabilities, message: BuiltMessage, from: string, recipients: string[], flags: SendFlags, transcript: Transcript): string[] {
+function mailParametersFor(caps: Capabilities, message: BuiltMessage, from: string, recipients: string[], flags: SendFlags, dsn: DsnRequest, transcript: Transcript): string[] {
   const parameters: string[] = [];
   if (caps.size !== null && message.size !== null) {
     if (caps.size > 0 && message.size > caps.size) transcript.warn(`message is ${message.size} bytes, more than the server's SIZE ${caps.size}`);
@@ -283,11 +284,11 @@ function mailParametersFor(caps: Capabilities, message: BuiltMessage, from: stri
       transcript.warn('server does not offer SMTPUTF8; not sending the parameter');
     } else parameters.push('SMTPUTF8');
   }
-  if (flags.dsnRet || flags.dsnEnvid || flags.dsnNotify) {
+  if (dsn.ret || dsn.envid || dsn.notify) {
     if (!caps.dsn) transcript.warn('server does not offer DSN; DSN parameters left out');
     else {
-      if (flags.dsnRet) parameters.push(`RET=${flags.dsnRet.toUpperCase()}`);
-      if (flags.dsnEnvid) parameters.push(`ENVID=${flags.dsnEnvid}`);
+      if (dsn.ret) parameters.push(`RET=${dsn.ret}`);
+      if (dsn.envid) parameters.push(`ENVID=${dsn.envid}`);
     }
   }
   return parameters;

@@ -29,9 +29,9 @@ const lockedFile = join(dir, 'locked.txt');
 writeFileSync(lockedFile, 'secret');
 chmodSync(lockedFile, 0o000);
 
-async function countingServer() {
+async function countingServer(keywords = ['PIPELINING', '8BITMIME', 'SIZE 10240000']) {
   let peer: FakePeer | null = null;
-  const server = await track(startResponder(smtpResponder({ ehlo: () => ['PIPELINING', '8BITMIME', 'SIZE 10240000'], override: (_step, _line, state) => void (peer = state.peer) })));
+  const server = await track(startResponder(smtpResponder({ ehlo: () => keywords, override: (_step, _line, state) => void (peer = state.peer) })));
   return {
     port: server.port,
     connections: () => server.connections.length,
@@ -105,6 +105,11 @@ describe('send checks its input before connecting', { concurrency: true }, () =>
     await assertRefusedBeforeConnecting(['--data', `@${join(dir, 'missing.eml')}`], '--data', /cannot read file/);
   });
 
+  it('a --dsn-notify that is not a NOTIFY list, and a --dsn-ret that is neither FULL nor HDRS', async () => {
+    await assertRefusedBeforeConnecting(['--dsn-notify', 'ALWAYS'], '--dsn-notify', /not a DSN NOTIFY list/);
+    await assertRefusedBeforeConnecting(['--dsn-ret', 'BODY'], '--dsn-ret', /neither FULL nor HDRS/);
+  });
+
   it('a --to that is not a list of addresses', async () => {
     await assertRefusedBeforeConnecting(['--to', 'Lisa lisa@example.org'], '--to', /is not a list of addresses/);
   });
@@ -142,5 +147,16 @@ describe('send with good input', () => {
     assert.ok(wire.includes('..'), 'the body file, dot-stuffed');
     assert.ok(wire.includes(Buffer.from('id,value\n1,42\n').toString('base64')), 'the attachment');
     assert.deepEqual(wire.slice(-2), ['.', 'QUIT']);
+  });
+});
+
+describe('send with DSN parameters', () => {
+  it('sends an envelope id as xtext, so its spaces and "=" stay inside the one parameter (RFC 3461 §4.4)', async () => {
+    const server = await countingServer(['PIPELINING', 'DSN', '8BITMIME']);
+    const result = await send(server.port, ['--from', 'john@example.org', '--to', 'lisa@example.org', '--dsn-envid', 'batch 7 = done', '--dsn-ret', 'hdrs', '--dsn-notify', 'failure,delay']);
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    const wire = await server.wire();
+    assert.ok(wire.some((line) => /^MAIL FROM:<john@example\.org>.* RET=HDRS ENVID=batch\+207\+20\+3D\+20done$/.test(line)), wire.join('\n'));
+    assert.ok(wire.includes('RCPT TO:<lisa@example.org> NOTIFY=FAILURE,DELAY'), wire.join('\n'));
   });
 });

@@ -106,4 +106,13 @@ describe('session features', () => {
       return true;
     });
   });
+
+  it('refuses a command line with a CR or LF where it is written, whatever let it through: nothing reaches the server', async () => {
+    const server = await startResponder((line) => (/^EHLO/i.test(line) ? ehloLines(['PIPELINING']) : '250 2.0.0 Ok'));
+    servers.push(server);
+    const session = await establishSession(options(server.port));
+    await assert.rejects(session.mailFrom('a@example.org', ['X-PARAM=1\r\nRCPT TO:<victim@example.net>']), /the MAIL command line contains a CR, LF or NUL character/);
+    await session.quit();
+    assert.ok(!server.connections[0]!.some((line) => /^(MAIL|RCPT)/.test(line)), server.connections[0]!.join('\n'));
+  });
 });
