@@ -110,6 +110,11 @@ describe('send checks its input before connecting', { concurrency: true }, () =>
     await assertRefusedBeforeConnecting(['--dsn-ret', 'BODY'], '--dsn-ret', /neither FULL nor HDRS/);
   });
 
+  it('--auth-user without TLS is refused before any password is looked for', async () => {
+    // No password anywhere and no terminal: looking for one first would say "no password".
+    await assertRefusedBeforeConnecting(['--auth-user', 'john@example.org'], '--auth-user', /given without TLS/);
+  });
+
   it('a --to that is not a list of addresses', async () => {
     await assertRefusedBeforeConnecting(['--to', 'Lisa lisa@example.org'], '--to', /is not a list of addresses/);
   });
