@@ -113,7 +113,7 @@ export function reportResults(output: CommandOutput, flags: CheckFlags, target: 
   if (flags.quiet) output.summary(quietSummary(name, results, exitCode), exitCode === ExitCode.ok);
   if (flags.junit) writeFileSync(flags.junit, renderJunit([{ name, results, durationMs }]));
   if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(name, results)) process.stdout.write(`${line}\n`);
-  return output.finish(jsonReport(target, results, durationMs), exitCode);
+  return output.finish(jsonReport(target, results, durationMs, interrupted), exitCode);
 }
 
 /** The one line of --quiet: every verdict that can change the exit code is counted. */
@@ -124,12 +124,12 @@ export function quietSummary(name: string, results: CheckResult[], exitCode: Exi
 }
 
 /** The documented --json schema (docs/json.md). */
-export function jsonReport(target: CheckTarget, results: CheckResult[], durationMs: number): Record<string, unknown> {
+export function jsonReport(target: CheckTarget, results: CheckResult[], durationMs: number, interrupted = false): Record<string, unknown> {
   const counts: Record<string, number> = {};
   for (const result of results) counts[result.verdict] = (counts[result.verdict] ?? 0) + 1;
   return {
     target: { host: target.host, port: target.port, role: target.role },
     checks: results.map(({ id, title, verdict, severity, summary, evidence, fix, durationMs: ms, details, expected }) => ({ id, title, verdict, severity, summary, evidence, fix, durationMs: ms, ...(expected ? { expected } : {}), ...(details !== undefined ? { details } : {}) })),
-    summary: { total: results.length, ...counts, durationMs },
+    summary: { total: results.length, ...counts, durationMs, ...(interrupted ? { interrupted } : {}) },
   };
 }

@@ -35,7 +35,7 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
     // An interrupted family has no verdict: "none relayed" would read as a pass.
     const verdict = relayed.length > 0 ? `${name} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : interrupted ? `${name}: interrupted, no verdict` : `${name}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`;
     output.summary(verdict, relayed.length === 0 && exitCode === ExitCode.ok);
-    return output.finish(jsonReport(target, results, durationMs), exitCode);
+    return output.finish(jsonReport(target, results, durationMs, interrupted), exitCode);
   } catch (error) {
     return output.fail(error);
   }

@@ -72,8 +72,8 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     }
     return output.finish(
       {
-        targets: runs.map((run) => (run.checkTarget ? { name: run.target.name, ...jsonReport(run.checkTarget, run.results, run.durationMs) } : { name: run.target.name, error: run.error })),
-        summary: { targets: runs.length, durationMs },
+        targets: runs.map((run) => (run.checkTarget ? { name: run.target.name, ...jsonReport(run.checkTarget, run.results, run.durationMs, run.interrupted) } : { name: run.target.name, error: run.error })),
+        summary: { targets: runs.length, durationMs, ...(interrupted ? { interrupted } : {}) },
       },
       exitCode,
     );

@@ -75,6 +75,16 @@ describe('Ctrl-C on the CLI', { concurrency: true }, () => {
     assert.ok(errors.length > 0 && errors.every((line) => /interrupted: no verdict/.test(line)), resultLines.join('\n'));
   });
 
+  it('check --json: one JSON document with summary.interrupted, the started checks as error, none passed', async () => {
+    const server = await silentServer();
+    const run = await interruptCli(['check', '--server', `127.0.0.1:${server.port}`, '--role', 'mta', '--local-domain', 'example.org', '--concurrency', '2', '--json', ...LONG_TIMEOUT], [server]);
+    assertPromptInterruption(run);
+    const report = JSON.parse(run.stdout) as { exitCode: number; result: { checks: { verdict: string }[]; summary: { interrupted?: boolean; total: number } } };
+    assert.equal(report.exitCode, ExitCode.interrupted);
+    assert.equal(report.result.summary.interrupted, true);
+    assert.ok(report.result.checks.length > 0 && report.result.checks.every((check) => check.verdict === 'error'), JSON.stringify(report.result.checks));
+  });
+
   it('relay-test: exits 130 within a second and says "no verdict", never "none relayed"', async () => {
     const server = await silentServer();
     const run = await interruptCli(['relay-test', '--server', `127.0.0.1:${server.port}`, '--local-domain', 'example.org', ...LONG_TIMEOUT], [server]);
