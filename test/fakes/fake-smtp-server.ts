@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { DEMO_SERVER_CERT_PEM, DEMO_SERVER_KEY_PEM } from '../../src/lab/demo-certificates.js';
@@ -64,13 +65,15 @@ export class FakePeer {
     return line;
   }
 
-  /** Become the TLS server on this connection (after sending 220 to STARTTLS). */
+  /**
+   * Become the TLS server on this connection with the demo certificate (after sending
+   * 220 to STARTTLS), going on with the same peer and line list.
+   */
   async startTls(): Promise<void> {
-    this.socket.removeAllListeners('data');
-    const secure = new tls.TLSSocket(this.socket, { isServer: true, cert: DEMO_SERVER_CERT_PEM, key: DEMO_SERVER_KEY_PEM });
+    const secure = await acceptTls(this.socket, { cert: DEMO_SERVER_CERT_PEM, key: DEMO_SERVER_KEY_PEM });
+    if (!secure) throw new Error('the client gave up on the TLS handshake');
     this.socket = secure;
     this.listen(secure);
-    await new Promise<void>((resolve) => secure.once('secure', () => resolve()));
   }
 
   close(): void {
@@ -79,6 +82,19 @@ export class FakePeer {
 
   destroy(): void {
     this.socket.destroy();
+  }
+}
+
+/** The server side of a TLS handshake on `socket`; null when the client gives up on it. */
+export async function acceptTls(socket: net.Socket, options: tls.TlsOptions): Promise<tls.TLSSocket | null> {
+  socket.removeAllListeners('data');
+  const secure = new tls.TLSSocket(socket, { isServer: true, ...options });
+  try {
+    await Promise.race([once(secure, 'secure'), once(secure, 'close').then(() => Promise.reject(new Error('closed during the handshake')))]);
+    return secure;
+  } catch {
+    secure.destroy();
+    return null;
   }
 }
 

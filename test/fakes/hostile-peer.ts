@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { after } from 'node:test';
 import type { FakeServer } from './fake-smtp-server.js';
-import { FakePeer } from './fake-smtp-server.js';
+import { acceptTls, FakePeer } from './fake-smtp-server.js';
 import type { EstablishOptions } from '../../src/core/establish.js';
 import { Transcript } from '../../src/core/transcript.js';
 import { DEMO_CA_CERT_PEM, DEMO_SERVER_CERT_PEM, DEMO_SERVER_KEY_PEM } from '../../src/lab/demo-certificates.js';
@@ -63,16 +63,8 @@ export function serverPool(): <T extends FakeServer>(starting: Promise<T>) => Pr
  * null when the client gave up on the handshake.
  */
 export async function serveTls(peer: FakePeer, options: tls.TlsOptions): Promise<FakePeer | null> {
-  peer.socket.removeAllListeners('data');
-  const secure = new tls.TLSSocket(peer.socket, { isServer: true, ...options });
-  const inner = new FakePeer(secure, []);
-  try {
-    await Promise.race([once(secure, 'secure'), once(secure, 'close').then(() => Promise.reject(new Error('closed during the handshake')))]);
-    return inner;
-  } catch {
-    secure.destroy();
-    return null;
-  }
+  const secure = await acceptTls(peer.socket, options);
+  return secure ? new FakePeer(secure, []) : null;
 }
 
 /** Write the text one byte at a time, `intervalMs` apart, until done or the client leaves. */
