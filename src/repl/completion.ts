@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { SASL_MECHANISMS } from '../core/sasl.js';
 import type { ArgumentKind } from './meta-commands.js';
 import { findMetaCommand, META_COMMANDS } from './meta-commands.js';
@@ -23,7 +24,9 @@ export function completeLine(line: string, context: CompletionContext): [string[
     if (position === 0) return [matching(META_COMMANDS.map((spec) => `:${spec.name}`), fragment), fragment];
     const spec = findMetaCommand(words[0]!);
     if (!spec) return [[], fragment];
-    return [matching(argumentCandidates(spec.arguments, position, context), fragment), fragment];
+    const candidates = argumentCandidates(spec.arguments, position, context, fragment);
+    // File names are case-sensitive; everything else completes whatever case was typed.
+    return [spec.arguments === 'file' ? candidates.filter((candidate) => candidate.startsWith(fragment)) : matching(candidates, fragment), fragment];
   }
   if (position === 0) {
     const lower = fragment !== '' && fragment === fragment.toLowerCase();
@@ -34,7 +37,7 @@ export function completeLine(line: string, context: CompletionContext): [string[
   return [[], fragment];
 }
 
-function argumentCandidates(kind: ArgumentKind, position: number, context: CompletionContext): string[] {
+function argumentCandidates(kind: ArgumentKind, position: number, context: CompletionContext, fragment: string): string[] {
   if (position !== 1) return [];
   switch (kind) {
     case 'mechanism':
@@ -45,8 +48,25 @@ function argumentCandidates(kind: ArgumentKind, position: number, context: Compl
       return [...context.checkIds];
     case 'meta-command':
       return META_COMMANDS.map((spec) => spec.name);
+    case 'file':
+      return pathCandidates(fragment);
     case 'none':
       return [];
+  }
+}
+
+/**
+ * The entries of the directory the fragment names (the working directory when it has
+ * no "/"), as the fragment spells the directory; directories end in "/" so that Tab
+ * goes on into them. A directory that cannot be read completes to nothing.
+ */
+function pathCandidates(fragment: string): string[] {
+  const slash = fragment.lastIndexOf('/');
+  const prefix = fragment.slice(0, slash + 1);
+  try {
+    return readdirSync(prefix === '' ? '.' : prefix, { withFileTypes: true }).map((entry) => `${prefix}${entry.name}${entry.isDirectory() ? '/' : ''}`);
+  } catch {
+    return [];
   }
 }
 

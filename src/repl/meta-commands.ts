@@ -23,7 +23,7 @@ export type MetaCommand =
 export type MetaCommandName = MetaCommand['name'];
 
 /** What the arguments of a command complete to. */
-export type ArgumentKind = 'mechanism' | 'b64-mode' | 'check-id' | 'meta-command' | 'none';
+export type ArgumentKind = 'mechanism' | 'b64-mode' | 'check-id' | 'meta-command' | 'file' | 'none';
 
 export interface MetaCommandSpec {
   name: MetaCommandName;
@@ -87,7 +87,7 @@ export const META_COMMANDS: readonly MetaCommandSpec[] = [
     arguments: 'check-id',
   },
   { name: 'reconnect', usage: ':reconnect', summary: 'QUIT if still connected, then connect again with the same options', details: 'The transcript continues.', arguments: 'none' },
-  { name: 'save', usage: ':save FILE', summary: 'write the transcript so far to FILE, secrets redacted', details: 'Credentials appear as <credentials for USER> even with --show-secrets.', arguments: 'none' },
+  { name: 'save', usage: ':save FILE', summary: 'write the transcript so far to FILE, secrets redacted', details: 'Credentials appear as <credentials for USER> even with --show-secrets. Tab completes the path.', arguments: 'file' },
   { name: 'help', usage: ':help [COMMAND]', summary: 'list the meta-commands, or explain one', details: 'Anything not starting with ":" is sent to the server as typed (CRLF added).', arguments: 'meta-command' },
   { name: 'quit', usage: ':quit', summary: 'send QUIT and leave (Ctrl-D does the same)', details: 'To send QUIT and stay, type QUIT.', arguments: 'none' },
 ];

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { completeLine } from '../../src/repl/completion.js';
 
@@ -31,5 +34,21 @@ describe('Tab completion', () => {
   it('offers nothing past the arguments a command takes, or inside an address', () => {
     assert.deepEqual(completeLine(':check relay-percent x', context), [[], 'x']);
     assert.deepEqual(completeLine('MAIL FROM:<jo', context), [[], 'FROM:<jo']);
+  });
+});
+
+describe('Tab completion of paths for :save', () => {
+  it('completes entries of the named directory, exactly as cased, directories with a trailing "/"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-complete-'));
+    writeFileSync(join(dir, 'session.log'), '');
+    writeFileSync(join(dir, 'Session.txt'), '');
+    mkdirSync(join(dir, 'saved'));
+    try {
+      assert.deepEqual(completeLine(`:save ${dir}/s`, context)[0].sort(), [`${dir}/saved/`, `${dir}/session.log`]);
+      assert.deepEqual(completeLine(`:save ${dir}/S`, context)[0], [`${dir}/Session.txt`]);
+      assert.deepEqual(completeLine(`:save ${dir}/nothing-here/x`, context)[0], []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
