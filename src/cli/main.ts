@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .option('-m, --messages <n>', 'messages to send in all (default 100)')
     .option('--size <bytes>', 'octets per message, headers included (default 1024)')
     .option('--reuse', 'send message after message in each session instead of one connection per message')
-    .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING')
+    .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING, and (without --rate) the next message or QUIT behind each end of data')
     .option('--rate <per-second>', 'start at most this many messages per second, over all connections')
     .action(run(async () => (await import('./bench.js')).runBenchCommand as Action));
 
