@@ -73,7 +73,8 @@ interface MessageOutcome {
   next: PipelinedNext | null;
 }
 
-const QUIT: PipelinedCommand = { line: 'QUIT', step: 'quit' };
+// One array for every message, so that encodePipelined encodes it once.
+const QUIT: readonly PipelinedCommand[] = [{ line: 'QUIT', step: 'quit' }];
 const NO_PARAMETERS: string[] = [];
 
 class LoadRun {
@@ -219,7 +220,7 @@ class LoadRun {
       }
       const nextIndex = this.options.reuse && this.options.rate === null ? this.take() : null;
       const quitting = !this.options.reuse;
-      const then = nextIndex !== null ? this.envelope(mailParameters) : quitting ? [QUIT] : [];
+      const then = nextIndex !== null ? this.envelope(mailParameters) : quitting ? QUIT : [];
       try {
         final = await session.sendMessageBodyPipelined(this.messages.chunks(index), then);
       } catch (error) {
