@@ -88,13 +88,13 @@ const senderRefused = (vector: RelayVector, mail: Reply): RelayProbeResult => ({
 // refuses at most five RCPTs (its first probe is asked twice): well below.
 export const MAX_PROBES_PER_SESSION = 4;
 
-/** Probes with the same MAIL FROM, in the order given, at most MAX_PROBES_PER_SESSION to a group. */
-export function groupBySender(vectors: readonly RelayVector[]): RelayVector[][] {
+/** Probes with the same MAIL FROM, in the order given, at most `perSession` to a group. */
+export function groupBySender(vectors: readonly RelayVector[], perSession = MAX_PROBES_PER_SESSION): RelayVector[][] {
   const groups: RelayVector[][] = [];
   const filling = new Map<string, RelayVector[]>();
   for (const vector of vectors) {
     let group = filling.get(vector.mailFrom);
-    if (!group || group.length === MAX_PROBES_PER_SESSION) {
+    if (!group || group.length === perSession) {
       group = [];
       groups.push(group);
       filling.set(vector.mailFrom, group);
@@ -203,8 +203,12 @@ const controlAccepted = (result: RelayProbeResult) => result.control !== null &&
  */
 export async function probeAll(context: CheckContext, vectors: readonly RelayVector[]): Promise<RelayProbeResult[]> {
   const results = new Map<RelayVector, RelayProbeResult>();
+  // Only the controls show that a refusal in a shared transaction was not caused by an
+  // earlier one (a server that refuses everything after one error): without them
+  // (submission), one probe to a session, as before groups.
+  const perSession = context.role === 'mta' ? MAX_PROBES_PER_SESSION : 1;
   await Promise.all(
-    groupBySender(vectors).map(async (group) => {
+    groupBySender(vectors, perSession).map(async (group) => {
       const answers = await probeGroup(context, group);
       group.forEach((vector, index) => results.set(vector, answers[index]!));
     }),

@@ -25,6 +25,8 @@ describe('relay probe groups (docs/relay-test.md)', () => {
     const groups = groupBySender([forms[0]!, other, ...forms.slice(1)]);
     assert.equal(MAX_PROBES_PER_SESSION, 4);
     assert.deepEqual(groups, [forms.slice(0, 4), [other], [forms[4]]]);
+    // Without a control (submission) nothing vouches for a shared transaction: one each.
+    assert.deepEqual(groupBySender(forms, 1), forms.map((form) => [form]));
   });
 
   it('on an MX asks the first probe alone, then the control, every probe, and the control again', () => {
