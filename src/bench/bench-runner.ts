@@ -6,7 +6,7 @@ import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import { ReplyError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
-import { isPositive } from '../core/reply.js';
+import { isPositive, recipientAccepted } from '../core/reply.js';
 import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from '../core/session.js';
 import { envelopeCommands, envelopeReplies } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
@@ -203,7 +203,7 @@ class LoadRun {
       if (mail.code === 250) for (const address of to) recipients.push(await session.rcptTo(address));
     }
 
-    const refusedRecipients: FailureRecord[] = recipients.filter((reply) => reply.code !== 250 && reply.code !== 251).map((reply) => refusal('rcpt', reply));
+    const refusedRecipients: FailureRecord[] = recipients.filter((reply) => !recipientAccepted(reply)).map((reply) => refusal('rcpt', reply));
     if (mail.code !== 250 || refusedRecipients.length === recipients.length) {
       // A server that says 354 anyway must get its end of data before anything else.
       if (dataStart?.code === 354) await session.sendMessageBody([]);

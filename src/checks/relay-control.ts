@@ -1,4 +1,4 @@
-import { replySummary } from '../core/reply.js';
+import { recipientAccepted, replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { inconclusive, pass } from './check.js';
 import type { SessionTls } from './context.js';
@@ -21,7 +21,7 @@ export const relayControl: CheckDefinition = {
       }
       const rcpt = mail.code === 250 ? await session.rcptTo(context.target.localRecipient) : null;
       await session.reset();
-      if (rcpt && (rcpt.code === 250 || rcpt.code === 251)) return pass(`${context.target.localRecipient} accepted from an outside sender${tls === 'tls' ? ' (inside TLS)' : ''}: ${replySummary(rcpt)}`);
+      if (rcpt && recipientAccepted(rcpt)) return pass(`${context.target.localRecipient} accepted from an outside sender${tls === 'tls' ? ' (inside TLS)' : ''}: ${replySummary(rcpt)}`);
       return inconclusive(`the control recipient ${context.target.localRecipient} was refused (${replySummary(rcpt ?? mail)}): relay verdicts for this server cannot be trusted`);
     }
     return inconclusive('the server refuses mail even inside TLS');

@@ -1,6 +1,6 @@
 import { SmtpCheckError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
-import { replySummary } from '../core/reply.js';
+import { recipientAccepted, replySummary } from '../core/reply.js';
 import type { SmtpSession } from '../core/session.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
@@ -27,7 +27,6 @@ export interface RelayProbeResult {
   reason: string;
 }
 
-const accepted = (reply: Reply) => reply.code === 250 || reply.code === 251;
 
 const defaultTls = (context: CheckContext): SessionTls => (context.role === 'mta' ? 'none' : 'tls');
 
@@ -65,8 +64,8 @@ async function attemptRelay(context: CheckContext, session: SmtpSession, vector:
   const probe = await session.rcptTo(vector.rcptTo);
   await session.reset();
   const result = { ...envelope(vector), mail: replySummary(mail), control: control ? replySummary(control) : null, probe: replySummary(probe) };
-  if (accepted(probe)) return { ...result, outcome: 'relayed', reason: `accepted: ${replySummary(probe)}` };
-  if (control && !accepted(control)) {
+  if (recipientAccepted(probe)) return { ...result, outcome: 'relayed', reason: `accepted: ${replySummary(probe)}` };
+  if (control && !recipientAccepted(control)) {
     return { ...result, outcome: 'inconclusive', reason: `control recipient ${context.target.localRecipient} refused too (${replySummary(control)}): a server that refuses hosted mail proves nothing by refusing relay` };
   }
   return { ...result, outcome: 'refused', reason: replySummary(probe) };
@@ -177,15 +176,15 @@ async function attemptGroup(context: CheckContext, session: SmtpSession, group: 
  */
 export function judgeGroup(control: string, group: readonly RelayVector[], answers: readonly { step: GroupStep; reply: Reply }[], mail: Reply | null, broken: string | null): GroupAttempt {
   const controls = answers.filter((answer) => answer.step === 'control').map((answer) => answer.reply);
-  const refusedControl = controls.find((reply) => !accepted(reply));
+  const refusedControl = controls.find((reply) => !recipientAccepted(reply));
   const unsettled = broken ?? (refusedControl ? `the control recipient ${control} was refused in the group's session (${replySummary(refusedControl)})` : null);
   const lastControl = controls[controls.length - 1];
   const results = group.map((vector): RelayProbeResult | null => {
     const replies = answers.filter((answer) => answer.step === vector).map((answer) => answer.reply);
     const base = { ...envelope(vector), mail: mail ? replySummary(mail) : '(no reply)', control: lastControl ? replySummary(lastControl) : null };
-    const relay = replies.find(accepted);
+    const relay = replies.find(recipientAccepted);
     if (relay) {
-      const onlyFirst = replies.indexOf(relay) === 0 && replies.length > 1 && !replies.slice(1).some(accepted);
+      const onlyFirst = replies.indexOf(relay) === 0 && replies.length > 1 && !replies.slice(1).some(recipientAccepted);
       return { ...base, probe: replySummary(relay), outcome: 'relayed', reason: `accepted${onlyFirst ? ' as the first recipient of the transaction' : ''}: ${replySummary(relay)}` };
     }
     if (unsettled) return null;

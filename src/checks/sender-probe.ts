@@ -1,5 +1,5 @@
 import type { Reply } from '../core/reply.js';
-import { replySummary } from '../core/reply.js';
+import { recipientAccepted, replySummary } from '../core/reply.js';
 import type { SmtpSession } from '../core/session.js';
 
 export interface SenderAttempt {
@@ -21,7 +21,7 @@ export async function trySender(session: SmtpSession, sender: string, recipient:
   if (mail.code !== 250) return { mail, rcpt: null, accepted: false, decisive: replySummary(mail) };
   const rcpt = await session.rcptTo(recipient);
   await session.reset();
-  const accepted = rcpt.code === 250 || rcpt.code === 251;
+  const accepted = recipientAccepted(rcpt);
   return { mail, rcpt, accepted, decisive: replySummary(rcpt) };
 }
 

@@ -1,4 +1,4 @@
-import { replySummary } from '../core/reply.js';
+import { recipientAccepted, replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, pass } from './check.js';
 
@@ -20,7 +20,7 @@ export const starttlsRequiredSub: CheckDefinition = {
     if (auth.code === 334) await session.command('*', 'auth');
     const answered = [`MAIL ${mail.code}`, `RCPT ${rcpt.code}`, `AUTH ${auth.code}`].join(', ');
     if (mail.code === 250) return fail(`plaintext MAIL accepted before STARTTLS: ${replySummary(mail)}`);
-    if (rcpt.code === 250 || rcpt.code === 251) return fail(`plaintext RCPT accepted before STARTTLS: ${replySummary(rcpt)}`);
+    if (recipientAccepted(rcpt)) return fail(`plaintext RCPT accepted before STARTTLS: ${replySummary(rcpt)}`);
     if (auth.code === 334) return fail('AUTH PLAIN before STARTTLS got 334: the server waits for a cleartext password');
     return pass(`everything refused before TLS (${answered})`);
   },

@@ -8,7 +8,7 @@ import { ExitCode, ReplyError, UsageError } from '../core/errors.js';
 import type { BodySource, BuiltMessage } from '../core/message.js';
 import { buildMessage, parseMailboxList } from '../core/message.js';
 import type { Reply } from '../core/reply.js';
-import { replySummary } from '../core/reply.js';
+import { recipientAccepted, replySummary } from '../core/reply.js';
 import type { SmtpSession } from '../core/session.js';
 import type { Transcript } from '../core/transcript.js';
 import { assertMailbox, assertSingleLine, hasNonAscii } from '../core/wire-text.js';
@@ -101,14 +101,14 @@ export async function runSend(flags: SendFlags): Promise<number> {
     if (pipelined) {
       const replies = await session.pipelineEnvelope(from!, mailParameters, recipients, rcptParameters);
       mailReply = replies.mail;
-      recipients.forEach((address, index) => recipientResults.push({ address, reply: replies.recipients[index]!, accepted: replies.recipients[index]!.code === 250 || replies.recipients[index]!.code === 251 }));
+      recipients.forEach((address, index) => recipientResults.push({ address, reply: replies.recipients[index]!, accepted: recipientAccepted(replies.recipients[index]!) }));
       dataStart = replies.dataStart;
     } else {
       mailReply = await session.mailFrom(from!, mailParameters);
       if (mailReply.code === 250 && reaches('rcpt')) {
         for (const address of recipients) {
           const reply = await session.rcptTo(address, rcptParameters);
-          recipientResults.push({ address, reply, accepted: reply.code === 250 || reply.code === 251 });
+          recipientResults.push({ address, reply, accepted: recipientAccepted(reply) });
         }
       }
     }

@@ -49,6 +49,11 @@ export function parseEnhancedStatus(text: string): EnhancedStatus | null {
   };
 }
 
+/** RFC 5321 §4.1.1.3: 250, or 251 (user not local; will forward), accepts a recipient. */
+export function recipientAccepted(reply: Reply): boolean {
+  return reply.code === 250 || reply.code === 251;
+}
+
 /** The reply text with the enhanced code stripped from each line, joined by spaces. */
 export function replyMessage(reply: Reply): string {
   return reply.lines

@@ -6,7 +6,7 @@ import { DotStuffer } from './dot-stuffing.js';
 import type { SmtpStep } from './errors.js';
 import { AuthError, ProtocolError, ReplyError, TimeoutError, TlsError } from './errors.js';
 import type { Reply } from './reply.js';
-import { replySummary } from './reply.js';
+import { recipientAccepted, replySummary } from './reply.js';
 import type { SaslCredentials, SaslMechanism } from './sasl.js';
 import type { TlsSessionInfo } from './tls-session.js';
 import type { Transcript } from './transcript.js';
@@ -238,7 +238,7 @@ export class SmtpSession {
 
   async rcptTo(address: string, parameters: string[] = []): Promise<Reply> {
     const reply = await this.command(['RCPT TO:<' + address + '>', ...parameters].join(' '), 'rcpt');
-    if (reply.code === 250 || reply.code === 251) this.acceptedRecipients += 1;
+    if (recipientAccepted(reply)) this.acceptedRecipients += 1;
     return reply;
   }
 
@@ -408,10 +408,7 @@ export class SmtpSession {
       this.inTransaction = replies[0]?.code === 250;
       this.acceptedRecipients = 0;
     }
-    for (const [index, command] of commands.entries()) {
-      const code = replies[index]!.code;
-      if (command.step === 'rcpt' && (code === 250 || code === 251)) this.acceptedRecipients += 1;
-    }
+    for (const [index, command] of commands.entries()) if (command.step === 'rcpt' && recipientAccepted(replies[index]!)) this.acceptedRecipients += 1;
     return replies;
   }
 

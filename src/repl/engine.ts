@@ -12,6 +12,7 @@ import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import { buildMessage } from '../core/message.js';
 import type { Reply } from '../core/reply.js';
+import { recipientAccepted } from '../core/reply.js';
 import { findMechanism } from '../core/sasl.js';
 import type { SmtpSession } from '../core/session.js';
 import { verificationFailure } from '../core/tls-session.js';
@@ -482,7 +483,7 @@ export class ReplEngine {
     let firstRefusal: Reply | null = null;
     for (const address of to) {
       const reply = await session.rcptTo(address);
-      if (reply.code === 250 || reply.code === 251) accepted.push(address);
+      if (recipientAccepted(reply)) accepted.push(address);
       else firstRefusal ??= reply;
     }
     if (accepted.length === 0) {
