@@ -26,25 +26,13 @@ export interface MeasuredRun {
 const childEnv = (env: Record<string, string> = {}) => ({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '', SMTPCHECK_PASSWORD: '', ...env });
 
 /** Run the CLI to the end with a hard time limit, measuring its peak memory. */
-export function runCliMeasured(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<MeasuredRun> {
+export async function runCliMeasured(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<MeasuredRun> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PEAK_RSS_HOOK, BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let peak = '';
-    child.stdout!.on('data', (chunk) => (stdout += chunk));
-    child.stderr!.on('data', (chunk) => (stderr += chunk));
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => (peak += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`smtpcheck ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms`));
-    }, options.timeoutMs ?? 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started, peakRssMb: Number(peak) / 1024 });
-    });
-  });
+  const child = spawn(process.execPath, ['--import', PEAK_RSS_HOOK, BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let peak = '';
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => (peak += chunk));
+  const ended = await untilExit(child, args, options.timeoutMs);
+  return { ...ended, elapsedMs: performance.now() - started, peakRssMb: Number(peak) / 1024 };
 }
 
 export interface LiveCli {
@@ -56,19 +44,23 @@ export interface LiveCli {
 /** Start the CLI and hand back the running process (for /proc/<pid> inspection). */
 export function startCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): LiveCli {
   const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return { child, done: untilExit(child, args, options.timeoutMs) };
+}
+
+/** The child's output and exit code; it is killed, and the wait fails, after `timeoutMs` (default 20 s). */
+function untilExit(child: ChildProcess, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`smtpcheck ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms`));
-    }, options.timeoutMs ?? 20_000);
+      reject(new Error(`smtpcheck ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
-  return { child, done };
 }
