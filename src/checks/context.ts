@@ -13,6 +13,7 @@ import { InterruptedError, TlsError } from '../core/errors.js';
 import type { Role } from './check.js';
 import { CheckNotApplicable } from './check.js';
 import { ConnectionSlots } from './connection-slots.js';
+import { RetryBudget } from './deferral-retry.js';
 
 /** Everything a check knows about its target (the catalogue's placeholders, §0). */
 export interface CheckTarget {
@@ -50,6 +51,13 @@ export interface CheckTarget {
   certWarningDays?: number;
   /** Shared by every check of a run against this target. */
   slots?: ConnectionSlots;
+  /**
+   * How long to wait before asking a deferred probe once more (--retry-deferred);
+   * 0 or unset: no wait-and-retry, only the immediate reconnect (docs/checks.md#deferrals).
+   */
+  retryDeferredMs?: number;
+  /** Extra connections for retrying deferred probes, shared by every check of the run. */
+  retryBudget?: RetryBudget;
   /**
    * {srv} and {ip} from the run's first greeting, shared by its checks so that each
    * need not open a session to learn them. Set by CheckContext; null if that session
@@ -94,6 +102,28 @@ export class CheckContext {
 
   get role(): Role {
     return this.target.role;
+  }
+
+  get retryBudget(): RetryBudget {
+    return (this.target.retryBudget ??= new RetryBudget());
+  }
+
+  /** Wait, as a client retrying later would; Ctrl-C ends the wait at once. */
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const signal = this.signal;
+      if (signal?.aborted) return reject(new InterruptedError('command'));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new InterruptedError('command'));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /**

@@ -1,7 +1,10 @@
+import { DEFERRAL_ADVICE, deferralOf } from '../core/deferral.js';
+import type { Reply } from '../core/reply.js';
 import { recipientAccepted, replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { inconclusive, pass } from './check.js';
-import type { SessionTls } from './context.js';
+import type { CheckContext, SessionTls } from './context.js';
+import { describeAttempts, settleDeferrals } from './deferral-retry.js';
 
 /** Baseline: hosted mail is accepted, so the other relay verdicts mean something (catalogue §1.3). */
 export const relayControl: CheckDefinition = {
@@ -11,19 +14,34 @@ export const relayControl: CheckDefinition = {
   severity: 'func',
   fix: 'give a recipient the server hosts with --local-recipient (default postmaster@<local domain>), or check why the server refuses it',
   async run(context) {
-    // Plaintext first, as a sending MTA may; inside TLS when the server demands it (530).
-    for (const tls of ['none', 'tls'] as SessionTls[]) {
-      const session = await context.open(tls);
-      const mail = await session.mailFrom(`p@${context.target.foreignDomain}`);
-      if (mail.code === 530 && tls === 'none' && session.capabilities?.startTls) {
-        await context.done(session);
-        continue;
-      }
-      const rcpt = mail.code === 250 ? await session.rcptTo(context.target.localRecipient) : null;
-      await session.reset();
-      if (rcpt && recipientAccepted(rcpt)) return pass(`${context.target.localRecipient} accepted from an outside sender${tls === 'tls' ? ' (inside TLS)' : ''}: ${replySummary(rcpt)}`);
-      return inconclusive(`the control recipient ${context.target.localRecipient} was refused (${replySummary(rcpt ?? mail)}): relay verdicts for this server cannot be trusted`);
+    const { result, deferred } = await settleDeferrals(context, () => askControl(context), (answer) => (answer ? deferralOf(answer.reply) : null));
+    if (!result) return inconclusive('the server refuses mail even inside TLS');
+    const { reply, tls } = result;
+    const inTls = tls === 'tls' ? ' (inside TLS)' : '';
+    const retried = deferred.length > 0 ? ` after ${describeAttempts(deferred)}` : '';
+    if (recipientAccepted(reply)) return pass(`${context.target.localRecipient} accepted from an outside sender${inTls}${retried}: ${replySummary(reply)}`);
+    const deferral = deferralOf(reply);
+    if (deferral) {
+      return inconclusive(`the control recipient ${context.target.localRecipient} was deferred (${deferral.class}: ${replySummary(reply)}; ${describeAttempts(deferred)}): ${DEFERRAL_ADVICE[deferral.class]}`);
     }
-    return inconclusive('the server refuses mail even inside TLS');
+    return inconclusive(`the control recipient ${context.target.localRecipient} was refused (${replySummary(reply)}): relay verdicts for this server cannot be trusted`);
   },
 };
+
+/** MAIL from outside, RCPT to {known}: the reply that decides (RCPT's, or MAIL's when MAIL was not accepted). */
+async function askControl(context: CheckContext): Promise<{ reply: Reply; tls: SessionTls } | null> {
+  // Plaintext first, as a sending MTA may; inside TLS when the server demands it (530).
+  for (const tls of ['none', 'tls'] as SessionTls[]) {
+    const session = await context.open(tls);
+    const mail = await session.mailFrom(`p@${context.target.foreignDomain}`);
+    if (mail.code === 530 && tls === 'none' && session.capabilities?.startTls) {
+      await context.done(session);
+      continue;
+    }
+    const rcpt = recipientAccepted(mail) ? await session.rcptTo(context.target.localRecipient) : null;
+    await session.reset();
+    await context.done(session);
+    return { reply: rcpt ?? mail, tls };
+  }
+  return null;
+}

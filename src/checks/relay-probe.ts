@@ -1,10 +1,13 @@
 import { SmtpCheckError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
-import { recipientAccepted, replySummary } from '../core/reply.js';
+import { DEFERRAL_ADVICE, deferralOf, replyDisposition } from '../core/deferral.js';
+import type { Deferral } from '../core/deferral.js';
+import { oddAcceptance, recipientAccepted, replySummary } from '../core/reply.js';
 import type { SmtpSession } from '../core/session.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
+import { describeAttempts, settleDeferrals } from './deferral-retry.js';
 
 /** One relay attempt: the envelope a probe sends. */
 export interface RelayVector {
@@ -14,7 +17,7 @@ export interface RelayVector {
   rcptTo: string;
 }
 
-export type RelayProbeOutcome = 'relayed' | 'refused' | 'inconclusive';
+export type RelayProbeOutcome = 'relayed' | 'refused' | 'deferred' | 'inconclusive';
 
 export interface RelayProbeResult {
   form: string;
@@ -22,9 +25,13 @@ export interface RelayProbeResult {
   rcptTo: string;
   mail: string;
   control: string | null;
+  /** The control recipient was accepted in the probe's session; null where there is no control (submission). */
+  controlAccepted: boolean | null;
   probe: string | null;
   outcome: RelayProbeOutcome;
   reason: string;
+  /** Set when the outcome is `deferred`: the class and the reply (docs/checks.md#deferrals). */
+  deferral: Deferral | null;
 }
 
 
@@ -50,37 +57,67 @@ async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (se
  * One probe, on its own session (catalogue §1.5: stop at RCPT, then RSET; never
  * DATA). On an MX the session also asks for the control recipient: a server that
  * refuses hosted mail too proves nothing by refusing the relay (rule 3). A probe
- * that is accepted is a relay whatever the control said.
+ * that is accepted is a relay whatever the control said. A deferred probe is asked
+ * again as a real client would (settleDeferrals); one still deferred stays deferred.
  */
 export async function probeRelay(context: CheckContext, vector: RelayVector, tls: SessionTls = defaultTls(context)): Promise<RelayProbeResult> {
-  return (await inSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result;
+  const { result, deferred, gaveUp } = await settleDeferrals(
+    context,
+    async () => (await inSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result,
+    (result) => result.deferral,
+  );
+  if (deferred.length === 0) return result;
+  const history = describeAttempts(deferred);
+  return { ...result, reason: `${result.reason} (${history}${result.outcome === 'deferred' && gaveUp ? `; ${gaveUp}` : ''})` };
 }
 
 async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | 'needs-tls'> {
   const mail = await session.mailFrom(vector.mailFrom);
   if (mail.code === 530 && canStartTls) return 'needs-tls';
-  if (mail.code !== 250) return senderRefused(vector, mail);
+  if (replyDisposition(mail) !== 'accepted') return senderNotAccepted(vector, mail);
   const control = context.role === 'mta' ? await session.rcptTo(context.target.localRecipient) : null;
   const probe = await session.rcptTo(vector.rcptTo);
   await session.reset();
-  const result = { ...envelope(vector), mail: replySummary(mail), control: control ? replySummary(control) : null, probe: replySummary(probe) };
-  if (recipientAccepted(probe)) return { ...result, outcome: 'relayed', reason: `accepted: ${replySummary(probe)}` };
-  if (control && !recipientAccepted(control)) {
+  const controlAccepted = control ? recipientAccepted(control) : null;
+  const result = { ...envelope(vector), mail: replySummary(mail), control: control ? replySummary(control) : null, controlAccepted, probe: replySummary(probe), deferral: null };
+  if (recipientAccepted(probe)) return { ...result, outcome: 'relayed', reason: acceptedReason(probe) };
+  if (control && !controlAccepted) {
+    const controlDeferral = deferralOf(control, { controlDeferred: true });
+    if (controlDeferral) return { ...result, outcome: 'deferred', reason: `the control recipient ${context.target.localRecipient} was deferred too (${replySummary(control)})`, deferral: controlDeferral };
     return { ...result, outcome: 'inconclusive', reason: `control recipient ${context.target.localRecipient} refused too (${replySummary(control)}): a server that refuses hosted mail proves nothing by refusing relay` };
   }
-  return { ...result, outcome: 'refused', reason: replySummary(probe) };
+  return { ...result, ...judgeRefusal(probe, 'RCPT') };
+}
+
+/** The outcome of a reply that is not an acceptance: only a definite refusal is a refusal (docs/checks.md#deferrals). */
+function judgeRefusal(reply: Reply, command: string): Pick<RelayProbeResult, 'outcome' | 'reason' | 'deferral'> {
+  const disposition = replyDisposition(reply);
+  if (disposition === 'refused') return { outcome: 'refused', reason: replySummary(reply), deferral: null };
+  const deferral = deferralOf(reply);
+  if (deferral) return { outcome: 'deferred', reason: `${command} deferred (${deferral.class}): ${replySummary(reply)}`, deferral };
+  return { outcome: 'inconclusive', reason: `${command} answered ${replySummary(reply)}: neither an acceptance nor a refusal`, deferral: null };
+}
+
+/** RFC 5321 §4.2.1: any 2yz accepts; an odd one is said so. */
+function acceptedReason(reply: Reply, how = ''): string {
+  return `accepted${how}${oddAcceptance(reply) ? ` with the odd code ${reply.code} (any 2yz is an acceptance, RFC 5321 §4.2.1)` : ''}: ${replySummary(reply)}`;
 }
 
 const envelope = (vector: RelayVector) => ({ form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo });
 
-const senderRefused = (vector: RelayVector, mail: Reply): RelayProbeResult => ({
-  ...envelope(vector),
-  mail: replySummary(mail),
-  control: null,
-  probe: null,
-  outcome: 'refused',
-  reason: `sender refused: ${replySummary(mail)}`,
-});
+/** MAIL not accepted: a refused sender is a refusal; a deferred or odd answer settles nothing. */
+const senderNotAccepted = (vector: RelayVector, mail: Reply): RelayProbeResult => {
+  const judged = judgeRefusal(mail, 'MAIL');
+  return {
+    ...envelope(vector),
+    mail: replySummary(mail),
+    control: null,
+    controlAccepted: null,
+    probe: null,
+    ...judged,
+    reason: judged.outcome === 'refused' ? `sender refused: ${replySummary(mail)}` : judged.reason,
+  };
+};
 
 // Postfix slows a session down once it has made smtpd_soft_error_limit (10) errors
 // without delivering mail (smtpd_error_sleep_time, 1 s a reply). A group of four
@@ -159,7 +196,9 @@ async function attemptGroup(context: CheckContext, session: SmtpSession, group: 
     const sender = await session.mailFrom(group[0]!.mailFrom);
     mail = sender;
     if (sender.code === 530 && canStartTls) return 'needs-tls';
-    if (sender.code !== 250) return { results: group.map((vector) => senderRefused(vector, sender)), unsettled: null };
+    if (replyDisposition(sender) === 'refused') return { results: group.map((vector) => senderNotAccepted(vector, sender)), unsettled: null };
+    // Deferred or odd: each probe is asked alone, where deferrals are retried.
+    if (replyDisposition(sender) !== 'accepted') return { results: group.map(() => null), unsettled: `MAIL was answered ${replySummary(sender)}` };
     for (const step of steps) answers.push({ step, reply: await session.rcptTo(step === 'control' ? context.target.localRecipient : step.rcptTo) });
     await session.reset();
   } catch (error) {
@@ -177,15 +216,29 @@ async function attemptGroup(context: CheckContext, session: SmtpSession, group: 
 export function judgeGroup(control: string, group: readonly RelayVector[], answers: readonly { step: GroupStep; reply: Reply }[], mail: Reply | null, broken: string | null): GroupAttempt {
   const controls = answers.filter((answer) => answer.step === 'control').map((answer) => answer.reply);
   const refusedControl = controls.find((reply) => !recipientAccepted(reply));
-  const unsettled = broken ?? (refusedControl ? `the control recipient ${control} was refused in the group's session (${replySummary(refusedControl)})` : null);
+  // A form deferred anywhere in the group (greylisting, screening…) is asked alone, where deferrals are retried.
+  const deferredProbe = answers.find((answer) => answer.step !== 'control' && replyDisposition(answer.reply) !== 'refused' && !recipientAccepted(answer.reply));
+  const unsettled =
+    broken ??
+    (refusedControl
+      ? `the control recipient ${control} was refused in the group's session (${replySummary(refusedControl)})`
+      : deferredProbe
+        ? `a form was answered ${replySummary(deferredProbe.reply)} in the group's session`
+        : null);
   const lastControl = controls[controls.length - 1];
   const results = group.map((vector): RelayProbeResult | null => {
     const replies = answers.filter((answer) => answer.step === vector).map((answer) => answer.reply);
-    const base = { ...envelope(vector), mail: mail ? replySummary(mail) : '(no reply)', control: lastControl ? replySummary(lastControl) : null };
+    const base = {
+      ...envelope(vector),
+      mail: mail ? replySummary(mail) : '(no reply)',
+      control: lastControl ? replySummary(lastControl) : null,
+      controlAccepted: lastControl ? recipientAccepted(lastControl) : null,
+      deferral: null,
+    };
     const relay = replies.find(recipientAccepted);
     if (relay) {
       const onlyFirst = replies.indexOf(relay) === 0 && replies.length > 1 && !replies.slice(1).some(recipientAccepted);
-      return { ...base, probe: replySummary(relay), outcome: 'relayed', reason: `accepted${onlyFirst ? ' as the first recipient of the transaction' : ''}: ${replySummary(relay)}` };
+      return { ...base, probe: replySummary(relay), outcome: 'relayed', reason: acceptedReason(relay, onlyFirst ? ' as the first recipient of the transaction' : '') };
     }
     if (unsettled) return null;
     const last = replies[replies.length - 1]!;
@@ -193,8 +246,6 @@ export function judgeGroup(control: string, group: readonly RelayVector[], answe
   });
   return { results, unsettled };
 }
-
-const controlAccepted = (result: RelayProbeResult) => result.control !== null && /^25[01]/.test(result.control);
 
 /**
  * Every probe of a family: those sharing a sender in groups (probeGroup), the groups
@@ -221,12 +272,18 @@ export async function probeAll(context: CheckContext, vectors: readonly RelayVec
  */
 export function judgeRelayProbes(context: CheckContext, results: RelayProbeResult[], serverAddress: string): CheckOutcome {
   const relayed = results.filter((result) => result.outcome === 'relayed');
-  const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}`);
+  const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}${result.outcome === 'refused' || result.outcome === 'relayed' ? '' : `  (${result.reason})`}`);
   const details = results;
   if (relayed.length > 0) {
     // Catalogue §1.6: a server relays for $mynetworks by design, so say where we probed from.
     const trusted = context.role === 'mta' && (serverAddress === '127.0.0.1' || serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
     return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayed.map((result) => result.form).join(', ')}${trusted}`, { evidence, details });
+  }
+  const deferred = results.filter((result) => result.outcome === 'deferred');
+  if (deferred.length > 0) {
+    const classes = [...new Set(deferred.map((result) => result.deferral!.class))];
+    const advice = classes.map((klass) => DEFERRAL_ADVICE[klass]).join('; ');
+    return inconclusive(`no form relayed, but ${deferred.length} of ${results.length} deferred (${classes.join(', ')}: ${deferred[0]!.reason}); deferrals are never evidence: ${advice}`, { evidence, details });
   }
   const unsettled = results.filter((result) => result.outcome === 'inconclusive');
   if (unsettled.length > 0) {
@@ -234,7 +291,7 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   }
   // Rule 3 for the family as a whole: refusals count only if hosted mail got through
   // at least once (a server refusing every sender would otherwise pass).
-  if (context.role === 'mta' && !results.some(controlAccepted)) {
+  if (context.role === 'mta' && !results.some((result) => result.controlAccepted === true)) {
     return inconclusive(`no form relayed, but no probe got as far as the control recipient (${results[0]?.reason ?? 'no probes'})`, { evidence, details });
   }
   const refusedBy = [...new Set(results.map((result) => (result.probe ?? result.mail).slice(0, 3)))].join('/');

@@ -1,6 +1,6 @@
 import type { CheckDefinition } from './check.js';
 import { fail, pass } from './check.js';
-import { SENDER_LOGIN_FIX, trySender } from './sender-probe.js';
+import { SENDER_LOGIN_FIX, trySender, unsettledSender } from './sender-probe.js';
 
 /** A logged-in user cannot send as another hosted user. */
 export const spoofLoginMismatchUser: CheckDefinition = {
@@ -12,9 +12,9 @@ export const spoofLoginMismatchUser: CheckDefinition = {
   fix: SENDER_LOGIN_FIX,
   async run(context) {
     const other = context.target.otherSender!;
-    const session = await context.openAuthenticated();
-    const attempt = await trySender(session, other, `r@${context.target.foreignDomain}`);
-    if (attempt.accepted) return fail(`logged in as ${context.user}, sending as ${other} was accepted: ${attempt.decisive}`);
-    return pass(`sending as ${other} refused: ${attempt.decisive}`);
+    const attempt = await trySender(context, () => context.openAuthenticated(), other, `r@${context.target.foreignDomain}`);
+    if (attempt.disposition === 'accepted') return fail(`logged in as ${context.user}, sending as ${other} was accepted: ${attempt.decisive}`);
+    if (attempt.disposition === 'refused') return pass(`sending as ${other} refused: ${attempt.decisive}`);
+    return unsettledSender(other, attempt);
   },
 };

@@ -1,6 +1,6 @@
 import type { CheckDefinition } from './check.js';
 import { fail, pass } from './check.js';
-import { trySender } from './sender-probe.js';
+import { trySender, unsettledSender } from './sender-probe.js';
 
 /** Positive control for the spoofing checks: the login's own aliases must still work. */
 export const spoofOwnedAlias: CheckDefinition = {
@@ -12,9 +12,9 @@ export const spoofOwnedAlias: CheckDefinition = {
   fix: 'add the alias to smtpd_sender_login_maps for this login (the guide\'s query: SELECT email FROM virtual_users WHERE email=\'%s\' UNION SELECT destination FROM virtual_aliases WHERE source=\'%s\')',
   async run(context) {
     const alias = context.target.alias!;
-    const session = await context.openAuthenticated();
-    const attempt = await trySender(session, alias, context.target.localRecipient);
-    if (!attempt.accepted) return fail(`logged in as ${context.user}, the owned alias ${alias} was refused: ${attempt.decisive}`);
-    return pass(`sending as owned alias ${alias} accepted`);
+    const attempt = await trySender(context, () => context.openAuthenticated(), alias, context.target.localRecipient);
+    if (attempt.disposition === 'refused') return fail(`logged in as ${context.user}, the owned alias ${alias} was refused: ${attempt.decisive}`);
+    if (attempt.disposition === 'accepted') return pass(`sending as owned alias ${alias} accepted`);
+    return unsettledSender(alias, attempt);
   },
 };

@@ -1,6 +1,6 @@
 import type { CheckDefinition } from './check.js';
 import { fail, pass } from './check.js';
-import { trySender } from './sender-probe.js';
+import { trySender, unsettledSender } from './sender-probe.js';
 
 /** Without AUTH, nobody may use a hosted sender on the submission port (RFC 6409 §4.3). */
 export const spoofSubmissionUnauth: CheckDefinition = {
@@ -10,10 +10,10 @@ export const spoofSubmissionUnauth: CheckDefinition = {
   severity: 'high',
   fix: 'Postfix master.cf, submission: -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject and -o smtpd_sender_restrictions=reject_sender_login_mismatch,permit_sasl_authenticated,reject',
   async run(context) {
-    const session = await context.open('tls');
     const recipient = context.target.otherSender ?? context.target.localRecipient;
-    const attempt = await trySender(session, context.user, recipient);
-    if (attempt.accepted) return fail(`without AUTH, MAIL FROM:<${context.user}> to ${recipient} was accepted: ${attempt.decisive}`);
-    return pass(`refused without AUTH: ${attempt.decisive}`);
+    const attempt = await trySender(context, () => context.open('tls'), context.user, recipient);
+    if (attempt.disposition === 'accepted') return fail(`without AUTH, MAIL FROM:<${context.user}> to ${recipient} was accepted: ${attempt.decisive}`);
+    if (attempt.disposition === 'refused') return pass(`refused without AUTH: ${attempt.decisive}`);
+    return unsettledSender(context.user, attempt);
   },
 };

@@ -1,4 +1,4 @@
-import { recipientAccepted, replySummary } from '../core/reply.js';
+import { isPositive, recipientAccepted, replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, pass } from './check.js';
 
@@ -14,12 +14,12 @@ export const starttlsRequiredSub: CheckDefinition = {
     const mail = await session.mailFrom(context.user);
     const rcpt = await session.rcptTo(`r@${context.target.foreignDomain}`);
     // AUTH inside a transaction gets 503 whatever the TLS state; leave it first.
-    if (mail.code === 250) await session.reset();
+    if (isPositive(mail)) await session.reset();
     const auth = await session.command('AUTH PLAIN', 'auth');
     // Never a credential before TLS (catalogue §1.5): cancel the exchange.
     if (auth.code === 334) await session.command('*', 'auth');
     const answered = [`MAIL ${mail.code}`, `RCPT ${rcpt.code}`, `AUTH ${auth.code}`].join(', ');
-    if (mail.code === 250) return fail(`plaintext MAIL accepted before STARTTLS: ${replySummary(mail)}`);
+    if (isPositive(mail)) return fail(`plaintext MAIL accepted before STARTTLS: ${replySummary(mail)}`);
     if (recipientAccepted(rcpt)) return fail(`plaintext RCPT accepted before STARTTLS: ${replySummary(rcpt)}`);
     if (auth.code === 334) return fail('AUTH PLAIN before STARTTLS got 334: the server waits for a cleartext password');
     return pass(`everything refused before TLS (${answered})`);

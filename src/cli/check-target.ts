@@ -1,5 +1,6 @@
 import type { CheckTarget } from '../checks/context.js';
 import { ConnectionSlots } from '../checks/connection-slots.js';
+import { RetryBudget } from '../checks/deferral-retry.js';
 import { DEFAULT_CONCURRENCY } from '../checks/runner.js';
 import type { Role } from '../checks/check.js';
 import { UsageError } from '../core/errors.js';
@@ -18,6 +19,7 @@ export interface TargetFlags extends ConnectionFlags, AuthFlags {
   alias?: string;
   otherSender?: string;
   concurrency?: string;
+  retryDeferred?: string;
 }
 
 /** The catalogue's default EHLO name {h}: a name that is obviously a test and never resolves to a real host. */
@@ -61,6 +63,9 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
   for (const [flag, value] of [['--alias', flags.alias], ['--other-sender', flags.otherSender]] as const) if (value) assertMailbox(value, flag);
   const concurrency = flags.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency ${flags.concurrency} is not a number from 1 to 100`, 'e.g. --concurrency 4 for a server that limits connections per client');
+  const retryDeferred = flags.retryDeferred === undefined ? 0 : Number(flags.retryDeferred);
+  // An hour covers every greylisting delay in use (postgrey's default is 300 s).
+  if (!Number.isFinite(retryDeferred) || retryDeferred < 0 || retryDeferred > 3600) throw new UsageError(`--retry-deferred ${flags.retryDeferred} is not a number of seconds from 0 to 3600`, 'e.g. --retry-deferred 300 for a greylisting delay of five minutes');
   return {
     host: options.host,
     port: options.port,
@@ -81,5 +86,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
     ...(flags.alias ? { alias: flags.alias } : {}),
     ...(flags.otherSender ? { otherSender: flags.otherSender } : {}),
     slots: new ConnectionSlots(concurrency),
+    retryDeferredMs: Math.round(retryDeferred * 1000),
+    retryBudget: new RetryBudget(),
   };
 }

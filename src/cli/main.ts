@@ -38,6 +38,7 @@ const withTarget = (command: Command) =>
     .option('--alias <address>', 'an address the login owns besides its own (spoof-owned-alias)')
     .option('--other-sender <address>', 'a hosted address the login does not own (spoofing checks)')
     .option('--concurrency <n>', 'connections open at once to the server (default 16)')
+    .option('--retry-deferred <seconds>', 'after a deferral (greylisting, 4xx), wait SECONDS and ask once more (default 0: report it inconclusive)')
     .option('-v, --verbose', 'show the evidence transcript of every check');
 
 /** The whole command line, not yet parsed: main() runs it, help-snapshot.ts renders its help. */

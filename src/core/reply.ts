@@ -32,8 +32,6 @@ export function classifyReply(code: number): ReplyClass {
 
 export const isPositive = (reply: Reply): boolean => reply.code >= 200 && reply.code < 300;
 export const isIntermediate = (reply: Reply): boolean => reply.code >= 300 && reply.code < 400;
-/** 4xx and 5xx: for "must refuse" checks both count as a refusal (catalogue §1.2). */
-export const isRefusal = (reply: Reply): boolean => reply.code >= 400;
 
 // RFC 3463 §2: class "." subject "." detail, subject 1-3 digits, detail 1-3 digits.
 const ENHANCED_STATUS = /^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)/;
@@ -49,9 +47,18 @@ export function parseEnhancedStatus(text: string): EnhancedStatus | null {
   };
 }
 
-/** RFC 5321 §4.1.1.3: 250, or 251 (user not local; will forward), accepts a recipient. */
+/**
+ * RFC 5321 §4.2.1: any 2yz is a positive completion, and real MTA clients deliver on
+ * it, so a recipient answered `220` is accepted as surely as one answered 250 or 251
+ * (§4.1.1.3). The odd ones are worth a warning: oddAcceptance says which.
+ */
 export function recipientAccepted(reply: Reply): boolean {
-  return reply.code === 250 || reply.code === 251;
+  return reply.code >= 200 && reply.code < 300;
+}
+
+/** An acceptance with a code other than the ones the command's RFC names (250, or 251 for RCPT): accepted, but odd. */
+export function oddAcceptance(reply: Reply, expected: readonly number[] = [250, 251]): boolean {
+  return isPositive(reply) && !expected.includes(reply.code);
 }
 
 /** The reply text with the enhanced code stripped from each line, joined by spaces. */

@@ -6,7 +6,7 @@ import { DotStuffer } from './dot-stuffing.js';
 import type { SmtpStep } from './errors.js';
 import { AuthError, ProtocolError, ReplyError, TimeoutError, TlsError } from './errors.js';
 import type { Reply } from './reply.js';
-import { recipientAccepted, replySummary } from './reply.js';
+import { isPositive, recipientAccepted, replySummary } from './reply.js';
 import type { SaslCredentials, SaslMechanism } from './sasl.js';
 import type { TlsSessionInfo } from './tls-session.js';
 import type { Transcript } from './transcript.js';
@@ -231,7 +231,7 @@ export class SmtpSession {
 
   async mailFrom(address: string, parameters: string[] = []): Promise<Reply> {
     const reply = await this.command(['MAIL FROM:<' + address + '>', ...parameters].join(' '), 'mail');
-    this.inTransaction = reply.code === 250;
+    this.inTransaction = isPositive(reply);
     this.acceptedRecipients = 0;
     return reply;
   }
@@ -405,7 +405,7 @@ export class SmtpSession {
       }
     }
     if (commands[0]?.step === 'mail') {
-      this.inTransaction = replies[0]?.code === 250;
+      this.inTransaction = replies[0] !== undefined && isPositive(replies[0]);
       this.acceptedRecipients = 0;
     }
     for (const [index, command] of commands.entries()) if (command.step === 'rcpt' && recipientAccepted(replies[index]!)) this.acceptedRecipients += 1;

@@ -3,8 +3,11 @@ import { describe, it } from 'node:test';
 import type { GroupStep, RelayVector } from '../../src/checks/relay-probe.js';
 import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION } from '../../src/checks/relay-probe.js';
 import type { Reply } from '../../src/core/reply.js';
+import { parseEnhancedStatus } from '../../src/core/reply.js';
 
-const reply = (code: number, text = 'x'): Reply => ({ code, enhanced: null, lines: [text], raw: [`${code} ${text}`] });
+const reply = (code: number, text = 'x'): Reply => ({ code, enhanced: parseEnhancedStatus(text), lines: [text], raw: [`${code} ${text}`] });
+// Postfix's default relay refusal (defer_unauth_destination): a 4yz that refuses.
+const relayDenied = () => reply(454, '4.7.1 <r@example.com>: Relay access denied');
 const vector = (rcptTo: string, mailFrom = 'p@example.net'): RelayVector => ({ form: `<${rcptTo}>`, mailFrom, rcptTo });
 const CONTROL = 'john@example.org';
 
@@ -37,7 +40,7 @@ describe('relay probe groups (docs/relay-test.md)', () => {
 
   it('counts the refusals when both controls were accepted', () => {
     const group = [vector('a@example.com'), vector('b@example.com')];
-    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => reply(454), () => reply(250)), reply(250), null);
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => relayDenied(), () => reply(250)), reply(250), null);
     assert.equal(unsettled, null);
     assert.deepEqual(results.map((result) => result?.outcome), ['refused', 'refused']);
     assert.equal(results[0]!.control, '250 x');
@@ -45,7 +48,7 @@ describe('relay probe groups (docs/relay-test.md)', () => {
 
   it('judges no refusal of a group whose control was refused at the end: each is asked alone', () => {
     const group = [vector('a@example.com'), vector('b@example.com')];
-    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => reply(454), (asked) => reply(asked === 0 ? 250 : 421)), reply(250), null);
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => relayDenied(), (asked) => reply(asked === 0 ? 250 : 421)), reply(250), null);
     assert.match(unsettled ?? '', /control recipient john@example\.org was refused in the group's session \(421 x\)/);
     assert.deepEqual(results, [null, null]);
   });
@@ -53,7 +56,7 @@ describe('relay probe groups (docs/relay-test.md)', () => {
   it('keeps an accepted probe as relayed even when the group proves nothing else', () => {
     const group = [vector('a@example.com'), vector('b@example.com')];
     const steps = groupSteps(group, true);
-    const answers = answer(steps, (probe) => reply(probe === group[1] ? 250 : 454), () => reply(454)).slice(0, 4);
+    const answers = answer(steps, (probe) => (probe === group[1] ? reply(250) : relayDenied()), () => relayDenied()).slice(0, 4);
     const { results, unsettled } = judgeGroup(CONTROL, group, answers, reply(250), 'the session broke');
     assert.equal(unsettled, 'the session broke');
     assert.equal(results[0], null);
@@ -62,7 +65,7 @@ describe('relay probe groups (docs/relay-test.md)', () => {
 
   it('a relay only as the first recipient of a transaction is a relay', () => {
     const group = [vector('a@example.com')];
-    const { results } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), (_probe, asked) => reply(asked === 0 ? 250 : 454), () => reply(250)), reply(250), null);
+    const { results } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), (_probe, asked) => (asked === 0 ? reply(250) : relayDenied()), () => reply(250)), reply(250), null);
     assert.equal(results[0]?.outcome, 'relayed');
     assert.match(results[0]!.reason, /accepted as the first recipient of the transaction/);
   });
@@ -73,5 +76,27 @@ describe('relay probe groups (docs/relay-test.md)', () => {
     assert.equal(unsettled, null);
     assert.equal(results[0]?.outcome, 'refused');
     assert.equal(results[0]?.control, null);
+  });
+
+  it('a form deferred in the group (greylisting behind an exempt control) is never a refusal: every form is asked alone', () => {
+    const group = [vector('a@example.com'), vector('b@example.com')];
+    const greylisted = reply(450, '4.7.1 <a@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html');
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), (probe) => (probe === group[0] ? greylisted : relayDenied()), () => reply(250)), reply(250), null);
+    assert.match(unsettled ?? '', /a form was answered 450 4\.7\.1/);
+    assert.deepEqual(results, [null, null]);
+  });
+
+  it('a 2yz other than 250/251 to a foreign recipient is a relay, said to be odd', () => {
+    const group = [vector('a@example.com')];
+    const { results } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => reply(220, '2.1.5 Ok'), () => reply(250)), reply(250), null);
+    assert.equal(results[0]?.outcome, 'relayed');
+    assert.match(results[0]!.reason, /odd code 220/);
+  });
+
+  it('an answer that is neither acceptance nor refusal (e.g. 354) leaves the form to be asked alone', () => {
+    const group = [vector('a@example.com')];
+    const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => reply(354, 'go ahead'), () => reply(250)), reply(250), null);
+    assert.deepEqual(results, [null]);
+    assert.match(unsettled ?? '', /354 go ahead/);
   });
 });

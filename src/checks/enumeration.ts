@@ -1,0 +1,64 @@
+import type { Deferral } from '../core/deferral.js';
+import { DEFERRAL_ADVICE, deferralOf, replyDisposition } from '../core/deferral.js';
+import type { Reply } from '../core/reply.js';
+import type { CheckOutcome } from './check.js';
+import { fail, inconclusive, pass } from './check.js';
+
+/** One VRFY or EXPN question: an address the server hosts, and a random one it cannot. */
+export interface EnumerationPair {
+  hosted: string;
+  hostedReply: Reply;
+  random: string;
+  randomReply: Reply;
+}
+
+export type EnumerationVerb = 'VRFY' | 'EXPN';
+
+// RFC 5321 §4.2.4: 500/502 the command is not implemented, 504 the parameter is not.
+const NOT_IMPLEMENTED = new Set([500, 502, 504]);
+// How servers word a refusal by policy when they send no enhanced code (Exim's
+// "Administrative prohibition"); with one, X.7.X says it (RFC 3463 §3.8).
+const POLICY_TEXT = /administrative|prohibit|disabled|not (allowed|permitted|available)|denied/i;
+
+const isPolicyRefusal = (reply: Reply): boolean => replyDisposition(reply) === 'refused' && (reply.enhanced?.subject === 7 || POLICY_TEXT.test(reply.lines.join(' ')));
+
+/** The first deferred answer of the pairs, if any: it is retried before anything is judged. */
+export function enumerationDeferral(pairs: readonly EnumerationPair[]): Deferral | null {
+  for (const pair of pairs) {
+    const deferral = deferralOf(pair.hostedReply) ?? deferralOf(pair.randomReply);
+    if (deferral) return deferral;
+  }
+  return null;
+}
+
+/**
+ * The verdict rules of enum-vrfy and enum-expn (docs/checks.md#enum-vrfy), as a pure
+ * function of the answers. A leak: EXPN expands a hosted address (250), or either verb
+ * accepts a hosted address and refuses a random one. "Not available" needs proof: every
+ * answer 500/502/504, 252 for every address (RFC 5321 §3.5.3: cannot verify), a refusal
+ * by policy, or the same positive answer for both. An answer that calls the hosted
+ * address unknown shows the command works: it proves nothing either way.
+ */
+export function judgeEnumeration(verb: EnumerationVerb, pairs: readonly EnumerationPair[], where = ''): CheckOutcome {
+  const answered = pairs.map((pair) => `${pair.hosted} → ${pair.hostedReply.code}, ${pair.random} → ${pair.randomReply.code}`).join('; ');
+  for (const pair of pairs) {
+    if (verb === 'EXPN' && pair.hostedReply.code === 250) return fail(`EXPN ${pair.hosted} expanded: ${pair.hostedReply.raw.join(' | ')}`);
+    if (replyDisposition(pair.hostedReply) === 'accepted' && replyDisposition(pair.randomReply) === 'refused') {
+      return fail(`${verb} tells users apart: ${answered}`);
+    }
+  }
+  const deferral = enumerationDeferral(pairs);
+  if (deferral) return inconclusive(`${verb} was deferred (${deferral.class}: ${deferral.reply.raw[0]}): ${DEFERRAL_ADVICE[deferral.class]}`);
+  const replies = pairs.flatMap((pair) => [pair.hostedReply, pair.randomReply]);
+  if (replies.every((reply) => NOT_IMPLEMENTED.has(reply.code))) return pass(`${verb} not available${where}: ${answered}`);
+  if (replies.every((reply) => reply.code === 252)) return pass(`${verb} answers 252 (cannot verify) for every address${where}: ${answered}`);
+  if (replies.every(isPolicyRefusal)) return pass(`${verb} refused by policy${where}: ${answered}`);
+  if (pairs.every((pair) => replyDisposition(pair.hostedReply) === 'accepted' && pair.hostedReply.code === pair.randomReply.code)) {
+    return pass(`${verb} gives the same answer for every address${where}: ${answered}`);
+  }
+  const unknownHosted = pairs.find((pair) => replyDisposition(pair.hostedReply) === 'refused' && !isPolicyRefusal(pair.hostedReply));
+  if (unknownHosted) {
+    return inconclusive(`${verb} works but answered the hosted address ${unknownHosted.hosted} with ${unknownHosted.hostedReply.raw[0]}${where}: name an address it hosts with --local-recipient (and --alias)`);
+  }
+  return inconclusive(`${verb} answers neither leak nor refuse${where}: ${answered}`);
+}
