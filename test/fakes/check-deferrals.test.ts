@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RelayProbeResult } from '../../src/checks/relay-probe.js';
+import { findCheck } from '../../src/checks/registry.js';
+import { runCheck } from '../../src/checks/runner.js';
+import { fakeCheckTarget } from './fake-check-target.js';
+import { serverPool } from './hostile-peer.js';
+import { ehloLines, startResponder } from './smtp-responder.js';
+
+/**
+ * Fronts that defer (docs/checks.md#deferrals): a deferral is never a refusal, so an
+ * open relay behind one is never a pass; a retry that reaches the truth judges it.
+ */
+const track = serverPool();
+const hosted = (address: string) => /^(john|postmaster)@example\.org$/.test(address);
+
+/**
+ * An MX hosting example.org behind a front: `front` answers each RCPT first (a reply,
+ * or null to let the server behind decide), given the connection's number (from 1)
+ * and the sender/recipient pair; behind it the server relays when `openRelay`.
+ */
+function frontedMx(openRelay: boolean, front: (connection: number, pair: string, address: string) => string | null) {
+  let connections = 0;
+  return track(
+    startResponder((line, state) => {
+      const number = (state.memory.connection ??= ++connections) as number;
+      if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING']);
+      const mail = /^MAIL FROM:<(.*)>/i.exec(line);
+      if (mail) {
+        state.memory.sender = mail[1];
+        return '250 2.1.0 Ok';
+      }
+      if (/^RSET/i.test(line)) return '250 2.0.0 Ok';
+      const rcpt = /^RCPT TO:<(.*)>$/i.exec(line);
+      if (!rcpt) return '502 5.5.2 Error: command not recognized';
+      const address = rcpt[1]!;
+      const deferred = front(number, `${String(state.memory.sender)} ${address}`, address);
+      if (deferred) return deferred;
+      return hosted(address) || openRelay ? '250 2.1.5 Ok' : `554 5.7.1 <${address}>: Relay access denied`;
+    }),
+  );
+}
+
+/** postgrey with its default whitelist: postmaster@ is exempt; a pair is accepted once `delayMs` passed since it was first seen. */
+function greylisting(delayMs: number) {
+  const firstSeen = new Map<string, number>();
+  return (_connection: number, pair: string, address: string): string | null => {
+    if (/^postmaster@/.test(address)) return null;
+    const seen = firstSeen.get(pair) ?? Date.now();
+    firstSeen.set(pair, seen);
+    return Date.now() - seen >= delayMs ? null : `450 4.7.1 <${address}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html`;
+  };
+}
+
+const probes = (details: unknown) => details as RelayProbeResult[];
+const control = { localRecipient: 'postmaster@example.org' };
+
+describe('deferring fronts before relay checks', { concurrency: true }, () => {
+  it('an open relay behind greylisting that exempts the control is inconclusive (greylisting), never pass', async () => {
+    const server = await frontedMx(true, greylisting(60_000));
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port, control));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+    assert.match(result.summary, /deferred \(greylisting/);
+    assert.match(result.summary, /--retry-deferred/);
+    assert.equal(probes(result.details)[0]!.deferral?.class, 'greylisting');
+  });
+
+  it('with --retry-deferred longer than the greylisting delay, the open relay behind it fails', async () => {
+    const server = await frontedMx(true, greylisting(300));
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port, { ...control, retryDeferredMs: 400 }));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.match(probes(result.details)[0]!.reason, /deferred, retried after/);
+  });
+
+  it('a secure MX behind greylisting still passes when the retry reaches its refusal', async () => {
+    const server = await frontedMx(false, greylisting(300));
+    const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port, { ...control, retryDeferredMs: 400 }));
+    assert.equal(result.verdict, 'pass', result.summary);
+  });
+
+  it("a postscreen-like front (450 4.3.2 to every RCPT of a client's first connection) is passed by reconnecting: the open relay behind it fails", async () => {
+    const screened = new Set<number>();
+    const server = await frontedMx(true, (connection) => (connection === 1 || screened.has(connection) ? '450 4.3.2 Service currently unavailable' : null));
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+  });
+
+  it('a front that defers every RCPT, hosted ones too, makes the relay check inconclusive (client-rejected), never pass', async () => {
+    const server = await frontedMx(true, (_connection, _pair, address) => `450 4.7.1 <${address}>: Recipient address rejected: try again later`);
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+    assert.match(result.summary, /client-rejected/);
+    const control = await runCheck(findCheck('relay-control')!, fakeCheckTarget(server.port));
+    assert.equal(control.verdict, 'inconclusive', control.summary);
+  });
+
+  it('a 421 after a refusal (an error limit) is never counted as a refusal', async () => {
+    const server = await frontedMx(false, (_connection, _pair, address) => (hosted(address) ? null : '421 4.7.0 fake.example.org Error: too many errors'));
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+    assert.match(result.summary, /error-limit/);
+  });
+
+  it('an MX that accepts a foreign RCPT with 220 is an open relay', async () => {
+    const server = await frontedMx(false, (_connection, _pair, address) => (hosted(address) ? null : '220 2.1.5 Ok'));
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.match(probes(result.details)[0]!.reason, /odd code 220/);
+  });
+});
