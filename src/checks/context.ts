@@ -9,7 +9,8 @@ import { establishSession } from '../core/establish.js';
 import type { SmtpSession } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
 import { renderEvent } from '../render/text-transcript.js';
-import { InterruptedError, TlsError } from '../core/errors.js';
+import { InterruptedError, ReplyError, TlsError } from '../core/errors.js';
+import { replyDisposition } from '../core/deferral.js';
 import type { Role } from './check.js';
 import { CheckNotApplicable } from './check.js';
 import { ConnectionSlots } from './connection-slots.js';
@@ -80,6 +81,10 @@ const bannerHost = (greeting: Reply): string | null => greeting.lines[0]?.split(
 
 const EVIDENCE_PALETTE = new Chalk({ level: 0 });
 
+/** A connection limit frees a slot when another session ends: a few seconds, not minutes. */
+const MAX_GREETING_ATTEMPTS = 3;
+const GREETING_BACKOFF_MS = 1000;
+
 /**
  * A check's window on the target: it opens sessions (each recorded in its own
  * transcript, which becomes the evidence) and knows the placeholders. Checks never
@@ -147,21 +152,7 @@ export class CheckContext {
     }
     let session: SmtpSession;
     try {
-      session = await establishSession({
-      host: this.target.host,
-      port: this.target.port,
-      family: this.target.family ?? 0,
-      ...(this.target.localAddress ? { localAddress: this.target.localAddress } : {}),
-      heloName: this.target.heloName,
-      timeouts: this.target.timeouts,
-      tls: { ...this.target.tls, ...options.tlsOptions },
-      verifyCertificate: false,
-      revealSecrets: this.target.revealSecrets ?? false,
-      tlsMode,
-      transcript,
-      ...(this.signal ? { signal: this.signal } : {}),
-      ...(options.ehlo === false ? { stopAfter: 'greeting' as const } : {}),
-      });
+      session = await this.establish(tlsMode, transcript, options);
     } catch (error) {
       this.slots.release();
       learning?.();
@@ -173,6 +164,37 @@ export class CheckContext {
     this.sessions.add(session);
     learning?.();
     return session;
+  }
+
+  /**
+   * Connect, greet and EHLO. A 4yz greeting (a connection count or rate limit: anvil's
+   * `421 4.7.0 … too many connections`) is a deferral, not a verdict: back off and
+   * reconnect, each retry taken from the run's budget (docs/checks.md#deferrals).
+   */
+  private async establish(tlsMode: TlsMode, transcript: Transcript, options: { ehlo?: boolean; tlsOptions?: Partial<TlsClientOptions> }): Promise<SmtpSession> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await establishSession({
+          host: this.target.host,
+          port: this.target.port,
+          family: this.target.family ?? 0,
+          ...(this.target.localAddress ? { localAddress: this.target.localAddress } : {}),
+          heloName: this.target.heloName,
+          timeouts: this.target.timeouts,
+          tls: { ...this.target.tls, ...options.tlsOptions },
+          verifyCertificate: false,
+          revealSecrets: this.target.revealSecrets ?? false,
+          tlsMode,
+          transcript,
+          ...(this.signal ? { signal: this.signal } : {}),
+          ...(options.ehlo === false ? { stopAfter: 'greeting' as const } : {}),
+        });
+      } catch (error) {
+        const deferredGreeting = error instanceof ReplyError && error.step === 'greeting' && replyDisposition(error.reply) === 'deferred';
+        if (!deferredGreeting || attempt >= MAX_GREETING_ATTEMPTS || !this.retryBudget.take()) throw error;
+        await this.sleep(GREETING_BACKOFF_MS * attempt);
+      }
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { runCheck } from '../../src/checks/runner.js';
 import { fakeCheckTarget } from './fake-check-target.js';
 import { serverPool } from './hostile-peer.js';
 import { ehloLines, startResponder } from './smtp-responder.js';
+import { startFakeServer } from './fake-smtp-server.js';
 
 /**
  * Fronts that defer (docs/checks.md#deferrals): a deferral is never a refusal, so an
@@ -106,5 +107,31 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'fail', result.summary);
     assert.match(probes(result.details)[0]!.reason, /odd code 220/);
+  });
+
+  it('a 421 greeting (a connection limit) is backed off and retried, not judged', async () => {
+    let connections = 0;
+    const server = await track(
+      startFakeServer(async (peer) => {
+        connections += 1;
+        if (connections === 1) {
+          peer.write('421 4.7.0 fake.example.org Error: too many connections from 127.0.0.1\r\n');
+          peer.close();
+          return;
+        }
+        peer.write('220 fake.example.org ESMTP\r\n');
+        for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
+          if (/^EHLO/i.test(line)) peer.write('250-fake.example.org\r\n250 PIPELINING\r\n');
+          else if (/^QUIT/i.test(line)) {
+            peer.write('221 2.0.0 Bye\r\n');
+            peer.close();
+            return;
+          } else peer.write('502 5.5.2 Error: command not recognized\r\n');
+        }
+      }),
+    );
+    const result = await runCheck(findCheck('esmtp-ehlo')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'pass', result.summary);
+    assert.equal(connections, 2);
   });
 });
