@@ -263,7 +263,11 @@ export class CheckContext {
     await Promise.all([...this.sessions].map((session) => this.done(session)));
   }
 
-  /** The transcript of every session, as plain lines: the default evidence. */
+  /**
+   * The transcript of every session, as plain lines: the default evidence. Bounded
+   * (MAX_EVIDENCE_LINES, MAX_EVIDENCE_LINE): a flooding server must not make a report
+   * of megabytes; a note says how much was left out.
+   */
   evidence(): string[] {
     const lines: string[] = [];
     this.transcripts.forEach((transcript, index) => {
@@ -277,6 +281,29 @@ export class CheckContext {
         lines.push(...renderEvent(event, { palette: EVIDENCE_PALETTE }));
       }
     });
-    return lines;
+    return boundEvidence(lines);
   }
+}
+
+// A check's evidence is a handful of sessions of a dozen lines; a screenful of reply
+// is plenty to show a flood. RFC 5321 §4.5.3.1.5: reply lines are at most 512 octets.
+export const MAX_EVIDENCE_LINES = 400;
+export const MAX_EVIDENCE_LINE = 1024;
+
+/** Cut evidence to its bounds, saying what was left out. */
+export function boundEvidence(lines: readonly string[]): string[] {
+  let cutChars = 0;
+  const shortened = lines.map((line) => {
+    if (line.length <= MAX_EVIDENCE_LINE) return line;
+    cutChars += line.length - MAX_EVIDENCE_LINE;
+    return `${line.slice(0, MAX_EVIDENCE_LINE)}…`;
+  });
+  const kept = shortened.slice(0, MAX_EVIDENCE_LINES);
+  const leftLines = shortened.length - kept.length;
+  const leftBytes = shortened.slice(MAX_EVIDENCE_LINES).reduce((sum, line) => sum + line.length + 1, 0);
+  if (leftLines > 0 || cutChars > 0) {
+    const parts = [leftLines > 0 ? `${leftLines} more lines (${leftBytes} bytes)` : null, cutChars > 0 ? `${cutChars} characters of long lines` : null].filter(Boolean);
+    kept.push(`… evidence cut: ${parts.join(' and ')} left out`);
+  }
+  return kept;
 }

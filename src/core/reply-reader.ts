@@ -10,6 +10,11 @@ export const MAX_REPLY_LINE = 8192;
 // A multi-line reply is usually EHLO (a dozen lines) or HELP. No honest reply has
 // thousands of lines; a hostile one could have millions.
 export const MAX_REPLY_LINES = 1000;
+// Both limits at once would let one reply hold 8 MB, and sixteen probes at once 130 MB
+// (issue 12). The longest honest replies (EHLO, HELP, a policy text) stay under 8 KB;
+// 128 KiB (MAX_REPLY_LINES lines of 128 bytes) bounds the replies of a whole run's 16
+// sessions to 2 MiB.
+export const MAX_REPLY_BYTES = 131_072;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -28,6 +33,8 @@ export class ReplyReader {
   private partial: Buffer[] = [];
   private partialLength = 0;
   private linesInProgress: { code: number; text: string; raw: string }[] = [];
+  /** Bytes of the reply being framed, line ends included: MAX_REPLY_BYTES bounds it. */
+  private bytesInProgress = 0;
   private readonly ready: Reply[] = [];
   private failure: ProtocolError | null = null;
 
@@ -120,6 +127,14 @@ export class ReplyReader {
         'no honest SMTP reply is this long; the server is broken or hostile',
       );
     }
+    this.bytesInProgress += raw.length + 2;
+    if (this.bytesInProgress > MAX_REPLY_BYTES) {
+      throw new ProtocolError(
+        'command',
+        `server sent a reply of more than ${MAX_REPLY_BYTES} bytes`,
+        'no honest SMTP reply is this long; the server is broken or hostile',
+      );
+    }
     this.linesInProgress.push({ code, text: raw.slice(4), raw });
     if (separator === '-') return;
     const lines = this.linesInProgress.map((line) => line.text);
@@ -130,6 +145,7 @@ export class ReplyReader {
       raw: this.linesInProgress.map((line) => line.raw),
     });
     this.linesInProgress = [];
+    this.bytesInProgress = 0;
   }
 }
 

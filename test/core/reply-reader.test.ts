@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError } from '../../src/core/errors.js';
-import { MAX_REPLY_LINE, MAX_REPLY_LINES, ReplyReader } from '../../src/core/reply-reader.js';
+import { MAX_REPLY_BYTES, MAX_REPLY_LINE, MAX_REPLY_LINES, ReplyReader } from '../../src/core/reply-reader.js';
 import { classifyReply, replyMessage } from '../../src/core/reply.js';
 
 function readAll(...chunks: string[]) {
@@ -105,5 +105,15 @@ describe('ReplyReader', () => {
     assert.equal(classifyReply(354), 'intermediate');
     assert.equal(classifyReply(454), 'transient');
     assert.equal(classifyReply(554), 'permanent');
+  });
+});
+
+describe('reply size bound', () => {
+  it('refuses a reply of more than MAX_REPLY_BYTES, however its lines are cut', () => {
+    const reader = new ReplyReader();
+    const line = `250-${'x'.repeat(8000)}\r\n`;
+    assert.throws(() => {
+      for (let index = 0; index * line.length <= MAX_REPLY_BYTES; index += 1) reader.push(Buffer.from(line));
+    }, new RegExp(`more than ${MAX_REPLY_BYTES} bytes`));
   });
 });
