@@ -24,6 +24,8 @@ export interface SuiteTarget {
   tlsServername?: string;
   helo?: string;
   timeout?: number;
+  /** Seconds to wait before asking a deferred probe again (--retry-deferred). */
+  retryDeferred?: number;
   auth?: { user: string; passwordEnv: string };
   checks?: string[];
   skip?: string[];
@@ -45,7 +47,7 @@ export class ConfigError extends SmtpCheckError {
   }
 }
 
-const TARGET_KEYS = ['name', 'server', 'role', 'tls', 'local-recipient', 'local-domain', 'foreign-domain', 'alias', 'other-sender', 'tls-ca', 'tls-servername', 'helo', 'timeout', 'auth', 'checks', 'skip', 'expect', 'thresholds'] as const;
+const TARGET_KEYS = ['name', 'server', 'role', 'tls', 'local-recipient', 'local-domain', 'foreign-domain', 'alias', 'other-sender', 'tls-ca', 'tls-servername', 'helo', 'timeout', 'retry-deferred', 'auth', 'checks', 'skip', 'expect', 'thresholds'] as const;
 const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'warn', 'info', 'skip', 'inconclusive', 'error'];
 
 export function loadSuiteConfig(path: string): SuiteConfig {
@@ -130,6 +132,9 @@ function parseTarget(node: Node, index: number, _doc: Document, bad: Bad): Suite
       }
       case 'timeout':
         target.timeout = positiveNumber(pair, bad);
+        break;
+      case 'retry-deferred':
+        target.retryDeferred = positiveNumber(pair, bad);
         break;
       case 'auth':
         target.auth = parseAuth(pair, bad);

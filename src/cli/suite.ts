@@ -101,6 +101,7 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
         ...(target.tlsServername ? { tlsServername: target.tlsServername } : {}),
         ...(target.helo ? { helo: target.helo } : {}),
         ...(target.timeout ? { timeout: String(target.timeout) } : {}),
+        ...(target.retryDeferred !== undefined ? { retryDeferred: String(target.retryDeferred) } : {}),
         ...(target.auth ? { authUser: target.auth.user } : {}),
       },
       new Transcript(),
@@ -128,11 +129,11 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
 }
 
 /**
- * Command-line TLS and timeout flags apply to every target unless the target sets its
- * own. --show-secrets comes only from here: a suite file has no key for it.
+ * Command-line TLS, timeout and retry flags apply to every target unless the target
+ * sets its own. --show-secrets comes only from here: a suite file has no key for it.
  */
 function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
-  const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets } = flags;
-  const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets };
+  const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred } = flags;
+  const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred };
   return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }

@@ -35,6 +35,11 @@ targets:
     assert.deepEqual(config.targets[1]!.skip, ['smug-eod']);
   });
 
+  it('reads a per-target retry-deferred delay, and refuses one that is not a number', () => {
+    assert.equal(parse('targets:\n  - server: mx:25\n    retry-deferred: 300\n').targets[0]!.retryDeferred, 300);
+    failsAt('targets:\n  - server: mx:25\n    retry-deferred: soon\n', /smtpcheck\.yml:3/, /retry-deferred|number/);
+  });
+
   it('refuses a password written in the file, pointing at its line', () => {
     failsAt('targets:\n  - server: mx:25\n    auth:\n      user: a@b.c\n      password: hunter2\n', /smtpcheck\.yml:5:7/, /passwords never go in the config file/);
   });
