@@ -3,7 +3,7 @@ import { replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, inconclusive, pass, skip, warn } from './check.js';
 import type { CheckContext } from './context.js';
-import { countUnsolicitedReplies } from './unsolicited-replies.js';
+import { countUnsolicitedReplies, SENTINEL_QUIET_MS, SENTINEL_VERB } from './unsolicited-replies.js';
 
 /**
  * The end-of-data forms a real outbound MTA lets through (catalogue §4.2, graded
@@ -42,8 +42,11 @@ async function sendProbe(context: CheckContext, sender: string, recipient: strin
     const first = await session.readReply('data', context.target.timeouts.dataMs);
     // The smuggled transaction's replies, if any, come before the sentinels' answers.
     // A server that hangs up (e.g. Postfix's pipelining guard after "554 5.5.0
-    // protocol synchronization") has said all it will.
-    return [first, ...(await countUnsolicitedReplies(session, 'command')).unsolicited];
+    // protocol synchronization") has said all it will. One that answers nothing more,
+    // not even the sentinels, may still be at work on a smuggled message.
+    const count = await countUnsolicitedReplies(session, 'command');
+    if (count.end === 'silence' && count.unsolicited.length === 0) return `nothing answered the sentinel command ${SENTINEL_VERB} within ${SENTINEL_QUIET_MS / 1000} s after the end of data`;
+    return [first, ...count.unsolicited];
   } finally {
     await context.done(session);
   }
@@ -80,9 +83,8 @@ export const smugEod: CheckDefinition = {
     const recipient = context.target.localRecipient;
     // Control and probes in parallel sessions.
     const [control, ...probes] = await Promise.all([null, ...SMUGGLING_SEQUENCES].map((sequence) => sendProbe(context, sender, recipient, sequence)));
-    if (typeof control === 'string' || control!.length !== 1 || control![0]!.code !== 250) {
-      return inconclusive(`control message not accepted exactly once (${typeof control === 'string' ? control : control!.map((reply) => reply.code).join(', ')})`);
-    }
+    if (typeof control === 'string') return inconclusive(`control message: ${control}`);
+    if (control!.length !== 1 || control![0]!.code !== 250) return inconclusive(`control message not accepted exactly once (${control!.map((reply) => reply.code).join(', ')})`);
     const runs: SmugglingRun[] = [];
     for (const [index, sequence] of SMUGGLING_SEQUENCES.entries()) {
       const replies = probes[index]!;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { judgeInjection } from '../../src/checks/starttls-injection.js';
+import { judgeInjection, judgeRefusedStartTls } from '../../src/checks/starttls-injection.js';
 import { endsWithSentinelAnswers } from '../../src/checks/unsolicited-replies.js';
 import { ProtocolError } from '../../src/core/errors.js';
 import type { Reply } from '../../src/core/reply.js';
@@ -39,5 +39,13 @@ describe('starttls-injection verdict rules', () => {
   it('is inconclusive when nothing at all came back, and an error when the server hung up without a word', () => {
     assert.equal(judgeInjection({ unsolicited: [], end: 'silence' }).verdict, 'inconclusive');
     assert.throws(() => judgeInjection({ unsolicited: [], end: 'closed', closedBy: new ProtocolError('command', 'server closed the connection') }), /server closed/);
+  });
+
+  it('passes when the pipelined STARTTLS is refused for good: a strict server (554 SMTP synchronization error) never lets it reach TLS', () => {
+    for (const code of [554, 503, 502]) assert.equal(judgeRefusedStartTls(reply(code)).verdict, 'pass', String(code));
+  });
+
+  it('is inconclusive when the pipelined STARTTLS is deferred or oddly answered: TLS never started', () => {
+    for (const code of [454, 421, 250, 354]) assert.equal(judgeRefusedStartTls(reply(code)).verdict, 'inconclusive', String(code));
   });
 });

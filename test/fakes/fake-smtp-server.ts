@@ -12,14 +12,17 @@ export class FakePeer {
   socket: net.Socket;
   /** Every line the client sent, in order (also across the TLS upgrade). */
   readonly received: string[];
+  /** What ends a line: any LF (a lenient server), or only CRLF (RFC 5321 §2.3.8), so that a bare LF stays inside the line. */
+  readonly lineEnd: '\n' | '\r\n';
   private buffer = '';
   private consumed = 0;
   private waiters: ((line: string | null) => void)[] = [];
   private ended = false;
 
-  constructor(socket: net.Socket, received: string[]) {
+  constructor(socket: net.Socket, received: string[], lineEnd: '\n' | '\r\n' = '\n') {
     this.socket = socket;
     this.received = received;
+    this.lineEnd = lineEnd;
     this.listen(socket);
   }
 
@@ -27,9 +30,9 @@ export class FakePeer {
     socket.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString('latin1');
       let index;
-      while ((index = this.buffer.indexOf('\n')) >= 0) {
+      while ((index = this.buffer.indexOf(this.lineEnd)) >= 0) {
         const line = this.buffer.slice(0, index).replace(/\r$/, '');
-        this.buffer = this.buffer.slice(index + 1);
+        this.buffer = this.buffer.slice(index + this.lineEnd.length);
         this.received.push(line);
         this.waiters.shift()?.(line);
       }
@@ -56,6 +59,16 @@ export class FakePeer {
         resolve(line);
       });
     });
+  }
+
+  /**
+   * True when the client sent more than the lines read so far, before the server
+   * answered them: what a server that enforces RFC 2920 §3.1 (Exim's
+   * smtp_enforce_sync) looks for after a command that must end a group. One write of
+   * the client arrives as one chunk on loopback, so a group is seen whole.
+   */
+  hasPendingInput(): boolean {
+    return this.received.length > this.consumed || this.buffer.length > 0;
   }
 
   /** Read a line and answer it; for scripts that only care about order. */
@@ -105,7 +118,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(script: (peer: FakePeer) => Promise<void>, options: { implicitTls?: boolean } = {}): Promise<FakeServer> {
+export async function startFakeServer(script: (peer: FakePeer) => Promise<void>, options: { implicitTls?: boolean; lineEnd?: FakePeer['lineEnd'] } = {}): Promise<FakeServer> {
   const connections: string[][] = [];
   const sockets = new Set<net.Socket>();
   const onConnection = (socket: net.Socket) => {
@@ -113,7 +126,7 @@ export async function startFakeServer(script: (peer: FakePeer) => Promise<void>,
     socket.on('close', () => sockets.delete(socket));
     const received: string[] = [];
     connections.push(received);
-    script(new FakePeer(socket, received)).catch(() => socket.destroy());
+    script(new FakePeer(socket, received, options.lineEnd)).catch(() => socket.destroy());
   };
   const server = options.implicitTls
     ? tls.createServer({ cert: DEMO_SERVER_CERT_PEM, key: DEMO_SERVER_KEY_PEM }, onConnection)

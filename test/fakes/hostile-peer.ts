@@ -59,12 +59,12 @@ export function serverPool(): <T extends FakeServer>(starting: Promise<T>) => Pr
 /**
  * Become the TLS server on this connection with the given certificate and options:
  * after a 220 to STARTTLS, or at once for implicit TLS. Returns the peer that reads
- * and writes inside TLS (its `received` holds only the lines sent inside TLS), or
- * null when the client gave up on the handshake.
+ * and writes inside TLS (its `received` holds only the lines sent inside TLS; lines
+ * end as they did before), or null when the client gave up on the handshake.
  */
 export async function serveTls(peer: FakePeer, options: tls.TlsOptions): Promise<FakePeer | null> {
   const secure = await acceptTls(peer.socket, options);
-  return secure ? new FakePeer(secure, []) : null;
+  return secure ? new FakePeer(secure, [], peer.lineEnd) : null;
 }
 
 /** Write the text one byte at a time, `intervalMs` apart, until done or the client leaves. */

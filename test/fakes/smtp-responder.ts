@@ -26,6 +26,31 @@ export interface ResponderOptions {
   /** Certificate and TLS options for STARTTLS (and implicit TLS); the lab's demo identity unless given. */
   tls?: tls.TlsOptions;
   implicitTls?: boolean;
+  /**
+   * A strict, current MTA (Exim with smtp_enforce_sync, Postfix with
+   * smtpd_forbid_unauth_pipelining): only CRLF ends a line (RFC 5321 §2.3.8), so a
+   * bare LF stays content; and input that arrives before the reply it had to wait
+   * for (RFC 2920 §3.1: after any command but RSET, MAIL, RCPT, SEND, SOML, SAML;
+   * after anything when the last EHLO answer did not list PIPELINING) gets Exim's
+   * "554 SMTP synchronization error" and a hang-up.
+   */
+  strict?: boolean;
+}
+
+export interface ResponderServer extends FakeServer {
+  /** Strict responders only: each line after which input came early, in the order seen. */
+  syncErrors: string[];
+}
+
+/** RFC 2920 §3.1: the commands that may stand anywhere in a pipelined group; every other one must end it. */
+const MAY_BE_FOLLOWED = new Set(['RSET', 'MAIL', 'RCPT', 'SEND', 'SOML', 'SAML']);
+/** Exim's answer to input that came early (smtp_in.c, smtp_enforce_sync). */
+const SYNC_ERROR = '554 SMTP synchronization error';
+
+/** Whether nothing may follow `line` before its reply: message content may start a group (RFC 2920 §3.1), the end of data only with PIPELINING. */
+function mustEndGroup(line: string, inMessage: boolean, pipelining: boolean): boolean {
+  if (inMessage) return line === '.' && !pipelining;
+  return !pipelining || !MAY_BE_FOLLOWED.has(line.split(' ')[0]!.toUpperCase());
 }
 
 /** Reply text as the responder's scripts write it (lines split on \n) on the wire, CRLF after each line. */
@@ -36,32 +61,51 @@ const onTheWire = (reply: string): string => reply.split('\n').map((line) => `${
  * returns the reply (lines split on \n) or null for silence. A 220 to STARTTLS starts
  * TLS; QUIT closes. Lines read inside TLS are recorded in `connections` as well.
  */
-export function startResponder(respond: (line: string, state: ResponderState) => string | null, options: ResponderOptions = {}): Promise<FakeServer> {
+export async function startResponder(respond: (line: string, state: ResponderState) => string | null, options: ResponderOptions = {}): Promise<ResponderServer> {
   const tlsOptions = options.tls ?? DEMO_TLS;
-  return startFakeServer(async (outer) => {
-    let peer: FakePeer | null = outer;
-    if (options.implicitTls) peer = await serveTls(outer, tlsOptions);
-    if (!peer) return;
-    const state: ResponderState = { tls: options.implicitTls ?? false, memory: {}, peer, tcp: outer.socket };
-    peer.write(`${options.greeting ?? '220 fake.example.org ESMTP'}\r\n`);
-    for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
-      if (peer !== outer) outer.received.push(line);
-      if (/^QUIT/i.test(line)) {
-        peer.write('221 2.0.0 Bye\r\n');
-        peer.close();
-        return;
+  const syncErrors: string[] = [];
+  const server = await startFakeServer(
+    async (outer) => {
+      let peer: FakePeer | null = outer;
+      if (options.implicitTls) peer = await serveTls(outer, tlsOptions);
+      if (!peer) return;
+      const state: ResponderState = { tls: options.implicitTls ?? false, memory: {}, peer, tcp: outer.socket };
+      // What the strict responder knows of the session: the last EHLO answer, and whether a message is being read.
+      let pipelining = false;
+      let inMessage = false;
+      peer.write(`${options.greeting ?? '220 fake.example.org ESMTP'}\r\n`);
+      for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
+        if (peer !== outer) outer.received.push(line);
+        if (options.strict && peer.hasPendingInput() && mustEndGroup(line, inMessage, pipelining)) {
+          syncErrors.push(line);
+          peer.write(`${SYNC_ERROR}\r\n`);
+          peer.close();
+          return;
+        }
+        if (/^QUIT/i.test(line) && !inMessage) {
+          peer.write('221 2.0.0 Bye\r\n');
+          peer.close();
+          return;
+        }
+        const reply = respond(line, state);
+        if (inMessage) inMessage = line !== '.';
+        else if (/^DATA$/i.test(line)) inMessage = reply?.startsWith('354') ?? false;
+        else if (/^EHLO /i.test(line)) pipelining = reply !== null && /^250[- ]PIPELINING$/im.test(reply);
+        if (reply === null) continue;
+        peer.write(onTheWire(reply));
+        if (/^STARTTLS/i.test(line) && reply.startsWith('220') && !state.tls) {
+          peer = await serveTls(peer, tlsOptions);
+          if (!peer) return;
+          state.tls = true;
+          state.peer = peer;
+          // RFC 3207 §4.2: the client must ask EHLO again; until then nothing was offered.
+          pipelining = false;
+        }
       }
-      const reply = respond(line, state);
-      if (reply === null) continue;
-      peer.write(onTheWire(reply));
-      if (/^STARTTLS/i.test(line) && reply.startsWith('220') && !state.tls) {
-        peer = await serveTls(peer, tlsOptions);
-        if (!peer) return;
-        state.tls = true;
-        state.peer = peer;
-      }
-    }
-  });
+    },
+    { lineEnd: options.strict ? '\r\n' : '\n' },
+  );
+  return Object.assign(server, { syncErrors });
 }
 
 /** An EHLO answer for `respond`; tests vary the keywords. */
@@ -70,7 +114,7 @@ export const ehloLines = (keywords: string[]): string => ['fake.example.org', ..
 /** The same EHLO answer as bytes on the wire, for FakePeer scripts. */
 export const ehloReply = (keywords: string[]): string => onTheWire(ehloLines(keywords));
 
-export type ServerStep = 'ehlo' | 'helo' | 'starttls' | 'auth' | 'auth-response' | 'mail' | 'rcpt' | 'data' | 'body' | 'dot' | 'rset' | 'other';
+export type ServerStep = 'ehlo' | 'helo' | 'starttls' | 'auth' | 'auth-response' | 'mail' | 'rcpt' | 'data' | 'body' | 'dot' | 'rset' | 'noop' | 'other';
 
 export interface SmtpResponderOptions {
   /** Keywords after the domain line of EHLO; default STARTTLS (plaintext only), AUTH PLAIN LOGIN, PIPELINING. */
@@ -95,7 +139,7 @@ export function smtpResponder(options: SmtpResponderOptions = {}): (line: string
     if (state.memory.inData) return line === '.' ? 'dot' : 'body';
     if (state.memory.login) return 'auth-response';
     const verb = line.split(' ')[0]!.toUpperCase();
-    const steps: Record<string, ServerStep> = { EHLO: 'ehlo', HELO: 'helo', STARTTLS: 'starttls', AUTH: 'auth', MAIL: 'mail', RCPT: 'rcpt', DATA: 'data', RSET: 'rset' };
+    const steps: Record<string, ServerStep> = { EHLO: 'ehlo', HELO: 'helo', STARTTLS: 'starttls', AUTH: 'auth', MAIL: 'mail', RCPT: 'rcpt', DATA: 'data', RSET: 'rset', NOOP: 'noop' };
     return steps[verb] ?? 'other';
   };
   const standard = (step: ServerStep, line: string, state: ResponderState): string | null => {
@@ -147,6 +191,7 @@ export function smtpResponder(options: SmtpResponderOptions = {}): (line: string
       case 'dot':
         return '250 2.0.0 Ok: queued as 4XyZ1';
       case 'rset':
+      case 'noop':
         return '250 2.0.0 Ok';
       default:
         return '502 5.5.2 Error: command not recognized';
