@@ -53,7 +53,15 @@ export async function authenticate(session: SmtpSession, request: AuthRequest): 
   if (!outcome.success) {
     throw new AuthError(`authentication as ${request.user} failed: ${replySummary(outcome.reply)}`, authFailureHint(outcome.reply), outcome.reply);
   }
-  if (outcome.serverVerified === false) session.transcript.warn(`SCRAM server signature did not verify: the server may not know ${request.user}'s password (or is an impostor)`);
+  // RFC 5802 §5: the server signature is the server's proof that it knows the
+  // password; a 235 without a valid one is no proof that this is the real server.
+  if (outcome.serverVerified === false) {
+    throw new AuthError(
+      `AUTH ${outcome.mechanism} as ${request.user}: the server answered 235 but its SCRAM server signature (v=) was missing or wrong (RFC 5802 §5)`,
+      'the server does not prove it knows the password: it may be an impostor, or a broken SASL backend; do not trust this connection',
+      outcome.reply,
+    );
+  }
   return outcome;
 }
 

@@ -1,4 +1,5 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /**
  * SASL mechanisms for SMTP AUTH (RFC 4954) as pure state machines: no socket, no
@@ -23,7 +24,8 @@ export interface SaslExchange {
   /** Sent with the AUTH command (RFC 4954 §4 initial response), or null. */
   initialResponse: SaslStep | null;
   /** Answer one decoded 334 challenge. */
-  respond(challenge: Buffer): SaslStep;
+  /** A promise where the answer takes work off the event loop (SCRAM's key derivation). */
+  respond(challenge: Buffer): SaslStep | Promise<SaslStep>;
   /** For mechanisms that authenticate the server too (SCRAM): check the final data. */
   verifyServerFinal?(data: Buffer): boolean;
 }
@@ -122,6 +124,19 @@ function saslName(user: string): string {
   return user.replace(/=/g, '=3D').replace(/,/g, '=2C');
 }
 
+const derive = promisify(pbkdf2);
+
+/**
+ * The most SCRAM iterations smtpcheck will compute for a server. Real servers use
+ * thousands (RFC 7677 §4 asks for at least 4096; Dovecot and Cyrus default to 4096,
+ * PostgreSQL 4096, MongoDB 15000); a million takes about a second. A server asking
+ * for 2^31 would keep the client busy for minutes: above the cap is an error.
+ */
+export const MAX_SCRAM_ITERATIONS = 1_000_000;
+
+/** A SCRAM exchange the server broke or refused: RFC 5802 §5 (i=, e=, v=). */
+class ScramError extends Error {}
+
 function scram(name: string, hash: 'sha1' | 'sha256', preference: number): SaslMechanism {
   return {
     name,
@@ -137,17 +152,23 @@ function scram(name: string, hash: 'sha1' | 'sha256', preference: number): SaslM
       const hmac = (key: Buffer, data: string) => createHmac(hash, key).update(data).digest();
       return {
         initialResponse: step(`n,,${clientFirstBare}`, `<SCRAM client-first for ${user}>`),
-        respond: (challenge) => {
+        respond: async (challenge) => {
           const serverFirst = challenge.toString('utf8');
           if (expectedServerSignature) return step('', '<empty>');
           const fields = parseScramAttributes(serverFirst);
+          const error = fields.get('e');
+          if (error) throw new ScramError(`server sent SCRAM error e=${error}`);
           const nonce = fields.get('r');
           const salt = fields.get('s');
           const iterations = Number(fields.get('i'));
           if (!nonce || !nonce.startsWith(clientNonce) || !salt || !Number.isInteger(iterations) || iterations < 1) {
-            throw new Error('server sent a malformed SCRAM challenge');
+            throw new ScramError('server sent a malformed SCRAM challenge');
           }
-          const saltedPassword = pbkdf2Sync(password, Buffer.from(salt, 'base64'), iterations, hash === 'sha1' ? 20 : 32, hash);
+          if (iterations > MAX_SCRAM_ITERATIONS) {
+            throw new ScramError(`server asks for ${iterations} SCRAM iterations, more than the ${MAX_SCRAM_ITERATIONS} smtpcheck computes (RFC 7677 §4 asks for 4096)`);
+          }
+          // Off the event loop: timers, Ctrl-C and other sessions go on meanwhile.
+          const saltedPassword = await derive(password, Buffer.from(salt, 'base64'), iterations, hash === 'sha1' ? 20 : 32, hash);
           const clientKey = hmac(saltedPassword, 'Client Key');
           const storedKey = createHash(hash).update(clientKey).digest();
           const clientFinalWithoutProof = `c=biws,r=${nonce}`;
@@ -158,7 +179,9 @@ function scram(name: string, hash: 'sha1' | 'sha256', preference: number): SaslM
           return step(`${clientFinalWithoutProof},p=${proof.toString('base64')}`, `<SCRAM proof for ${user}>`);
         },
         verifyServerFinal: (data) => {
-          const verifier = parseScramAttributes(data.toString('utf8')).get('v');
+          const attributes = parseScramAttributes(data.toString('utf8'));
+          if (attributes.has('e')) throw new ScramError(`server sent SCRAM error e=${attributes.get('e')}`);
+          const verifier = attributes.get('v');
           if (!verifier || !expectedServerSignature) return false;
           const received = Buffer.from(verifier, 'base64');
           return received.length === expectedServerSignature.length && timingSafeEqual(received, expectedServerSignature);

@@ -4,7 +4,7 @@ import type { ConnectOptions } from './connection.js';
 import { SmtpConnection } from './connection.js';
 import { DotStuffer } from './dot-stuffing.js';
 import type { SmtpStep } from './errors.js';
-import { AuthError, ProtocolError, ReplyError, TimeoutError, TlsError } from './errors.js';
+import { AuthError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from './errors.js';
 import type { Reply } from './reply.js';
 import { isPositive, recipientAccepted, replySummary } from './reply.js';
 import type { SaslCredentials, SaslMechanism } from './sasl.js';
@@ -208,22 +208,28 @@ export class SmtpSession {
       const challenge = decodeChallenge(reply);
       let answer;
       try {
-        answer = exchange.respond(challenge);
+        // RFC 5802 §5: the challenge after the proof is the server-final message.
+        if (exchange.verifyServerFinal && round > 0) serverVerified = exchange.verifyServerFinal(challenge);
+        answer = await exchange.respond(challenge);
       } catch (error) {
+        if (!(error instanceof Error) || error instanceof SmtpCheckError) throw error;
         this.connection.sendLine('*', 'auth');
         await this.connection.readReply('auth', this.connection.timeouts.commandMs);
-        throw new AuthError(`AUTH ${mechanism.name} failed: ${(error as Error).message}`, 'try another mechanism with --auth-mech');
+        throw new AuthError(`AUTH ${mechanism.name} failed: ${error.message}`, 'try another mechanism with --auth-mech');
       }
-      if (exchange.verifyServerFinal && round > 0) serverVerified = exchange.verifyServerFinal(challenge);
       reply = await this.command(answer.response.toString('base64'), 'auth', { display: this.secretDisplay(answer.response, answer.redacted) });
     }
     const success = reply.code === 235;
     if (success) {
       this.authenticatedAs = credentials.user;
       if (exchange.verifyServerFinal && serverVerified === undefined) {
-        // RFC 5802 §5: the server-final message may come as additional data with the 235.
+        // RFC 4954 §4: the server-final message may come as additional data with the 235.
         const data = reply.lines[0]?.replace(/^2\.7\.0\s*/, '') ?? '';
-        if (/^[A-Za-z0-9+/=]+$/.test(data)) serverVerified = exchange.verifyServerFinal(Buffer.from(data, 'base64'));
+        try {
+          serverVerified = /^[A-Za-z0-9+/=]+$/.test(data) && exchange.verifyServerFinal(Buffer.from(data, 'base64'));
+        } catch {
+          serverVerified = false;
+        }
       }
     }
     return { mechanism: mechanism.name, reply, success, ...(serverVerified !== undefined ? { serverVerified } : {}) };
