@@ -3,6 +3,7 @@ import type { ExitCodeValue } from '../core/errors.js';
 import { ExitCode, SmtpCheckError } from '../core/errors.js';
 import { Transcript } from '../core/transcript.js';
 import { paletteFor } from '../render/palette.js';
+import { escapeFormatControls } from '../render/printable.js';
 import { textTranscriptRenderer } from '../render/text-transcript.js';
 
 export interface OutputFlags {
@@ -120,9 +121,11 @@ const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x1f\x7f-\x9f]/g;
  * be ours and none is kept.
  */
 export function terminalSafe(text: string, coloured: boolean, keepColours = coloured): string {
-  return text.replace(CONTROL_OR_COLOUR, (match) => {
-    if (match.length > 1) return keepColours ? match : `\\x1b${match.slice(1)}`;
-    if (coloured && (match === '\n' || match === '\t')) return match;
-    return `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+  return escapeFormatControls(
+    text.replace(CONTROL_OR_COLOUR, (match) => {
+      if (match.length > 1) return keepColours ? match : `\\x1b${match.slice(1)}`;
+      if (coloured && (match === '\n' || match === '\t')) return match;
+      return `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    }),
+  );
 }
