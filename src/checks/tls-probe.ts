@@ -15,8 +15,8 @@ export async function tryHandshake(context: CheckContext, tlsOptions: Partial<Tl
     await context.done(session);
     return tls;
   } catch (error) {
-    if (error instanceof TlsError && error.step !== 'starttls') return null;
-    if (error instanceof TlsError && /handshake/.test(error.message)) return null;
+    // A handshake this side's versions or ciphers cannot complete: "not accepted".
+    if (error instanceof TlsError && (error.step !== 'starttls' || error.reason === 'handshake' || error.reason === 'session')) return null;
     throw error;
   }
 }

@@ -146,7 +146,7 @@ export class SmtpConnection {
         socket.destroy();
         reject(
           options.implicitTls
-            ? new TlsError('tls', `no TLS handshake with ${options.host}:${options.port} within ${timeouts.connectMs / 1000} s`, 'check that the port speaks implicit TLS (465) or drop --tls-on-connect')
+            ? new TlsError('tls', 'handshake', `no TLS handshake with ${options.host}:${options.port} within ${timeouts.connectMs / 1000} s`, 'check that the port speaks implicit TLS (465) or drop --tls-on-connect')
             : new ConnectError(`connecting to ${options.host}:${options.port} timed out after ${timeouts.connectMs / 1000} s`, 'ETIMEDOUT', 'check the host, the port and any firewall in between'),
         );
       }, timeouts.connectMs);
@@ -309,7 +309,7 @@ export class SmtpConnection {
       const socket = tls.connect({ socket: plain, ...secureContextOptions(this.host, this.tlsOptions) });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new TlsError('starttls', `TLS handshake did not finish within ${this.timeouts.connectMs / 1000} s after STARTTLS`, 'the server accepted STARTTLS but never completed the handshake; check its TLS configuration and logs'));
+        reject(new TlsError('starttls', 'handshake', `TLS handshake did not finish within ${this.timeouts.connectMs / 1000} s after STARTTLS`, 'the server accepted STARTTLS but never completed the handshake; check its TLS configuration and logs'));
       }, this.timeouts.connectMs);
       socket.once('secureConnect', () => {
         clearTimeout(timer);
@@ -322,7 +322,7 @@ export class SmtpConnection {
       });
       plain.once('close', () => {
         clearTimeout(timer);
-        reject(new TlsError('starttls', 'server closed the connection during the TLS handshake', 'check the server log: its TLS setup (certificate, key, protocols) is probably broken'));
+        reject(new TlsError('starttls', 'handshake', 'server closed the connection during the TLS handshake', 'check the server log: its TLS setup (certificate, key, protocols) is probably broken'));
       });
     }).catch((error: Error) => {
       this.fail(error);
@@ -556,7 +556,7 @@ function tlsHandshakeError(error: NodeJS.ErrnoException, step: SmtpStep): TlsErr
   } else if (/unsupported protocol|no protocols available|legacy sigalg|version too low/i.test(error.message)) {
     hint = 'the server only offers old TLS versions; to probe them anyway try --tls-min TLSv1 --tls-ciphers DEFAULT@SECLEVEL=0';
   }
-  return new TlsError(step, `TLS handshake failed: ${reason}`, hint);
+  return new TlsError(step, 'handshake', `TLS handshake failed: ${reason}`, hint);
 }
 
 /** A TLS failure once the session is up: an alert from the server or records that do not decrypt. */
@@ -567,7 +567,7 @@ function tlsSessionError(error: NodeJS.ErrnoException, step: SmtpStep, where: st
   const hint = /CERTIFICATE_REQUIRED|certificate required/i.test(error.message)
     ? 'the server demands a client certificate: give --tls-cert and --tls-key'
     : 'the server sent a TLS alert or data that does not decrypt: something in between may be tampering with the stream, or the server broke off the session (see its log)';
-  return new TlsError(step, `TLS error after the handshake ${where}: ${reason}`, hint);
+  return new TlsError(step, 'session', `TLS error after the handshake ${where}: ${reason}`, hint);
 }
 
 function connectError(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {

@@ -69,11 +69,31 @@ export class ConnectError extends SmtpCheckError {
   }
 }
 
+/**
+ * What went wrong with TLS, for callers that must decide on it (a check skips a port
+ * without STARTTLS, a version probe counts a failed handshake as "not accepted").
+ */
+export type TlsFailureReason =
+  /** The server does not list STARTTLS and TLS was required. */
+  | 'not-offered'
+  /** STARTTLS was answered with something other than 220. */
+  | 'refused'
+  /** The handshake failed, timed out or was cut off. */
+  | 'handshake'
+  /** A TLS error once the session was up (an alert, records that do not decrypt). */
+  | 'session'
+  /** The certificate did not verify and verification was required. */
+  | 'certificate'
+  /** Plaintext followed the 220 to STARTTLS (RFC 3207 §5). */
+  | 'injection';
+
 export class TlsError extends SmtpCheckError {
   readonly exitCode = ExitCode.tls;
+  readonly reason: TlsFailureReason;
   readonly reply: Reply | undefined;
-  constructor(step: SmtpStep, message: string, hint?: string, reply?: Reply) {
+  constructor(step: SmtpStep, reason: TlsFailureReason, message: string, hint?: string, reply?: Reply) {
     super(step, message, hint);
+    this.reason = reason;
     this.reply = reply;
   }
 }
@@ -88,6 +108,7 @@ export class StartTlsInjectionError extends TlsError {
   constructor(injectedBytes: number) {
     super(
       'starttls',
+      'injection',
       `response injection: ${injectedBytes} plaintext byte(s) followed the STARTTLS 220 before the TLS handshake`,
       'something between you and the server injects SMTP replies; do not trust this path (or report the server bug: it must send nothing after 220)',
     );

@@ -179,7 +179,7 @@ export class SmtpSession {
   async startTls(): Promise<TlsSessionInfo> {
     const reply = await this.command('STARTTLS', 'starttls', { pauseAfter: true });
     if (reply.code !== 220) {
-      throw new TlsError('starttls', `server refused STARTTLS: ${replySummary(reply)}`, reply.code === 454 ? 'the server cannot start TLS now (often an unreadable certificate or key); see its log' : 'the server does not support STARTTLS; enable it (Postfix: smtpd_tls_security_level=may and a certificate)', reply);
+      throw new TlsError('starttls', 'refused', `server refused STARTTLS: ${replySummary(reply)}`, reply.code === 454 ? 'the server cannot start TLS now (often an unreadable certificate or key); see its log' : 'the server does not support STARTTLS; enable it (Postfix: smtpd_tls_security_level=may and a certificate)', reply);
     }
     const session = await this.connection.upgradeToTls();
     this.capabilitiesBeforeTls = this.capabilities;

@@ -398,7 +398,7 @@ export class ReplEngine {
       this.closedReason = 'the certificate did not verify';
       this.quitSent = true;
       await session.quit();
-      throw new TlsError('tls', failure, secured.chainVerified ? 'reconnect with the name on the certificate (--tls-servername NAME), or --insecure to continue anyway' : 'give the issuing CA with --tls-ca FILE, or --insecure to continue anyway');
+      throw new TlsError('tls', 'certificate', failure, secured.chainVerified ? 'reconnect with the name on the certificate (--tls-servername NAME), or --insecure to continue anyway' : 'give the issuing CA with --tls-ca FILE, or --insecure to continue anyway');
     }
     if (failure) this.options.transcript.warn(`${failure}; continuing because of --insecure`);
     this.options.transcript.info(`after STARTTLS: ${describeCapabilityChange(session)}`);

@@ -51,7 +51,7 @@ describe('failureOf', () => {
     const cases: [unknown, string | null, number | null][] = [
       [new ReplyError('greeting', refused), 'refused', ExitCode.rejected],
       [new ConnectError('refused', 'ECONNREFUSED'), 'connect', ExitCode.connect],
-      [new TlsError('starttls', 'handshake failed'), 'tls', ExitCode.tls],
+      [new TlsError('starttls', 'handshake', 'handshake failed'), 'tls', ExitCode.tls],
       [new AuthError('authentication failed', undefined, reply('535 5.7.8 bad')), 'auth', ExitCode.auth],
       [new TimeoutError('mail', 5000, 'the reply to MAIL'), 'timeout', ExitCode.protocol],
       [new ProtocolError('rcpt', 'server closed the connection'), 'protocol', ExitCode.protocol],
