@@ -382,7 +382,8 @@ export class SmtpConnection {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       const step = this.currentStep();
       const what = error.code === 'ECONNRESET' ? 'connection reset by the server' : `connection error (${error.code ?? error.message})`;
-      if (!isTlsLayerError(error)) this.fail(new ProtocolError(step, `${what} ${this.where(step)}`, 'the server reset the connection; see its log'));
+      const loss = error.code === 'ECONNRESET' ? { how: 'reset' as const, idle: this.waiter === null } : undefined;
+      if (!isTlsLayerError(error)) this.fail(new ProtocolError(step, `${what} ${this.where(step)}`, 'the server reset the connection; see its log', loss));
       else if (this.tlsSession) this.fail(tlsSessionError(error, step, this.where(step)));
       else this.fail(tlsHandshakeError(error, this.waiter?.step ?? 'tls'));
     });
@@ -391,7 +392,8 @@ export class SmtpConnection {
       if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'server' });
       const step = this.currentStep();
       const message = `server closed the connection ${this.where(step)}`;
-      this.fail(() => new ProtocolError(step, message, 'see the server log for why it hung up'));
+      const loss = { how: 'closed-by-server' as const, idle: this.waiter === null };
+      this.fail(() => new ProtocolError(step, message, 'see the server log for why it hung up', loss));
     });
   }
 
@@ -492,8 +494,8 @@ export class SmtpConnection {
 
   /** A connection that died between commands is reported at the step that found it dead. */
   private stepError(error: Error, step: SmtpStep): Error {
-    if (error instanceof ProtocolError && error.step !== step && /^(server closed the connection|connection reset by the server) after /.test(error.message)) {
-      return new ProtocolError(step, `${error.message}; ${step.toUpperCase()} was not sent`, error.hint);
+    if (error instanceof ProtocolError && error.step !== step && error.loss?.idle) {
+      return new ProtocolError(step, `${error.message}; ${step.toUpperCase()} was not sent`, error.hint, error.loss);
     }
     return error;
   }

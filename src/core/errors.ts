@@ -137,8 +137,23 @@ export class ReplyError extends SmtpCheckError {
 }
 
 /** The server broke the protocol: malformed or oversized replies, unexpected close. */
+/**
+ * How a connection ended that nobody ended on purpose, for callers that report it at
+ * the step that found it dead: `idle` when no reply was awaited at the time.
+ */
+export interface ConnectionLoss {
+  how: 'closed-by-server' | 'reset';
+  idle: boolean;
+}
+
 export class ProtocolError extends SmtpCheckError {
   readonly exitCode = ExitCode.protocol;
+  /** Set when the server closed or reset the connection. */
+  readonly loss: ConnectionLoss | undefined;
+  constructor(step: SmtpStep, message: string, hint?: string, loss?: ConnectionLoss) {
+    super(step, message, hint);
+    this.loss = loss;
+  }
 }
 
 /** The user stopped the wait (Ctrl-C): where it stopped says nothing about the server. */
