@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startCli } from './cli-process.js';
 import type { FakePeer } from './fake-smtp-server.js';
@@ -96,7 +96,7 @@ describe('no password in any output: check --auth-user (every check, -v evidence
       it(`check, ${name}, ${failing ? 'with a password the server refuses' : 'with the right password'}`, async () => {
         const fake = await server(failing ? OTHER_PASSWORD : PASSWORD);
         const tag = failing ? 'failing' : 'ok';
-        const { everything } = await runAndCollect(['check', '--server', `127.0.0.1:${fake.port}`, '--role', 'submission', '--tls-ca', demoCaFile(), '--auth-user', USER, '--timeout', '2', ...flags(tag)], files(tag));
+        const { everything } = await runAndCollect(['check', '--server', `127.0.0.1:${fake.port}`, '--role', 'submission', '--tls-ca', demoCaFile(), '--auth-user', USER, '--timeout', '8', ...flags(tag)], files(tag));
         assert.match(everything, /auth-success/, 'the AUTH checks ran');
         assert.deepEqual(leaks(everything), []);
         assert.ok(fake.connections.some((lines) => lines.includes(`AUTH PLAIN ${base64(`\0${USER}\0${PASSWORD}`)}`) || lines.includes(base64(`\0${USER}\0${PASSWORD}`))), 'the real credentials went on the wire');
