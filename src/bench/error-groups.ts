@@ -1,5 +1,7 @@
-import type { ExitCodeValue, SmtpStep } from '../core/errors.js';
-import { AuthError, ConnectError, ExitCode, InterruptedError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from '../core/errors.js';
+import type { SmtpStep } from '../core/errors.js';
+import type { ExitCodeValue } from '../cli/exit-codes.js';
+import { AuthError, ConnectError, InterruptedError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from '../core/errors.js';
+import { ExitCode } from '../cli/exit-codes.js';
 import type { Reply } from '../core/reply.js';
 import { replySummary } from '../core/reply.js';
 
@@ -34,7 +36,7 @@ export function failureOf(error: unknown): FailureRecord | null {
   if (error instanceof TlsError) return { step: error.step, code: error.reply?.code ?? null, kind: 'tls', text: error.message };
   if (error instanceof ConnectError) return { step: 'connect', code: null, kind: 'connect', text: error.code ?? error.message };
   if (error instanceof TimeoutError) return { step: error.step, code: null, kind: 'timeout', text: error.message };
-  if (error.exitCode === ExitCode.protocol) return { step: error.step, code: null, kind: 'protocol', text: error.message };
+  if (error instanceof ProtocolError) return { step: error.step, code: null, kind: 'protocol', text: error.message };
   return null;
 }
 

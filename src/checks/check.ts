@@ -68,10 +68,6 @@ export function severityFor(check: CheckDefinition, role: Role): Severity {
   return typeof check.severity === 'function' ? check.severity(role) : check.severity;
 }
 
-/** Verdicts that make a CI run fail (warn only with --strict). */
-export const FAILING_VERDICTS: readonly Verdict[] = ['fail'];
-export const UNSETTLED_VERDICTS: readonly Verdict[] = ['error', 'inconclusive'];
-
 /**
  * Thrown by a check (or a probe it calls) when the check cannot apply to this
  * server, e.g. a TLS check on a port without STARTTLS. The runner makes it a skip.

@@ -156,7 +156,7 @@ export class CheckContext {
     } catch (error) {
       this.slots.release();
       learning?.();
-      if (error instanceof TlsError && error.reason === 'not-offered') {
+      if (error instanceof TlsError && error.reason === 'starttls-not-offered') {
         throw new CheckNotApplicable('no TLS on this port: STARTTLS is not offered (see starttls-offered)');
       }
       throw error;

@@ -4,6 +4,7 @@ import type { CheckDefinition, CheckOutcome, CheckResult, Requirement } from './
 import { CheckNotApplicable, severityFor } from './check.js';
 import type { CheckTarget } from './context.js';
 import { CheckContext } from './context.js';
+import { isFinding } from './verdict-policy.js';
 
 /**
  * Postfix sleeps after repeated errors in one session (smtpd_error_sleep_time), so
@@ -24,6 +25,11 @@ export interface RunOptions {
    * end `error`, and no further check starts.
    */
   signal?: AbortSignal;
+  /**
+   * The advice for a check that ended `error`, from the front end that knows its flags
+   * (src/cli/error-hints.ts): checks decide on an error's reason, they do not word advice.
+   */
+  explainError?: (error: SmtpCheckError) => string | undefined;
 }
 
 /** What an interrupted check reports, whatever it had seen: it never reached a verdict. */
@@ -63,7 +69,7 @@ const requirementHelp: Record<Requirement, string> = {
  * interruption through `options.signal`, whatever the check concluded meanwhile
  * (a session we destroyed must not read as a server that hung up).
  */
-export async function runCheck(check: CheckDefinition, target: CheckTarget, options: Pick<RunOptions, 'signal'> = {}): Promise<CheckResult> {
+export async function runCheck(check: CheckDefinition, target: CheckTarget, options: Pick<RunOptions, 'signal' | 'explainError'> = {}): Promise<CheckResult> {
   const started = performance.now();
   const severity = severityFor(check, target.role);
   const base = { id: check.id, title: check.title, severity };
@@ -81,12 +87,12 @@ export async function runCheck(check: CheckDefinition, target: CheckTarget, opti
   try {
     outcome = await untilInterrupted(check.run(context), signal);
   } catch (error) {
-    outcome = outcomeOfError(error);
+    outcome = outcomeOfError(error, options.explainError);
   } finally {
     await context.closeAll();
   }
   if (signal?.aborted) outcome = { verdict: 'error', summary: INTERRUPTED_SUMMARY };
-  const failed = outcome.verdict === 'fail' || outcome.verdict === 'warn';
+  const failed = isFinding(outcome.verdict);
   return {
     ...base,
     severity: outcome.severity ?? severity,
@@ -100,10 +106,11 @@ export async function runCheck(check: CheckDefinition, target: CheckTarget, opti
 }
 
 /** A check that throws did not reach a verdict: `error` (or `skip` when it cannot apply). Never a pass. */
-function outcomeOfError(error: unknown): CheckOutcome {
+function outcomeOfError(error: unknown, explainError: RunOptions['explainError']): CheckOutcome {
   if (error instanceof CheckNotApplicable) return { verdict: 'skip', summary: error.message };
   if (error instanceof SmtpCheckError) {
-    return { verdict: 'error', summary: `${error.message} (at ${error.step.toUpperCase()})`, ...(error.hint ? { fix: error.hint } : {}) };
+    const fix = explainError?.(error);
+    return { verdict: 'error', summary: `${error.message} (at ${error.step.toUpperCase()})`, ...(fix ? { fix } : {}) };
   }
   return { verdict: 'error', summary: `internal error: ${(error as Error).message}` };
 }

@@ -16,7 +16,7 @@ export async function tryHandshake(context: CheckContext, tlsOptions: Partial<Tl
     return tls;
   } catch (error) {
     // A handshake this side's versions or ciphers cannot complete: "not accepted".
-    if (error instanceof TlsError && (error.step !== 'starttls' || error.reason === 'handshake' || error.reason === 'session')) return null;
+    if (error instanceof TlsError && (error.step !== 'starttls' || error.reason === 'tls-handshake' || error.reason === 'tls-session')) return null;
     throw error;
   }
 }

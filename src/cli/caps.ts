@@ -1,6 +1,6 @@
 import { capabilityFindings } from '../core/capability-findings.js';
 import { establishSession } from '../core/establish.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode } from './exit-codes.js';
 import { renderCapabilityTable } from '../render/capability-table.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { establishOptionsFrom, saveChain } from './connection-options.js';

@@ -4,8 +4,10 @@ import { ALL_ROLES, severityFor } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
 import { CHECKS, findCheck } from '../checks/registry.js';
 import { applicable, runChecks } from '../checks/runner.js';
-import type { ExitCodeValue } from '../core/errors.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import type { ExitCodeValue } from './exit-codes.js';
+import { UsageError } from '../core/errors.js';
+import { ExitCode, exitCodeForResults } from './exit-codes.js';
+import { counts, isUnsettled } from '../checks/verdict-policy.js';
 import { renderCheckReport } from '../render/check-report.js';
 import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
@@ -14,6 +16,7 @@ import { checkTargetFrom } from './check-target.js';
 import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
+import { hintFor } from './error-hints.js';
 
 export interface CheckFlags extends TargetFlags, OutputFlags {
   checks?: string;
@@ -35,13 +38,6 @@ function renderCheckList(): string {
   }).join('');
 }
 
-/** CI exit codes (docs/exit-codes.md): failures beat unsettled results; warnings fail only with --strict. */
-export function exitCodeForResults(allResults: CheckResult[], strict: boolean): ExitCodeValue {
-  const results = allResults.filter((result) => !result.expected);
-  if (results.some((result) => result.verdict === 'fail' || (strict && result.verdict === 'warn'))) return ExitCode.checksFailed;
-  if (results.some((result) => result.verdict === 'error' || result.verdict === 'inconclusive')) return ExitCode.checksInconclusive;
-  return ExitCode.ok;
-}
 
 export function selectChecks(only: string | undefined, skip: string | undefined, target: CheckTarget): CheckDefinition[] {
   const parse = (list: string | undefined, flag: string) =>
@@ -90,7 +86,7 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
     const checks = selectChecks(flags.checks, flags.skip, target);
     const started = performance.now();
     const spinner = await progress(checks.length, !flags.json && !flags.quiet);
-    const { value: results, interrupted } = await interruptible((signal) => runChecks(checks, target, { onResult: spinner.tick, signal }));
+    const { value: results, interrupted } = await interruptible((signal) => runChecks(checks, target, { onResult: spinner.tick, signal, explainError: hintFor }));
     spinner.stop();
     const durationMs = Math.round(performance.now() - started);
     if (interrupted) output.transcript.warn(interruptionNote(checks.length, results.length));
@@ -118,8 +114,8 @@ export function reportResults(output: CommandOutput, flags: CheckFlags, target: 
 
 /** The one line of --quiet: every verdict that can change the exit code is counted. */
 export function quietSummary(name: string, results: CheckResult[], exitCode: ExitCodeValue): string {
-  const count = (verdict: CheckResult['verdict']) => results.filter((result) => result.verdict === verdict && !result.expected).length;
-  const unsettled = count('error') + count('inconclusive');
+  const count = (verdict: CheckResult['verdict']) => results.filter((result) => result.verdict === verdict && counts(result)).length;
+  const unsettled = results.filter((result) => isUnsettled(result.verdict) && counts(result)).length;
   return `${name}: ${results.length} checks, ${count('fail')} failed, ${count('warn')} warnings, ${unsettled} unsettled (exit ${exitCode})`;
 }
 

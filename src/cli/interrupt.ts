@@ -1,4 +1,4 @@
-import { ExitCode } from '../core/errors.js';
+import { ExitCode } from './exit-codes.js';
 
 export interface InterruptibleOutcome<T> {
   value: T;

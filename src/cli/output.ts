@@ -1,10 +1,13 @@
 import type { ChalkInstance } from 'chalk';
-import type { ExitCodeValue } from '../core/errors.js';
-import { ExitCode, SmtpCheckError } from '../core/errors.js';
+import type { ErrorReason } from '../core/errors.js';
+import { SmtpCheckError } from '../core/errors.js';
 import { Transcript } from '../core/transcript.js';
 import { paletteFor } from '../render/palette.js';
 import { escapeFormatControls } from '../render/printable.js';
 import { textTranscriptRenderer } from '../render/text-transcript.js';
+import { hintFor } from './error-hints.js';
+import type { ExitCodeValue } from './exit-codes.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface OutputFlags {
   json?: boolean;
@@ -66,8 +69,8 @@ export class CommandOutput {
     const described = describeError(error);
     if (this.flags.json) {
       // In text mode the error line on stderr says it; here it also closes the event list.
-      if (error instanceof SmtpCheckError) this.transcript.emit({ type: 'error', step: error.step, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-      this.writeJson({ ok: false, exitCode: described.exitCode, error: { message: described.message, hint: described.hint, step: described.step } });
+      if (error instanceof SmtpCheckError) this.transcript.emit({ type: 'error', step: error.step, message: error.message, ...(described.hint ? { hint: described.hint } : {}) });
+      this.writeJson({ ok: false, exitCode: described.exitCode, error: { reason: described.reason, message: described.message, hint: described.hint, step: described.step } });
     } else {
       writeErrorLine(described, paletteFor(process.stderr));
     }
@@ -85,6 +88,8 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 export interface DescribedError {
+  /** The typed reason (docs/json.md); `internal` for a bug in smtpcheck. */
+  reason: ErrorReason | 'internal';
   message: string;
   hint: string | undefined;
   step: string | undefined;
@@ -92,9 +97,9 @@ export interface DescribedError {
 }
 
 export function describeError(error: unknown): DescribedError {
-  if (error instanceof SmtpCheckError) return { message: error.message, hint: error.hint, step: error.step, exitCode: error.exitCode };
+  if (error instanceof SmtpCheckError) return { reason: error.reason, message: error.message, hint: hintFor(error), step: error.step, exitCode: exitCodeFor(error.reason) };
   const message = error instanceof Error ? error.message : String(error);
-  return { message: `internal error: ${message}`, hint: 'this is a bug in smtpcheck; please report it with the command you ran (SMTPCHECK_DEBUG=1 shows the stack)', step: undefined, exitCode: ExitCode.internal };
+  return { reason: 'internal', message: `internal error: ${message}`, hint: 'this is a bug in smtpcheck; please report it with the command you ran (SMTPCHECK_DEBUG=1 shows the stack)', step: undefined, exitCode: ExitCode.internal };
 }
 
 export function writeErrorLine(described: DescribedError, palette: ChalkInstance): void {

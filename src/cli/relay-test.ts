@@ -2,13 +2,14 @@ import type { CheckResult } from '../checks/check.js';
 import type { RelayProbeResult } from '../checks/relay-probe.js';
 import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, exitCodeForResults } from './exit-codes.js';
 import type { CheckFlags } from './check.js';
-import { exitCodeForResults, interruptionNote, jsonReport } from './check.js';
+import { interruptionNote, jsonReport } from './check.js';
 import { checkTargetFrom } from './check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import { printable } from '../render/printable.js';
+import { hintFor } from './error-hints.js';
 
 /**
  * `smtpcheck relay-test`: every relay address form from the catalogue, probed in
@@ -24,7 +25,7 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
     const started = performance.now();
     // Every family at once: only --concurrency bounds the connections, so a higher one
     // overlaps Postfix's in-flow waits (docs/relay-test.md, "Speed").
-    const { value: results, interrupted } = await interruptible((signal) => runChecks(checks, target, { concurrency: checks.length, signal }));
+    const { value: results, interrupted } = await interruptible((signal) => runChecks(checks, target, { concurrency: checks.length, signal, explainError: hintFor }));
     const durationMs = Math.round(performance.now() - started);
     if (interrupted) output.transcript.warn(interruptionNote(checks.length, results.length));
     output.print(renderRelayTable(results, output.palette, flags.verbose ?? false).join('\n'));

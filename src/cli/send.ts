@@ -4,7 +4,8 @@ import type { Capabilities } from '../core/capabilities.js';
 import { establishSession } from '../core/establish.js';
 import type { DsnRequest } from '../core/dsn.js';
 import { dsnRequest } from '../core/dsn.js';
-import { ExitCode, ReplyError, UsageError } from '../core/errors.js';
+import { ReplyError, UsageError } from '../core/errors.js';
+import { ExitCode } from './exit-codes.js';
 import type { BodySource, BuiltMessage } from '../core/message.js';
 import { buildMessage, parseMailboxList } from '../core/message.js';
 import type { Reply } from '../core/reply.js';
@@ -114,13 +115,13 @@ export async function runSend(flags: SendFlags): Promise<number> {
     }
     result.mail = mailReply;
     result.recipients = recipientResults;
-    if (mailReply.code !== 250) throw new ReplyError('mail', mailReply, senderHint(mailReply));
+    if (mailReply.code !== 250) throw new ReplyError('mail', mailReply);
     if (quitAfter === 'mail') return await finishEarly(session, output, quitAfter, result);
     const accepted = recipientResults.filter((recipient) => recipient.accepted);
     if (accepted.length === 0) {
       if (dataStart?.code === 354) await session.sendMessageBody([]);
       const first = recipientResults[0]!.reply;
-      throw new ReplyError('rcpt', first, recipientHint(first));
+      throw new ReplyError('rcpt', first);
     }
     if (quitAfter === 'rcpt') return await finishEarly(session, output, quitAfter, result);
     if (quitAfter === 'data') {
@@ -292,21 +293,4 @@ function mailParametersFor(caps: Capabilities, message: BuiltMessage, from: stri
     }
   }
   return parameters;
-}
-
-function senderHint(reply: Reply): string {
-  if (reply.code === 530) return 'the server wants TLS and/or AUTH first: add --tls and --auth-user';
-  if (reply.code === 553 || reply.code === 550) return 'the server refuses this sender; if you are logged in, the address may not belong to your login (smtpd_sender_login_maps)';
-  if (reply.code === 552) return 'the message is larger than the server accepts (message_size_limit)';
-  return 'see the server reply and its log';
-}
-
-function recipientHint(reply: Reply): string {
-  const text = reply.lines.join(' ');
-  if (/relay access denied/i.test(text)) return 'the server does not relay for you: authenticate (--auth-user) on the submission port, or send to a local domain';
-  if (/not owned by user/i.test(text)) return 'the sender address does not belong to your login (Postfix reject_sender_login_mismatch): use your own address';
-  if (/not logged in/i.test(text)) return 'log in first: add --auth-user';
-  if (/user unknown/i.test(text)) return 'no such mailbox on this server';
-  if (reply.code === 530) return 'the server wants TLS and/or AUTH first: add --tls and --auth-user';
-  return 'see the server reply and its log';
 }

@@ -3,7 +3,8 @@ import type { Document, Node, Pair, Scalar } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Verdict } from '../checks/check.js';
 import { findCheck } from '../checks/registry.js';
-import { SmtpCheckError, ExitCode } from '../core/errors.js';
+import { VERDICTS } from '../checks/verdict-policy.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * The CI suite file (docs/ci.md): targets, their checks, expectations and
@@ -40,15 +41,13 @@ export interface SuiteConfig {
   strict: boolean;
 }
 
-export class ConfigError extends SmtpCheckError {
-  readonly exitCode = ExitCode.badConfig;
+export class ConfigError extends UsageError {
   constructor(message: string, hint?: string) {
-    super('connect', message, hint);
+    super(message, hint, 'bad-config');
   }
 }
 
 const TARGET_KEYS = ['name', 'server', 'role', 'tls', 'local-recipient', 'local-domain', 'foreign-domain', 'alias', 'other-sender', 'tls-ca', 'tls-servername', 'helo', 'timeout', 'retry-deferred', 'auth', 'checks', 'skip', 'expect', 'thresholds'] as const;
-const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'warn', 'info', 'skip', 'inconclusive', 'error'];
 
 export function loadSuiteConfig(path: string): SuiteConfig {
   let text: string;

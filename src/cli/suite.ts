@@ -3,20 +3,23 @@ import type { CheckResult } from '../checks/check.js';
 import { ConnectionSlots } from '../checks/connection-slots.js';
 import type { CheckTarget } from '../checks/context.js';
 import { runChecks } from '../checks/runner.js';
-import type { ExitCodeValue } from '../core/errors.js';
-import { ExitCode } from '../core/errors.js';
+import type { ExitCodeValue } from './exit-codes.js';
+import { ExitCode, exitCodeForOutcome } from './exit-codes.js';
+import type { RunOutcome } from '../checks/verdict-policy.js';
+import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
 import { Transcript } from '../core/transcript.js';
 import { renderCheckReport, summaryLine } from '../render/check-report.js';
 import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
 import { printable } from '../render/printable.js';
 import type { CheckFlags } from './check.js';
-import { exitCodeForResults, interruptionNote, jsonReport, quietSummary, selectChecks } from './check.js';
+import { interruptionNote, jsonReport, quietSummary, selectChecks } from './check.js';
 import { checkTargetFrom } from './check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import type { SuiteTarget } from './suite-config.js';
 import { ConfigError, loadSuiteConfig } from './suite-config.js';
+import { hintFor } from './error-hints.js';
 
 interface TargetRun {
   target: SuiteTarget;
@@ -51,7 +54,9 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     const { value: runs, interrupted } = await interruptible((signal) => Promise.all(config.targets.map((target) => runTarget(target, flags, slots, signal))));
     const durationMs = Math.round(performance.now() - started);
     const strict = flags.strict ?? config.strict;
-    const targetExitCode = (run: TargetRun): ExitCodeValue => (run.error ? ExitCode.checksInconclusive : run.interrupted ? ExitCode.interrupted : exitCodeForResults(run.results, strict));
+    // A target that could not be run at all has no verdict: unsettled, never ok.
+    const targetOutcome = (run: TargetRun): RunOutcome => (run.error ? 'unsettled' : runOutcome(run.results, strict));
+    const targetExitCode = (run: TargetRun): ExitCodeValue => (run.interrupted ? ExitCode.interrupted : exitCodeForOutcome(targetOutcome(run)));
     for (const run of runs) {
       if (run.error || !run.checkTarget) {
         output.print(output.palette.red(`✘ ${run.target.name}: ${printable(run.error ?? '')}`));
@@ -65,8 +70,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     const allResults = runs.flatMap((run) => run.results);
     output.print(`${output.palette.bold(`${runs.length} targets.`)} ${summaryLine(allResults, durationMs, output.palette)}`);
     if (flags.junit) writeFileSync(flags.junit, renderJunit(runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs }))));
-    const codes = runs.map(targetExitCode);
-    const exitCode: ExitCodeValue = interrupted ? ExitCode.interrupted : codes.includes(ExitCode.checksFailed) ? ExitCode.checksFailed : codes.includes(ExitCode.checksInconclusive) ? ExitCode.checksInconclusive : ExitCode.ok;
+    const exitCode: ExitCodeValue = interrupted ? ExitCode.interrupted : exitCodeForOutcome(worstOutcome(runs.map(targetOutcome)));
     if (flags.quiet) {
       for (const run of runs) output.summary(run.error ? `${run.target.name}: ${run.error}` : quietSummary(run.target.name, run.results, targetExitCode(run)), targetExitCode(run) === ExitCode.ok);
     }
@@ -116,6 +120,7 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
     const cutShort = new Set<CheckResult>();
     const results = await runChecks(checks, checkTarget, {
       signal,
+      explainError: hintFor,
       onResult: (result) => {
         if (signal.aborted) cutShort.add(result);
       },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { SmtpStep } from './errors.js';
+import type { SmtpStep, TlsCause } from './errors.js';
 import { ConnectError, InterruptedError, ProtocolError, StartTlsInjectionError, TimeoutError, TlsError, UsageError } from './errors.js';
 import type { Reply } from './reply.js';
 import { replySummary } from './reply.js';
@@ -146,8 +146,8 @@ export class SmtpConnection {
         socket.destroy();
         reject(
           options.implicitTls
-            ? new TlsError('tls', 'handshake', `no TLS handshake with ${options.host}:${options.port} within ${timeouts.connectMs / 1000} s`, 'check that the port speaks implicit TLS (465) or drop --tls-on-connect')
-            : new ConnectError(`connecting to ${options.host}:${options.port} timed out after ${timeouts.connectMs / 1000} s`, 'ETIMEDOUT', 'check the host, the port and any firewall in between'),
+            ? new TlsError('tls', 'tls-handshake', `no TLS handshake with ${options.host}:${options.port} within ${timeouts.connectMs / 1000} s`, { cause: 'timed-out', implicit: true })
+            : new ConnectError('connect-timeout', `connecting to ${options.host}:${options.port} timed out after ${timeouts.connectMs / 1000} s`, 'ETIMEDOUT'),
         );
       }, timeouts.connectMs);
       const onAbort = () => {
@@ -189,10 +189,7 @@ export class SmtpConnection {
   readReply(step: SmtpStep, timeoutMs: number, options: { pauseAfter?: boolean } = {}): Promise<Reply> {
     // Not async: one promise per reply instead of two (a load run reads four per message).
     return this.awaitReply(step, timeoutMs, options.pauseAfter ?? false, false, () => {
-      // The classic cause of a silent greeting: a plaintext client on an implicit-TLS
-      // port, where the server waits for a ClientHello.
-      const hint = step === 'greeting' && !this.isTls ? 'if this is an implicit-TLS port (465), add --tls-on-connect; otherwise the server is overloaded or tarpitting' : undefined;
-      const error = new TimeoutError(step, timeoutMs, describeWait(step), hint);
+      const error = new TimeoutError(step, timeoutMs, describeWait(step), { plaintext: !this.isTls });
       this.fail(error);
       throw error;
     }) as Promise<Reply>;
@@ -281,7 +278,7 @@ export class SmtpConnection {
       };
       const onClose = () => {
         this.socket.off('drain', onDrain);
-        reject(this.terminalError ?? new ProtocolError('data', 'connection closed while sending data'));
+        reject(this.terminalError ?? new ProtocolError('data', 'closed-by-server', 'connection closed while sending data'));
       };
       this.socket.once('drain', onDrain);
       this.socket.once('close', onClose);
@@ -309,7 +306,7 @@ export class SmtpConnection {
       const socket = tls.connect({ socket: plain, ...secureContextOptions(this.host, this.tlsOptions) });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new TlsError('starttls', 'handshake', `TLS handshake did not finish within ${this.timeouts.connectMs / 1000} s after STARTTLS`, 'the server accepted STARTTLS but never completed the handshake; check its TLS configuration and logs'));
+        reject(new TlsError('starttls', 'tls-handshake', `TLS handshake did not finish within ${this.timeouts.connectMs / 1000} s after STARTTLS`, { cause: 'timed-out' }));
       }, this.timeouts.connectMs);
       socket.once('secureConnect', () => {
         clearTimeout(timer);
@@ -322,7 +319,7 @@ export class SmtpConnection {
       });
       plain.once('close', () => {
         clearTimeout(timer);
-        reject(new TlsError('starttls', 'handshake', 'server closed the connection during the TLS handshake', 'check the server log: its TLS setup (certificate, key, protocols) is probably broken'));
+        reject(new TlsError('starttls', 'tls-handshake', 'server closed the connection during the TLS handshake', { cause: 'closed' }));
       });
     }).catch((error: Error) => {
       this.fail(error);
@@ -352,7 +349,7 @@ export class SmtpConnection {
         this.signal?.removeEventListener('abort', this.interrupt);
       });
     }
-    this.terminal ??= () => new ProtocolError('quit', 'connection closed by client');
+    this.terminal ??= () => new ProtocolError('quit', 'closed-by-client', 'connection closed by client');
   }
 
   destroy(): void {
@@ -383,7 +380,7 @@ export class SmtpConnection {
       const step = this.currentStep();
       const what = error.code === 'ECONNRESET' ? 'connection reset by the server' : `connection error (${error.code ?? error.message})`;
       const loss = error.code === 'ECONNRESET' ? { how: 'reset' as const, idle: this.waiter === null } : undefined;
-      if (!isTlsLayerError(error)) this.fail(new ProtocolError(step, `${what} ${this.where(step)}`, 'the server reset the connection; see its log', loss));
+      if (!isTlsLayerError(error)) this.fail(new ProtocolError(step, 'reset', `${what} ${this.where(step)}`, loss ? { loss } : {}));
       else if (this.tlsSession) this.fail(tlsSessionError(error, step, this.where(step)));
       else this.fail(tlsHandshakeError(error, this.waiter?.step ?? 'tls'));
     });
@@ -393,7 +390,7 @@ export class SmtpConnection {
       const step = this.currentStep();
       const message = `server closed the connection ${this.where(step)}`;
       const loss = { how: 'closed-by-server' as const, idle: this.waiter === null };
-      this.fail(() => new ProtocolError(step, message, 'see the server log for why it hung up', loss));
+      this.fail(() => new ProtocolError(step, 'closed-by-server', message, { loss }));
     });
   }
 
@@ -403,7 +400,7 @@ export class SmtpConnection {
     } catch (error) {
       // The reader knows the limit that broke; the connection knows the step.
       const step = this.currentStep();
-      this.abort(error instanceof ProtocolError ? new ProtocolError(step, `${error.message}, ${this.where(step)}`, error.hint) : (error as Error));
+      this.abort(error instanceof ProtocolError ? new ProtocolError(step, error.reason, `${error.message}, ${this.where(step)}`) : (error as Error));
       return;
     }
     this.takeReplies();
@@ -448,15 +445,15 @@ export class SmtpConnection {
       return null;
     }
     if (!this.countingReplies || this.waiter?.unsolicited) {
-      return this.unread.length < MAX_UNREAD_REPLIES ? null : new ProtocolError(this.lastStep, `server sent more than ${MAX_UNREAD_REPLIES} replies that nobody read`, 'the server floods replies; it is broken or hostile');
+      return this.unread.length < MAX_UNREAD_REPLIES ? null : new ProtocolError(this.lastStep, 'unsolicited-reply', `server sent more than ${MAX_UNREAD_REPLIES} replies that nobody read`);
     }
     const step = this.lastStep;
     const after = step === 'greeting' ? 'after the greeting' : `after the reply to ${step.toUpperCase()}`;
     if (reply.code === 421) {
       // RFC 5321 §3.8: a server that must shut down may say so unasked (Postfix does on its idle timeout).
-      return new ProtocolError(step, `server ended the session unasked ${after}: ${replySummary(reply)}`, 'the server closed the conversation; see its log for why (often a timeout or too many errors)');
+      return new ProtocolError(step, 'unsolicited-reply', `server ended the session unasked ${after}: ${replySummary(reply)}`, { reply });
     }
-    return new ProtocolError(step, `server sent a reply nobody asked for ${after}: ${JSON.stringify(replySummary(reply).slice(0, 80))}`, 'it would be taken as the answer to the next command; the server is broken, or something in between injects replies');
+    return new ProtocolError(step, 'unsolicited-reply', `server sent a reply nobody asked for ${after}: ${JSON.stringify(replySummary(reply).slice(0, 80))}`, { reply });
   }
 
   private currentStep(): SmtpStep {
@@ -495,7 +492,7 @@ export class SmtpConnection {
   /** A connection that died between commands is reported at the step that found it dead. */
   private stepError(error: Error, step: SmtpStep): Error {
     if (error instanceof ProtocolError && error.step !== step && error.loss?.idle) {
-      return new ProtocolError(step, `${error.message}; ${step.toUpperCase()} was not sent`, error.hint, error.loss);
+      return new ProtocolError(step, error.reason, `${error.message}; ${step.toUpperCase()} was not sent`, { loss: error.loss, ...(error.reply ? { reply: error.reply } : {}) });
     }
     return error;
   }
@@ -550,44 +547,61 @@ function isTlsLayerError(error: NodeJS.ErrnoException): boolean {
   return typeof error.code === 'string' && (error.code.startsWith('ERR_SSL') || error.code.startsWith('ERR_TLS') || error.code === 'EPROTO');
 }
 
+/**
+ * OpenSSL's reason for a failed TLS operation, as its stable identifier ("WRONG_VERSION_NUMBER"):
+ * Node puts it in `code` as ERR_SSL_<REASON>, or, for EPROTO from the socket layer, only
+ * in the library's message ("…:SSL routines:ssl3_get_record:wrong version number").
+ */
+function opensslReason(error: NodeJS.ErrnoException): string | undefined {
+  if (error.code?.startsWith('ERR_SSL_')) return error.code.slice('ERR_SSL_'.length);
+  const reason = (error as { reason?: unknown }).reason;
+  const text = typeof reason === 'string' ? reason : /SSL routines:[^:]*:([^:\n]+)/.exec(error.message)?.[1];
+  return text?.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+// Reasons after which the advice differs (OpenSSL's ssl_err.c names).
+const NOT_TLS = new Set(['WRONG_VERSION_NUMBER', 'PACKET_LENGTH_TOO_LONG', 'HTTP_REQUEST', 'HTTPS_PROXY_REQUEST', 'RECORD_LENGTH_MISMATCH']);
+const NO_COMMON_VERSION = new Set(['UNSUPPORTED_PROTOCOL', 'NO_PROTOCOLS_AVAILABLE', 'VERSION_TOO_LOW', 'LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED']);
+const CLIENT_CERTIFICATE_REQUIRED = new Set(['TLSV13_ALERT_CERTIFICATE_REQUIRED']);
+
+function tlsCause(reason: string | undefined): TlsCause {
+  if (!reason) return 'other';
+  if (NOT_TLS.has(reason)) return 'not-tls';
+  if (CLIENT_CERTIFICATE_REQUIRED.has(reason)) return 'client-certificate-required';
+  if (NO_COMMON_VERSION.has(reason)) return 'no-common-version';
+  return 'other';
+}
+
 function tlsHandshakeError(error: NodeJS.ErrnoException, step: SmtpStep): TlsError {
-  const reason = error.code === 'EPROTO' || !error.code ? error.message.split('\n')[0] ?? 'handshake failed' : `${error.code}: ${error.message.split('\n')[0]}`;
-  let hint = 'check that both sides share a TLS version and cipher (see --tls-min, --tls-max, --tls-ciphers)';
-  if (/wrong version number|packet length too long|http request/i.test(error.message)) {
-    hint = 'the server did not answer with TLS: for STARTTLS ports use --tls, for implicit-TLS ports (465) use --tls-on-connect';
-  } else if (/unsupported protocol|no protocols available|legacy sigalg|version too low/i.test(error.message)) {
-    hint = 'the server only offers old TLS versions; to probe them anyway try --tls-min TLSv1 --tls-ciphers DEFAULT@SECLEVEL=0';
-  }
-  return new TlsError(step, 'handshake', `TLS handshake failed: ${reason}`, hint);
+  const reason = opensslReason(error);
+  const described = error.code === 'EPROTO' || !error.code ? (error.message.split('\n')[0] ?? 'handshake failed') : `${error.code}: ${error.message.split('\n')[0]}`;
+  return new TlsError(step, 'tls-handshake', `TLS handshake failed: ${described}`, { cause: tlsCause(reason), implicit: step === 'tls' });
 }
 
 /** A TLS failure once the session is up: an alert from the server or records that do not decrypt. */
 function tlsSessionError(error: NodeJS.ErrnoException, step: SmtpStep, where: string): TlsError {
   const openssl = /SSL routines:[^:]*:([^:]+)/.exec(error.message)?.[1];
-  const reason = error.code && error.code !== 'EPROTO' ? `${error.code}${openssl ? ` (${openssl})` : ''}` : (openssl ?? error.message.split('\n')[0] ?? 'TLS error');
+  const described = error.code && error.code !== 'EPROTO' ? `${error.code}${openssl ? ` (${openssl})` : ''}` : (openssl ?? error.message.split('\n')[0] ?? 'TLS error');
   // TLS 1.3: the client finishes its handshake before the server has judged the client certificate.
-  const hint = /CERTIFICATE_REQUIRED|certificate required/i.test(error.message)
-    ? 'the server demands a client certificate: give --tls-cert and --tls-key'
-    : 'the server sent a TLS alert or data that does not decrypt: something in between may be tampering with the stream, or the server broke off the session (see its log)';
-  return new TlsError(step, 'session', `TLS error after the handshake ${where}: ${reason}`, hint);
+  return new TlsError(step, 'tls-session', `TLS error after the handshake ${where}: ${described}`, { cause: tlsCause(opensslReason(error)) });
 }
 
 function connectError(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {
   const where = `${host}:${port}`;
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new ConnectError(`connection to ${where} refused`, error.code, 'nothing listens there: check the port and that the mail server is running');
+      return new ConnectError('connect-refused', `connection to ${where} refused`, error.code);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConnectError(`cannot resolve host ${host}`, error.code, 'check the host name, or give an IP address');
+      return new ConnectError('name-not-resolved', `cannot resolve host ${host}`, error.code);
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new ConnectError(`${where} is unreachable`, error.code, 'check the address and your network route (try -4 or -6)');
+      return new ConnectError('unreachable', `${where} is unreachable`, error.code);
     case 'EADDRNOTAVAIL':
-      return new ConnectError(`cannot use that local address to reach ${where}`, error.code, 'check --local-address');
+      return new ConnectError('local-address', `cannot use that local address to reach ${where}`, error.code);
     case 'ECONNRESET':
-      return new ConnectError(`connection to ${where} reset`, error.code, 'a firewall or the server dropped the connection');
+      return new ConnectError('connect-reset', `connection to ${where} reset`, error.code);
     default:
-      return new ConnectError(`cannot connect to ${where}: ${error.code ?? error.message}`, error.code, 'check the host and port');
+      return new ConnectError('connect-failed', `cannot connect to ${where}: ${error.code ?? error.message}`, error.code);
   }
 }

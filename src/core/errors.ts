@@ -21,80 +21,151 @@ export type SmtpStep =
   | 'command'
   | 'quit';
 
-/** Exit codes, documented in docs/exit-codes.md. */
-export const ExitCode = {
-  ok: 0,
-  usage: 1,
-  connect: 2,
-  tls: 3,
-  auth: 4,
-  rejected: 5,
-  protocol: 6,
-  internal: 7,
-  checksFailed: 10,
-  checksInconclusive: 11,
-  badConfig: 12,
-  interrupted: 130,
-} as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+/**
+ * Why something failed, as a type the callers decide on (a check skips a port without
+ * STARTTLS, a version probe counts a failed handshake as "not accepted", the CLI picks
+ * the exit code and the hint): never the message text, which is for people and may be
+ * reworded. src/cli/error-report.ts turns a reason (with its step and reply) into the
+ * hint and the exit code (docs/exit-codes.md).
+ */
+export type ErrorReason =
+  /** Bad flags or values from the user; nothing was sent. */
+  | 'usage'
+  /** A `check --config` suite that does not parse or validate; nothing was sent. */
+  | 'bad-config'
+  /** Nothing listens on the port (ECONNREFUSED). */
+  | 'connect-refused'
+  /** The TCP connection was not set up in time. */
+  | 'connect-timeout'
+  /** The host name does not resolve. */
+  | 'name-not-resolved'
+  /** No route to the address. */
+  | 'unreachable'
+  /** The local address (--local-address) cannot be used. */
+  | 'local-address'
+  /** Reset while connecting, or any other connect failure. */
+  | 'connect-reset'
+  | 'connect-failed'
+  /** The server answered 4yz/5yz where the step needed a 2yz (or 3yz). */
+  | 'refused'
+  /** The server does not list STARTTLS and TLS was required. */
+  | 'starttls-not-offered'
+  /** STARTTLS was answered with something other than 220. */
+  | 'starttls-refused'
+  /** The handshake failed, timed out or was cut off. */
+  | 'tls-handshake'
+  /** A TLS error once the session was up (an alert, records that do not decrypt). */
+  | 'tls-session'
+  /** The certificate did not verify and verification was required. */
+  | 'tls-certificate'
+  /** Plaintext followed the 220 to STARTTLS (RFC 3207 §5). */
+  | 'injection'
+  /** The server lists no AUTH here. */
+  | 'auth-not-offered'
+  /** The user named a mechanism smtpcheck does not know. */
+  | 'auth-unknown-mechanism'
+  /** The server offers only mechanisms smtpcheck does not implement. */
+  | 'auth-no-common-mechanism'
+  /** Credentials would have gone out without TLS, and the user did not allow that. */
+  | 'auth-plaintext-refused'
+  /** The server refused the login (RFC 4954 §6). */
+  | 'auth-rejected'
+  /** A SCRAM server signature was missing or wrong (RFC 5802 §5). */
+  | 'auth-server-proof'
+  /** The exchange itself broke: endless challenges, a challenge that does not decode, a mechanism that gave up. */
+  | 'auth-exchange'
+  /** No complete reply within the step's timeout. */
+  | 'timeout'
+  /** The server closed the connection. */
+  | 'closed-by-server'
+  /** The connection was reset. */
+  | 'reset'
+  /** We closed the connection (QUIT sent, or the session was destroyed). */
+  | 'closed-by-client'
+  /** A reply line that is not SMTP (RFC 5321 §4.2), or codes mixed in one reply. */
+  | 'malformed-reply'
+  /** A reply over the reader's bounds (docs/security.md). */
+  | 'oversized-reply'
+  /** A reply no command asked for, or a flood of them. */
+  | 'unsolicited-reply'
+  /** The user stopped the wait (Ctrl-C). */
+  | 'interrupted';
 
 export abstract class SmtpCheckError extends Error {
-  abstract readonly exitCode: ExitCodeValue;
-  /** One sentence telling the user what to do about it. */
-  readonly hint: string | undefined;
+  abstract readonly reason: ErrorReason;
   readonly step: SmtpStep;
 
-  constructor(step: SmtpStep, message: string, hint?: string) {
+  constructor(step: SmtpStep, message: string) {
     super(message);
     this.name = new.target.name;
     this.step = step;
-    this.hint = hint;
-  }
-}
-
-/** Wrong flags or values given by the user; nothing was sent. */
-export class UsageError extends SmtpCheckError {
-  readonly exitCode = ExitCode.usage;
-  constructor(message: string, hint?: string) {
-    super('connect', message, hint);
-  }
-}
-
-export class ConnectError extends SmtpCheckError {
-  readonly exitCode = ExitCode.connect;
-  readonly code: string | undefined;
-  constructor(message: string, code?: string, hint?: string) {
-    super('connect', message, hint);
-    this.code = code;
   }
 }
 
 /**
- * What went wrong with TLS, for callers that must decide on it (a check skips a port
- * without STARTTLS, a version probe counts a failed handshake as "not accepted").
+ * Wrong flags or values given by the user; nothing was sent. The only error that
+ * carries its own hint: the words belong to whatever validated the input, which
+ * knows what it expected.
  */
-export type TlsFailureReason =
-  /** The server does not list STARTTLS and TLS was required. */
-  | 'not-offered'
-  /** STARTTLS was answered with something other than 220. */
-  | 'refused'
-  /** The handshake failed, timed out or was cut off. */
-  | 'handshake'
-  /** A TLS error once the session was up (an alert, records that do not decrypt). */
-  | 'session'
-  /** The certificate did not verify and verification was required. */
-  | 'certificate'
-  /** Plaintext followed the 220 to STARTTLS (RFC 3207 §5). */
-  | 'injection';
+export class UsageError extends SmtpCheckError {
+  readonly reason: 'usage' | 'bad-config';
+  /** One sentence telling the user what to do about it. */
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string, reason: 'usage' | 'bad-config' = 'usage') {
+    super('connect', message);
+    this.hint = hint;
+    this.reason = reason;
+  }
+}
+
+export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed';
+
+export class ConnectError extends SmtpCheckError {
+  readonly reason: ConnectFailureReason;
+  /** The system's error code (ECONNREFUSED …), when there is one. */
+  readonly code: string | undefined;
+  constructor(reason: ConnectFailureReason, message: string, code?: string) {
+    super('connect', message);
+    this.reason = reason;
+    this.code = code;
+  }
+}
+
+export type TlsFailureReason = 'starttls-not-offered' | 'starttls-refused' | 'tls-handshake' | 'tls-session' | 'tls-certificate' | 'injection';
+
+/**
+ * What the TLS library said about a failed handshake or session, reduced to what
+ * changes the advice (decided on OpenSSL's error codes in core/connection.ts).
+ */
+export type TlsCause =
+  /** The peer did not answer with TLS at all (a plaintext port, an HTTP server). */
+  | 'not-tls'
+  /** No TLS version or cipher in common (old server, or limits the user set). */
+  | 'no-common-version'
+  /** The server wants a client certificate. */
+  | 'client-certificate-required'
+  /** The handshake did not finish in time. */
+  | 'timed-out'
+  /** The server closed the connection during the handshake. */
+  | 'closed'
+  /** The certificate verified but not for the name asked for. */
+  | 'name-mismatch'
+  /** The certificate's chain did not verify. */
+  | 'untrusted'
+  | 'other';
 
 export class TlsError extends SmtpCheckError {
-  readonly exitCode = ExitCode.tls;
   readonly reason: TlsFailureReason;
+  readonly cause: TlsCause;
+  /** TLS from the first byte (--tls-on-connect), not STARTTLS. */
+  readonly implicit: boolean;
   readonly reply: Reply | undefined;
-  constructor(step: SmtpStep, reason: TlsFailureReason, message: string, hint?: string, reply?: Reply) {
-    super(step, message, hint);
+  constructor(step: SmtpStep, reason: TlsFailureReason, message: string, options: { cause?: TlsCause; implicit?: boolean; reply?: Reply } = {}) {
+    super(step, message);
     this.reason = reason;
-    this.reply = reply;
+    this.cause = options.cause ?? 'other';
+    this.implicit = options.implicit ?? false;
+    this.reply = options.reply;
   }
 }
 
@@ -106,37 +177,39 @@ export class TlsError extends SmtpCheckError {
 export class StartTlsInjectionError extends TlsError {
   readonly injectedBytes: number;
   constructor(injectedBytes: number) {
-    super(
-      'starttls',
-      'injection',
-      `response injection: ${injectedBytes} plaintext byte(s) followed the STARTTLS 220 before the TLS handshake`,
-      'something between you and the server injects SMTP replies; do not trust this path (or report the server bug: it must send nothing after 220)',
-    );
+    super('starttls', 'injection', `response injection: ${injectedBytes} plaintext byte(s) followed the STARTTLS 220 before the TLS handshake`);
     this.injectedBytes = injectedBytes;
   }
 }
 
+export type AuthFailureReason = 'auth-not-offered' | 'auth-unknown-mechanism' | 'auth-no-common-mechanism' | 'auth-plaintext-refused' | 'auth-rejected' | 'auth-server-proof' | 'auth-exchange';
+
 export class AuthError extends SmtpCheckError {
-  readonly exitCode = ExitCode.auth;
+  readonly reason: AuthFailureReason;
   readonly reply: Reply | undefined;
-  constructor(message: string, hint?: string, reply?: Reply) {
-    super('auth', message, hint);
-    this.reply = reply;
+  /** Whether the session was encrypted when AUTH failed (the advice differs). */
+  readonly overTls: boolean;
+  constructor(reason: AuthFailureReason, message: string, options: { reply?: Reply; overTls?: boolean } = {}) {
+    super('auth', message);
+    this.reason = reason;
+    this.reply = options.reply;
+    this.overTls = options.overTls ?? false;
   }
 }
 
 /** The server answered, but said no (4xx/5xx) where the step needed a yes. */
 export class ReplyError extends SmtpCheckError {
-  readonly exitCode = ExitCode.rejected;
+  readonly reason = 'refused';
   readonly reply: Reply;
-  /** @param verb the command as the user knows it, when the step's name is not (LHLO for step ehlo) */
-  constructor(step: SmtpStep, reply: Reply, hint?: string, verb: string = step.toUpperCase()) {
-    super(step, `${verb} refused: ${replySummary(reply)}`, hint);
+  /** The command as the user knows it (LHLO for step ehlo on LMTP). */
+  readonly verb: string;
+  constructor(step: SmtpStep, reply: Reply, verb: string = step.toUpperCase()) {
+    super(step, `${verb} refused: ${replySummary(reply)}`);
     this.reply = reply;
+    this.verb = verb;
   }
 }
 
-/** The server broke the protocol: malformed or oversized replies, unexpected close. */
 /**
  * How a connection ended that nobody ended on purpose, for callers that report it at
  * the step that found it dead: `idle` when no reply was awaited at the time.
@@ -146,34 +219,40 @@ export interface ConnectionLoss {
   idle: boolean;
 }
 
+export type ProtocolFailureReason = 'closed-by-server' | 'reset' | 'closed-by-client' | 'malformed-reply' | 'oversized-reply' | 'unsolicited-reply';
+
+/** The server broke the protocol: malformed or oversized replies, an unexpected close. */
 export class ProtocolError extends SmtpCheckError {
-  readonly exitCode = ExitCode.protocol;
+  readonly reason: ProtocolFailureReason;
   /** Set when the server closed or reset the connection. */
   readonly loss: ConnectionLoss | undefined;
-  constructor(step: SmtpStep, message: string, hint?: string, loss?: ConnectionLoss) {
-    super(step, message, hint);
-    this.loss = loss;
+  /** The reply that broke the protocol, when there was one (an unsolicited 421). */
+  readonly reply: Reply | undefined;
+  constructor(step: SmtpStep, reason: ProtocolFailureReason, message: string, options: { loss?: ConnectionLoss; reply?: Reply } = {}) {
+    super(step, message);
+    this.reason = reason;
+    this.loss = options.loss;
+    this.reply = options.reply;
   }
 }
 
 /** The user stopped the wait (Ctrl-C): where it stopped says nothing about the server. */
 export class InterruptedError extends SmtpCheckError {
-  readonly exitCode = ExitCode.interrupted;
+  readonly reason = 'interrupted';
   constructor(step: SmtpStep, message = 'interrupted') {
     super(step, message);
   }
 }
 
 export class TimeoutError extends SmtpCheckError {
-  readonly exitCode = ExitCode.protocol;
+  readonly reason = 'timeout';
   readonly timeoutMs: number;
-  constructor(step: SmtpStep, timeoutMs: number, what: string, hint?: string) {
-    super(
-      step,
-      `timed out after ${formatSeconds(timeoutMs)} waiting for ${what}`,
-      hint ?? 'the server is slow or not speaking SMTP on this port; raise the limit with --timeout SECONDS or check the port',
-    );
+  /** The session was plaintext when the wait ran out (a silent greeting then suggests an implicit-TLS port). */
+  readonly plaintext: boolean;
+  constructor(step: SmtpStep, timeoutMs: number, what: string, options: { plaintext?: boolean } = {}) {
+    super(step, `timed out after ${formatSeconds(timeoutMs)} waiting for ${what}`);
     this.timeoutMs = timeoutMs;
+    this.plaintext = options.plaintext ?? false;
   }
 }
 

@@ -37,7 +37,7 @@ export async function establishSession(options: EstablishOptions): Promise<SmtpS
     if (options.tlsMode === 'starttls' || options.tlsMode === 'starttls-optional') {
       if (!session.capabilities?.startTls) {
         if (options.tlsMode === 'starttls') {
-          throw new TlsError('starttls', 'not-offered', 'server does not offer STARTTLS, and --tls requires it', 'enable TLS on the server (Postfix: smtpd_tls_security_level=may plus a certificate), or use --tls-optional to allow plaintext');
+          throw new TlsError('starttls', 'starttls-not-offered', 'server does not offer STARTTLS, and TLS is required');
         }
         options.transcript.warn('server does not offer STARTTLS; continuing in plaintext (--tls-optional)');
       } else {
@@ -64,5 +64,5 @@ function enforceVerification(session: SmtpSession, options: EstablishOptions): v
     options.transcript.warn(`${failure}; continuing because of --insecure`);
     return;
   }
-  throw new TlsError('tls', 'certificate', failure, session.tls?.chainVerified ? 'connect with the name on the certificate (--tls-servername NAME) or fix the certificate; --insecure continues anyway' : 'give the issuing CA with --tls-ca FILE, install a publicly trusted certificate, or use --insecure to continue anyway');
+  throw new TlsError('tls', 'tls-certificate', failure, { cause: session.tls?.chainVerified ? 'name-mismatch' : 'untrusted', implicit: options.tlsMode === 'implicit' });
 }

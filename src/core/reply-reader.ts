@@ -92,11 +92,7 @@ export class ReplyReader {
     if (bytes.length === 0) return;
     this.partialLength += bytes.length;
     if (this.partialLength > MAX_REPLY_LINE) {
-      throw new ProtocolError(
-        'command',
-        `server sent a reply line longer than ${MAX_REPLY_LINE} bytes without a line end`,
-        'this is not an SMTP server, or it is broken; check the host and port',
-      );
+      throw new ProtocolError('command', 'oversized-reply', `server sent a reply line longer than ${MAX_REPLY_LINE} bytes without a line end`);
     }
     this.partial.push(bytes);
   }
@@ -105,35 +101,19 @@ export class ReplyReader {
     const codeText = raw.slice(0, 3);
     const separator = raw.charAt(3);
     if (!REPLY_CODE.test(codeText) || (separator !== '' && separator !== ' ' && separator !== '-')) {
-      throw new ProtocolError(
-        'command',
-        `malformed reply line from server: ${JSON.stringify(truncate(raw))}`,
-        'an SMTP reply line starts with a 3-digit code and a space or hyphen; check that this port speaks SMTP (implicit TLS ports need --tls-on-connect)',
-      );
+      throw new ProtocolError('command', 'malformed-reply', `malformed reply line from server: ${JSON.stringify(truncate(raw))}`);
     }
     const code = Number(codeText);
     const previous = this.linesInProgress[0];
     if (previous && previous.code !== code) {
-      throw new ProtocolError(
-        'command',
-        `server mixed reply codes ${previous.code} and ${code} in one multi-line reply (RFC 5321 §4.2.1 requires one code)`,
-        'the server is broken or something between you rewrites its replies',
-      );
+      throw new ProtocolError('command', 'malformed-reply', `server mixed reply codes ${previous.code} and ${code} in one multi-line reply (RFC 5321 §4.2.1 requires one code)`);
     }
     if (this.linesInProgress.length >= MAX_REPLY_LINES) {
-      throw new ProtocolError(
-        'command',
-        `server sent a reply of more than ${MAX_REPLY_LINES} lines`,
-        'no honest SMTP reply is this long; the server is broken or hostile',
-      );
+      throw new ProtocolError('command', 'oversized-reply', `server sent a reply of more than ${MAX_REPLY_LINES} lines`);
     }
     this.bytesInProgress += raw.length + 2;
     if (this.bytesInProgress > MAX_REPLY_BYTES) {
-      throw new ProtocolError(
-        'command',
-        `server sent a reply of more than ${MAX_REPLY_BYTES} bytes`,
-        'no honest SMTP reply is this long; the server is broken or hostile',
-      );
+      throw new ProtocolError('command', 'oversized-reply', `server sent a reply of more than ${MAX_REPLY_BYTES} bytes`);
     }
     this.linesInProgress.push({ code, text: raw.slice(4), raw });
     if (separator === '-') return;

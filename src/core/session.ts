@@ -124,7 +124,7 @@ export class SmtpSession {
     }
     if (session.greeting.code !== 220) {
       connection.close();
-      throw new ReplyError('greeting', session.greeting, session.greeting.code === 554 ? 'the server refuses service to this client (RFC 5321 §3.1); check its client restrictions or blocklists' : 'the server is not ready; try again later or check its log');
+      throw new ReplyError('greeting', session.greeting);
     }
     return session;
   }
@@ -165,10 +165,9 @@ export class SmtpSession {
         this.capabilities = heloCapabilities(helo);
         return this.capabilities;
       }
-      throw new ReplyError('helo', helo, 'the server refused both EHLO and HELO; check its HELO restrictions');
+      throw new ReplyError('helo', helo);
     }
-    if (lmtp) throw new ReplyError('ehlo', reply, 'the server refused LHLO: check that this port speaks LMTP (RFC 2033), or drop --protocol lmtp for SMTP', 'LHLO');
-    throw new ReplyError('ehlo', reply, reply.code === 421 ? 'the server is closing the connection; check its log' : 'the server refused EHLO; check smtpd_helo_restrictions or try --helo with a real FQDN');
+    throw new ReplyError('ehlo', reply, lmtp ? 'LHLO' : 'EHLO');
   }
 
   /**
@@ -179,7 +178,7 @@ export class SmtpSession {
   async startTls(): Promise<TlsSessionInfo> {
     const reply = await this.command('STARTTLS', 'starttls', { pauseAfter: true });
     if (reply.code !== 220) {
-      throw new TlsError('starttls', 'refused', `server refused STARTTLS: ${replySummary(reply)}`, reply.code === 454 ? 'the server cannot start TLS now (often an unreadable certificate or key); see its log' : 'the server does not support STARTTLS; enable it (Postfix: smtpd_tls_security_level=may and a certificate)', reply);
+      throw new TlsError('starttls', 'starttls-refused', `server refused STARTTLS: ${replySummary(reply)}`, { reply });
     }
     const session = await this.connection.upgradeToTls();
     this.capabilitiesBeforeTls = this.capabilities;
@@ -203,7 +202,7 @@ export class SmtpSession {
       if (round >= MAX_SASL_ROUND_TRIPS) {
         this.connection.sendLine('*', 'auth');
         await this.connection.readReply('auth', this.connection.timeouts.commandMs);
-        throw new AuthError(`server kept sending AUTH ${mechanism.name} challenges (${MAX_SASL_ROUND_TRIPS} round trips); gave up`, 'the server is broken; try another --auth-mech');
+        throw new AuthError('auth-exchange', `server kept sending AUTH ${mechanism.name} challenges (${MAX_SASL_ROUND_TRIPS} round trips); gave up`, { overTls: this.tls !== null });
       }
       const challenge = decodeChallenge(reply);
       let answer;
@@ -215,7 +214,7 @@ export class SmtpSession {
         if (!(error instanceof Error) || error instanceof SmtpCheckError) throw error;
         this.connection.sendLine('*', 'auth');
         await this.connection.readReply('auth', this.connection.timeouts.commandMs);
-        throw new AuthError(`AUTH ${mechanism.name} failed: ${error.message}`, 'try another mechanism with --auth-mech');
+        throw new AuthError('auth-exchange', `AUTH ${mechanism.name} failed: ${error.message}`, { overTls: this.tls !== null });
       }
       reply = await this.command(answer.response.toString('base64'), 'auth', { display: this.secretDisplay(answer.response, answer.redacted) });
     }
@@ -429,7 +428,7 @@ function decodeChallenge(reply: Reply): Buffer {
   const text = (reply.lines[0] ?? '').trim();
   if (text === '' || text === '=') return Buffer.alloc(0);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    throw new ProtocolError('auth', `server sent a 334 challenge that is not base64: ${JSON.stringify(text.slice(0, 60))}`, 'the server is broken; try another --auth-mech');
+    throw new ProtocolError('auth', 'malformed-reply', `server sent a 334 challenge that is not base64: ${JSON.stringify(text.slice(0, 60))}`);
   }
   return Buffer.from(text, 'base64');
 }

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { CheckResult, Verdict } from '../checks/check.js';
+import { isFinding } from '../checks/verdict-policy.js';
 import { printable } from './printable.js';
 
 const VERDICT_STYLE: Record<Verdict, { mark: string; colour: (c: ChalkInstance) => (text: string) => string }> = {
@@ -22,7 +23,7 @@ export interface ReportHeader {
 export function renderResultLine(result: CheckResult, c: ChalkInstance, idWidth = 30): string {
   const style = VERDICT_STYLE[result.verdict];
   const paint = style.colour(c);
-  const severity = result.verdict === 'fail' || result.verdict === 'warn' || result.verdict === 'error' ? result.severity.toUpperCase().padEnd(5) : '     ';
+  const severity = isFinding(result.verdict) || result.verdict === 'error' ? result.severity.toUpperCase().padEnd(5) : '     ';
   const expected = result.expected ? c.dim(' [expected by config]') : '';
   return `  ${paint(`${style.mark} ${result.verdict.toUpperCase().padEnd(12)}`)} ${result.id.padEnd(idWidth)} ${c.dim(severity)} ${printable(result.summary)}${expected} ${c.dim(`(${result.durationMs} ms)`)}`;
 }

@@ -1,4 +1,5 @@
 import type { CheckResult } from '../checks/check.js';
+import { alarmLevel, counts } from '../checks/verdict-policy.js';
 import { printable } from './printable.js';
 
 // GitHub Actions workflow commands: data must escape %, CR and LF; properties also ":" and ",".
@@ -11,8 +12,8 @@ const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').r
  */
 export function renderGithubAnnotations(target: string, results: CheckResult[]): string[] {
   return results.flatMap((result) => {
-    if (result.expected) return [];
-    const level = result.verdict === 'fail' || result.verdict === 'error' ? 'error' : result.verdict === 'warn' || result.verdict === 'inconclusive' ? 'warning' : null;
+    if (!counts(result)) return [];
+    const level = alarmLevel(result.verdict);
     if (!level) return [];
     const title = escapeProperty(`smtpcheck ${result.id} (${target})`);
     return [`::${level} title=${title}::${escapeData(`${result.verdict.toUpperCase()} [${result.severity}] ${printable(result.summary)}${result.fix ? `\nfix: ${printable(result.fix)}` : ''}`)}`];

@@ -6,8 +6,9 @@ import { runCheck } from '../checks/runner.js';
 import { authenticate, selectMechanism } from '../core/authenticate.js';
 import { diffCapabilities, heloCapabilities, parseEhloReply } from '../core/capabilities.js';
 import { capabilityFindings } from '../core/capability-findings.js';
-import type { ExitCodeValue } from '../core/errors.js';
-import { AuthError, ExitCode, ProtocolError, ReplyError, SmtpCheckError, TlsError, UsageError } from '../core/errors.js';
+import type { ExitCodeValue } from '../cli/exit-codes.js';
+import { AuthError, ProtocolError, ReplyError, SmtpCheckError, TlsError, UsageError } from '../core/errors.js';
+import { ExitCode, exitCodeForResults } from '../cli/exit-codes.js';
 import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import { buildMessage } from '../core/message.js';
@@ -20,7 +21,7 @@ import type { Transcript } from '../core/transcript.js';
 import { assertMailbox, assertSingleLine } from '../core/wire-text.js';
 import { checkTargetFrom } from '../cli/check-target.js';
 import type { TargetFlags } from '../cli/check-target.js';
-import { exitCodeForResults } from '../cli/check.js';
+import type { DescribedError } from '../cli/output.js';
 import { describeError } from '../cli/output.js';
 import { saveChain } from '../cli/connection-options.js';
 import { splitList } from '../cli/list-flags.js';
@@ -33,6 +34,7 @@ import type { ReplState } from './prompt.js';
 import type { RawLinePlan, SaslProgress } from './raw-line.js';
 import { decodeChallenge, planRawLine } from './raw-line.js';
 import { renderSavedTranscript } from './saved-transcript.js';
+import { hintFor } from '../cli/error-hints.js';
 
 /** Thrown by a front end when the user cancels a question or a message body (Ctrl-C). */
 export class ReplCancelled extends Error {
@@ -217,6 +219,17 @@ export class ReplEngine {
     }
   }
 
+  /** The REPL's own words where its commands (:starttls, :reconnect) are the way out. */
+  private hintFor(error: unknown, described: DescribedError): string | undefined {
+    if (error instanceof NotConnectedError) return 'type :reconnect to connect again';
+    if (error instanceof PartlyRefusedError) return 'the message went to the other recipients only';
+    if (error instanceof AuthError && error.reason === 'auth-plaintext-refused') return 'type :starttls first (or start with --tls-on-connect); --allow-plaintext-auth sends it in the clear';
+    if (error instanceof TlsError && error.reason === 'tls-certificate') {
+      return error.cause === 'name-mismatch' ? 'reconnect with the name on the certificate (--tls-servername NAME), or --insecure to continue anyway' : 'give the issuing CA with --tls-ca FILE, or --insecure to continue anyway';
+    }
+    return described.hint;
+  }
+
   private failed(error: unknown): CommandOutcome {
     this.report(error);
     return { status: 'failed', exitCode: describeError(error).exitCode };
@@ -225,9 +238,10 @@ export class ReplEngine {
   /** One line for what went wrong, one dim line for what to do; usage slips stay out of the saved transcript. */
   private report(error: unknown): void {
     const described = describeError(error);
+    const hint = this.hintFor(error, described);
     if (error instanceof UsageError) this.io.print([this.c.red(`*** ${described.message}`)]);
-    else this.options.transcript.emit({ type: 'error', step: error instanceof SmtpCheckError ? error.step : 'command', message: described.message, ...(described.hint ? { hint: described.hint } : {}) });
-    if (described.hint) this.io.print([this.c.dim(`    ${described.hint}`)]);
+    else this.options.transcript.emit({ type: 'error', step: error instanceof SmtpCheckError ? error.step : 'command', message: described.message, ...(hint ? { hint } : {}) });
+    if (hint) this.io.print([this.c.dim(`    ${hint}`)]);
   }
 
   /**
@@ -251,9 +265,8 @@ export class ReplEngine {
   private requireSession(): SmtpSession {
     const session = this.session;
     if (session?.connection.isOpen) return session;
-    const hint = 'type :reconnect to connect again';
-    if (this.lost) throw new ProtocolError('command', `not connected: ${this.closedReason}`, hint);
-    throw new UsageError(`not connected: ${this.closedReason}`, hint);
+    if (this.lost) throw new NotConnectedError(`not connected: ${this.closedReason}`);
+    throw new UsageError(`not connected: ${this.closedReason}`, 'type :reconnect to connect again');
   }
 
   /** EHLO first when nothing is known yet: AUTH, MAIL and STARTTLS all need it. */
@@ -398,7 +411,7 @@ export class ReplEngine {
       this.closedReason = 'the certificate did not verify';
       this.quitSent = true;
       await session.quit();
-      throw new TlsError('tls', 'certificate', failure, secured.chainVerified ? 'reconnect with the name on the certificate (--tls-servername NAME), or --insecure to continue anyway' : 'give the issuing CA with --tls-ca FILE, or --insecure to continue anyway');
+      throw new TlsError('tls', 'tls-certificate', failure, { cause: secured.chainVerified ? 'name-mismatch' : 'untrusted' });
     }
     if (failure) this.options.transcript.warn(`${failure}; continuing because of --insecure`);
     this.options.transcript.info(`after STARTTLS: ${describeCapabilityChange(session)}`);
@@ -410,7 +423,7 @@ export class ReplEngine {
     if (session.authenticatedAs) throw new UsageError(`already authenticated as ${session.authenticatedAs}`, 'RFC 4954 §4 allows one AUTH per session: :reconnect to log in as someone else');
     // Checked before the password is asked for, so nobody types it for nothing.
     if (!session.tls && !flags.allowPlaintextAuth) {
-      throw new AuthError('refusing to send a password over an unencrypted connection', 'type :starttls first (or start with --tls-on-connect); --allow-plaintext-auth sends it in the clear');
+      throw new AuthError('auth-plaintext-refused', 'refusing to send a password over an unencrypted connection');
     }
     await this.ensureHello(session);
     const chosen = mechanism ?? flags.authMech;
@@ -452,7 +465,7 @@ export class ReplEngine {
     if (this.io.interactive) this.io.print([this.c.dim('Type the message (headers, an empty line, the body); end with a line holding only "."')]);
     const body = await this.collectBody();
     const reply = await session.data([Buffer.from(body, 'utf8')]);
-    if (reply.code !== 250) throw new ReplyError('data', reply, 'the server refused the message; its reply says why');
+    if (reply.code !== 250) throw new ReplyError('data', reply);
   }
 
   /** :send: the form, then MAIL, RCPT and DATA with a built message (a unique token in Subject and body). */
@@ -494,7 +507,7 @@ export class ReplEngine {
     if (final.code !== 250) throw new ReplyError('data', final);
     const queued = /queued as ([A-Za-z0-9]+)/i.exec(final.lines.join(' '))?.[1];
     this.options.transcript.info(`message ${message.token} accepted for ${accepted.length} of ${to.length} recipient(s)${queued ? `, queued as ${queued}` : ''}`);
-    if (firstRefusal) throw new ReplyError('rcpt', firstRefusal, 'the message went to the other recipients only');
+    if (firstRefusal) throw new PartlyRefusedError('rcpt', firstRefusal);
   }
 
   /** One check on its own connections, like `smtpcheck check --checks ID -v`; this session is not touched. */
@@ -508,7 +521,7 @@ export class ReplEngine {
     let result;
     try {
       target = await checkTargetFrom(flags, this.options.transcript, login?.password);
-      result = await runCheck(check, target, { signal: interrupt.signal });
+      result = await runCheck(check, target, { signal: interrupt.signal, explainError: hintFor });
     } finally {
       this.checkInterrupt = null;
     }
@@ -589,3 +602,14 @@ function fileList(answer: string): true | string {
   }
   return true;
 }
+
+/** A command typed after the server hung up: the connection is gone, :reconnect brings a new one. */
+class NotConnectedError extends ProtocolError {
+  constructor(message: string) {
+    super('command', 'closed-by-server', message);
+  }
+}
+
+/** :send delivered to some recipients; the first refusal is the error. */
+class PartlyRefusedError extends ReplyError {}
+

@@ -1,8 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import readline from 'node:readline';
 import { terminalSafe } from '../cli/output.js';
-import type { ExitCodeValue } from '../core/errors.js';
-import { ExitCode, InterruptedError } from '../core/errors.js';
+import type { ExitCodeValue } from '../cli/exit-codes.js';
+import { InterruptedError } from '../core/errors.js';
+import { ExitCode } from '../cli/exit-codes.js';
 import { completeLine } from './completion.js';
 import type { Question, ReplEngine, ReplIo } from './engine.js';
 import { ReplCancelled } from './engine.js';

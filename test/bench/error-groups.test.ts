@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorGroups, exitCodeOfKind, failureOf, refusal } from '../../src/bench/error-groups.js';
-import { AuthError, ConnectError, ExitCode, InterruptedError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../../src/core/errors.js';
+import { AuthError, ConnectError, InterruptedError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseEnhancedStatus } from '../../src/core/reply.js';
 
@@ -26,7 +27,7 @@ describe('ErrorGroups', () => {
 
   it('groups failures without a reply by kind: connection refusals, timeouts', () => {
     const groups = new ErrorGroups();
-    for (let index = 0; index < 3; index += 1) groups.add(failureOf(new ConnectError('connection to 127.0.0.1:1 refused', 'ECONNREFUSED'))!);
+    for (let index = 0; index < 3; index += 1) groups.add(failureOf(new ConnectError('connect-refused', 'connection to 127.0.0.1:1 refused', 'ECONNREFUSED'))!);
     groups.add(failureOf(new TimeoutError('data', 1000, 'the reply to DATA'))!);
     assert.deepEqual(
       groups.list().map(({ step, code, kind, count, example }) => [step, code, kind, count, example]),
@@ -50,11 +51,11 @@ describe('failureOf', () => {
     const refused = reply('554 5.7.1 go away');
     const cases: [unknown, string | null, number | null][] = [
       [new ReplyError('greeting', refused), 'refused', ExitCode.rejected],
-      [new ConnectError('refused', 'ECONNREFUSED'), 'connect', ExitCode.connect],
-      [new TlsError('starttls', 'handshake', 'handshake failed'), 'tls', ExitCode.tls],
-      [new AuthError('authentication failed', undefined, reply('535 5.7.8 bad')), 'auth', ExitCode.auth],
+      [new ConnectError('connect-refused', 'refused', 'ECONNREFUSED'), 'connect', ExitCode.connect],
+      [new TlsError('starttls', 'tls-handshake', 'handshake failed'), 'tls', ExitCode.tls],
+      [new AuthError('auth-rejected', 'authentication failed', { reply: reply('535 5.7.8 bad') }), 'auth', ExitCode.auth],
       [new TimeoutError('mail', 5000, 'the reply to MAIL'), 'timeout', ExitCode.protocol],
-      [new ProtocolError('rcpt', 'server closed the connection'), 'protocol', ExitCode.protocol],
+      [new ProtocolError('rcpt', 'closed-by-server', 'server closed the connection'), 'protocol', ExitCode.protocol],
       [new UsageError('bad flag'), null, null],
       [new InterruptedError('greeting'), null, null],
       [new Error('a bug'), null, null],
@@ -67,6 +68,6 @@ describe('failureOf', () => {
   });
 
   it('keeps the reply code of a refused AUTH', () => {
-    assert.equal(failureOf(new AuthError('authentication failed', undefined, reply('535 5.7.8 bad')))?.code, 535);
+    assert.equal(failureOf(new AuthError('auth-rejected', 'authentication failed', { reply: reply('535 5.7.8 bad') }))?.code, 535);
   });
 });

@@ -38,7 +38,7 @@ describe('starttls-injection verdict rules', () => {
 
   it('is inconclusive when nothing at all came back, and an error when the server hung up without a word', () => {
     assert.equal(judgeInjection({ unsolicited: [], end: 'silence' }).verdict, 'inconclusive');
-    assert.throws(() => judgeInjection({ unsolicited: [], end: 'closed', closedBy: new ProtocolError('command', 'server closed the connection') }), /server closed/);
+    assert.throws(() => judgeInjection({ unsolicited: [], end: 'closed', closedBy: new ProtocolError('command', 'closed-by-server', 'server closed the connection') }), /server closed/);
   });
 
   it('passes when the pipelined STARTTLS is refused for good: a strict server (554 SMTP synchronization error) never lets it reach TLS', () => {

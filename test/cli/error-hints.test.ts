@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authFailureHint } from '../../src/core/authenticate.js';
+import { authFailureHint } from '../../src/cli/error-hints.js';
 import type { Reply } from '../../src/core/reply.js';
 import { ReplyReader } from '../../src/core/reply-reader.js';
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, parseSuiteConfig } from '../../src/cli/suite-config.js';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 
 const parse = (text: string) => parseSuiteConfig(text, 'smtpcheck.yml');
 const failsAt = (text: string, where: RegExp, what: RegExp) =>
-  assert.throws(() => parse(text), (error: unknown) => error instanceof ConfigError && where.test(error.message) && what.test(error.message) && error.exitCode === 12);
+  assert.throws(() => parse(text), (error: unknown) => error instanceof ConfigError && where.test(error.message) && what.test(error.message) && exitCodeFor(error.reason) === 12);
 
 describe('suite config (YAML)', () => {
   it('reads targets with auth by environment variable, checks, expectations and thresholds', () => {

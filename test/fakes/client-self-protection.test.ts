@@ -9,6 +9,7 @@ import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
 import type { FakePeer, FakeServer } from './fake-smtp-server.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { ehloReply } from './smtp-responder.js';
+import { hintFor } from '../../src/cli/error-hints.js';
 
 const servers: FakeServer[] = [];
 after(async () => {
@@ -121,7 +122,7 @@ describe('client self-protection (catalogue §3)', () => {
       peer.write('554 5.7.1 no service for you\r\n');
       await peer.readLine();
     });
-    await assert.rejects(SmtpSession.open(baseOptions(server.port)), (error: unknown) => error instanceof ReplyError && error.step === 'greeting' && /refuses service/.test(error.hint ?? ''));
+    await assert.rejects(SmtpSession.open(baseOptions(server.port)), (error: unknown) => error instanceof ReplyError && error.step === 'greeting' && /refuses service/.test(hintFor(error) ?? ''));
   });
 
   it('self-odd-codes: falls back to HELO when EHLO gets 502', async () => {

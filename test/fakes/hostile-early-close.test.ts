@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authenticate } from '../../src/core/authenticate.js';
 import { establishSession } from '../../src/core/establish.js';
-import { ExitCode, ProtocolError, SmtpCheckError, TlsError } from '../../src/core/errors.js';
+import { ProtocolError, SmtpCheckError, TlsError } from '../../src/core/errors.js';
+import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
 import type { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { clientGone, coreOptions, DEMO_TLS, demoCaFile, serverPool, sleep } from './hostile-peer.js';
 import type { ResponderState, ServerStep } from './smtp-responder.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
+import { hintFor } from '../../src/cli/error-hints.js';
 
 /**
  * Issue 6, the server hangs up: a close (FIN) or a reset (RST) at any step, and TLS
@@ -153,10 +155,10 @@ describe('TLS alerts and non-TLS answers to the ClientHello', { concurrency: tru
     const server = await starttlsServer({ minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true, ca: [] });
     await assert.rejects(establishSession(coreOptions(server.port, { tlsMode: 'starttls' })), (error: unknown) => {
       assert.ok(error instanceof TlsError, String(error));
-      assert.equal(error.exitCode, ExitCode.tls);
+      assert.equal(exitCodeFor(error.reason), ExitCode.tls);
       assert.equal(error.step, 'ehlo');
       assert.match(error.message, /CERTIFICATE_REQUIRED/);
-      assert.match(error.hint ?? '', /--tls-cert/);
+      assert.match(hintFor(error) ?? '', /--tls-cert/);
       return true;
     });
   });

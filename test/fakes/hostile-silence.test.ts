@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authenticate } from '../../src/core/authenticate.js';
 import { establishSession } from '../../src/core/establish.js';
-import { ExitCode, TimeoutError, TlsError } from '../../src/core/errors.js';
+import { TimeoutError, TlsError } from '../../src/core/errors.js';
+import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
@@ -36,7 +37,7 @@ function assertTimeout(outcome: { error: unknown; ms: number }, step: string, li
   assert.ok(error instanceof TimeoutError, `expected a TimeoutError, got ${String(error)}`);
   assert.equal(error.step, step);
   assert.match(error.message, wording);
-  assert.equal(error.exitCode, ExitCode.protocol);
+  assert.equal(exitCodeFor(error.reason), ExitCode.protocol);
   assert.ok(ms >= limitMs - 50 && ms < limitMs + MARGIN_MS, `took ${Math.round(ms)} ms for a ${limitMs} ms limit`);
 }
 

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authenticate } from '../../src/core/authenticate.js';
 import { establishSession } from '../../src/core/establish.js';
-import { AuthError, ExitCode, ReplyError, TlsError } from '../../src/core/errors.js';
+import { AuthError, ReplyError, TlsError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { coreOptions, demoCaFile, serverPool } from './hostile-peer.js';
 import type { ServerStep } from './smtp-responder.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
+import { hintFor } from '../../src/cli/error-hints.js';
 
 /**
  * Catalogue §3 self-odd-codes: strange but legal replies end in a one-line error with
@@ -91,7 +93,7 @@ describe('other odd replies', { concurrency: true }, () => {
 
   it('4xx to STARTTLS with --tls: TlsError, the reply kept for the user', async () => {
     const server = await answering('starttls', '454 4.7.0 TLS not available due to local problem');
-    await assert.rejects(establishSession(coreOptions(server.port, { tlsMode: 'starttls' })), (error: unknown) => error instanceof TlsError && error.reply?.code === 454 && /cannot start TLS now/.test(error.hint ?? ''));
+    await assert.rejects(establishSession(coreOptions(server.port, { tlsMode: 'starttls' })), (error: unknown) => error instanceof TlsError && error.reply?.code === 454 && /cannot start TLS now/.test(hintFor(error) ?? ''));
   });
 
   it('2xx replies with no text at all (just "220", "250", "354") carry a whole transaction', async () => {

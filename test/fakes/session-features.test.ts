@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { establishSession } from '../../src/core/establish.js';
+import { ReplyError } from '../../src/core/errors.js';
+import { hintFor } from '../../src/cli/error-hints.js';
 import { Transcript } from '../../src/core/transcript.js';
 import type { FakeServer } from './fake-smtp-server.js';
 import { ehloLines, startResponder } from './smtp-responder.js';
@@ -100,9 +102,10 @@ describe('session features', () => {
   it('a refused LHLO is reported as LHLO, with an LMTP hint', async () => {
     const server = await startResponder(() => '500 5.5.1 command unrecognized');
     servers.push(server);
-    await assert.rejects(establishSession({ ...options(server.port), protocol: 'lmtp' }), (error: Error & { hint?: string }) => {
+    await assert.rejects(establishSession({ ...options(server.port), protocol: 'lmtp' }), (error: Error) => {
+      assert.ok(error instanceof ReplyError);
       assert.match(error.message, /^LHLO refused: 500/);
-      assert.match(error.hint ?? '', /LMTP/);
+      assert.match(hintFor(error) ?? '', /LMTP/);
       return true;
     });
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { clientGone, demoCaFile, serverPool } from './hostile-peer.js';
@@ -23,7 +23,7 @@ describe('STARTTLS downgrades through the CLI: exit 3, no AUTH on the wire', { c
     const server = await track(startResponder(smtpResponder({ ehlo: () => ['AUTH PLAIN LOGIN'] })));
     const result = await authCli(server.port);
     assert.equal(result.code, ExitCode.tls);
-    assert.match(result.stderr, /server does not offer STARTTLS, and --tls requires it/);
+    assert.match(result.stderr, /server does not offer STARTTLS, and TLS is required — .*--tls-optional/);
     assert.ok(!sawAuth(server.connections[0]!));
   });
 
