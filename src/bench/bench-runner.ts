@@ -4,9 +4,10 @@ import type { AuthRequest } from '../core/authenticate.js';
 import { authenticate } from '../core/authenticate.js';
 import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
-import { ReplyError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
-import { isPositive, recipientAccepted } from '../core/reply.js';
+import { isPositive } from '../core/reply.js';
+import type { MailTransaction } from '../core/mail-transaction.js';
+import { sendMail } from '../core/mail-transaction.js';
 import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from '../core/session.js';
 import { envelopeCommands, envelopeReplies } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
@@ -187,65 +188,48 @@ class LoadRun {
     const caps = session.capabilities!;
     const { from, to } = this.options;
     const mailParameters = caps.size !== null ? this.sizeParameter : NO_PARAMETERS;
-    const pipelined = this.options.pipeline && caps.pipelining;
     if (this.options.pipeline && !caps.pipelining) this.warn('server does not offer PIPELINING; sending one command at a time');
     const done = (reusable: boolean): MessageOutcome => ({ reusable, next: null });
 
-    let mail: Reply;
-    let recipients: Reply[] = [];
-    let dataStart: Reply | null = null;
-    if (envelope) {
-      ({ mail, recipients, dataStart } = envelope);
-    } else if (pipelined) {
-      ({ mail, recipients, dataStart } = await session.pipelineEnvelope(from, mailParameters, to));
-    } else {
-      mail = await session.mailFrom(from, mailParameters);
-      if (mail.code === 250) for (const address of to) recipients.push(await session.rcptTo(address));
+    // The next message's envelope (or QUIT) is chosen only once this message is sure to be sent.
+    let nextIndex: number | null = null;
+    let then: readonly PipelinedCommand[] = [];
+    const quitting = !this.options.reuse;
+    const chooseThen = (): readonly PipelinedCommand[] => {
+      nextIndex = this.options.reuse && this.options.rate === null ? this.take() : null;
+      then = nextIndex !== null ? this.envelope(mailParameters) : quitting ? QUIT : [];
+      return then;
+    };
+    let transaction: MailTransaction;
+    try {
+      transaction = await sendMail(session, { from, mailParameters, recipients: to, message: () => this.messages.chunks(index), pipeline: this.options.pipeline, then: chooseThen, ...(envelope ? { envelope } : {}) });
+    } catch (error) {
+      // This message failed; the next one never had its transaction.
+      if (nextIndex !== null) this.handedBack.push(nextIndex);
+      throw error;
     }
-
-    const refusedRecipients: FailureRecord[] = recipients.filter((reply) => !recipientAccepted(reply)).map((reply) => refusal('rcpt', reply));
-    if (mail.code !== 250 || refusedRecipients.length === recipients.length) {
-      // A server that says 354 anyway must get its end of data before anything else.
-      if (dataStart?.code === 354) await session.sendMessageBody([]);
-      this.stats.recordRefused(mail.code !== 250 ? [refusal('mail', mail)] : refusedRecipients);
-      return done(await this.reset(session));
+    const refusedRecipients: FailureRecord[] = transaction.recipients.filter((recipient) => !recipient.accepted).map((recipient) => refusal('rcpt', recipient.reply));
+    switch (transaction.outcome) {
+      case 'mail-refused':
+        this.stats.recordRefused([refusal('mail', transaction.mail)]);
+        return done(await this.reset(session));
+      case 'recipients-refused':
+        this.stats.recordRefused(refusedRecipients);
+        return done(await this.reset(session));
+      case 'data-refused':
+        this.stats.recordRefused([...refusedRecipients, refusal('data', transaction.dataStart!)]);
+        return done(await this.reset(session));
+      default:
+        this.recordFinal(transaction.final!, refusedRecipients);
     }
-
-    let final: Reply;
     let next: PipelinedNext | null = null;
-    if (dataStart) {
-      if (dataStart.code !== 354) {
-        this.stats.recordRefused([...refusedRecipients, refusal('data', dataStart)]);
-        return done(await this.reset(session));
-      }
-      const nextIndex = this.options.reuse && this.options.rate === null ? this.take() : null;
-      const quitting = !this.options.reuse;
-      const then = nextIndex !== null ? this.envelope(mailParameters) : quitting ? QUIT : [];
-      try {
-        final = await session.sendMessageBodyPipelined(this.messages.chunks(index), then);
-      } catch (error) {
-        // This message failed; the next one never had its transaction.
-        if (nextIndex !== null) this.handedBack.push(nextIndex);
-        throw error;
-      }
-      this.recordFinal(final, refusedRecipients);
-      if (quitting) {
-        await session.readPipelinedReplies(then).catch(() => undefined);
-        session.close();
-        return done(false);
-      }
-      // A session that breaks here fails the next message, which the worker counts.
-      if (nextIndex !== null) next = { index: nextIndex, envelope: envelopeReplies(await session.readPipelinedReplies(then)) };
-    } else {
-      try {
-        final = await session.data(this.messages.chunks(index));
-      } catch (error) {
-        if (!(error instanceof ReplyError)) throw error;
-        this.stats.recordRefused([...refusedRecipients, refusal('data', error.reply)]);
-        return done(await this.reset(session));
-      }
-      this.recordFinal(final, refusedRecipients);
+    if (then === QUIT) {
+      await session.readPipelinedReplies(then).catch(() => undefined);
+      session.close();
+      return done(false);
     }
+    // A session that breaks here fails the next message, which the worker counts.
+    if (nextIndex !== null) next = { index: nextIndex, envelope: envelopeReplies(await session.readPipelinedReplies(then)) };
     // The reply to the end of data ends the transaction whatever it says: no RSET needed.
     if (session.connection.isOpen) return { reusable: true, next };
     // Closed behind an envelope it had accepted: that message goes to another session.

@@ -1,5 +1,5 @@
 import type { Reply } from '../core/reply.js';
-import { replySummary } from '../core/reply.js';
+import { isPositive, recipientAccepted, replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, inconclusive, pass, skip, warn } from './check.js';
 import type { CheckContext } from './context.js';
@@ -24,9 +24,9 @@ async function sendProbe(context: CheckContext, sender: string, recipient: strin
   const session = context.role === 'mta' ? await context.open('none') : await context.openAuthenticated();
   try {
     const mail = await session.mailFrom(sender);
-    if (mail.code !== 250) return `MAIL refused: ${replySummary(mail)}`;
+    if (!isPositive(mail)) return `MAIL refused: ${replySummary(mail)}`;
     const rcpt = await session.rcptTo(recipient);
-    if (rcpt.code !== 250 && rcpt.code !== 251) return `RCPT refused: ${replySummary(rcpt)}`;
+    if (!recipientAccepted(rcpt)) return `RCPT refused: ${replySummary(rcpt)}`;
     const data = await session.command('DATA', 'data');
     if (data.code !== 354) return `DATA refused: ${replySummary(data)}`;
     if (!sequence) {

@@ -8,8 +8,8 @@ import { ReplyError, UsageError } from '../core/errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { BodySource, BuiltMessage } from '../core/message.js';
 import { buildMessage, parseMailboxList } from '../core/message.js';
-import type { Reply } from '../core/reply.js';
-import { recipientAccepted, replySummary } from '../core/reply.js';
+import { replySummary } from '../core/reply.js';
+import { sendMail } from '../core/mail-transaction.js';
 import type { SmtpSession } from '../core/session.js';
 import type { Transcript } from '../core/transcript.js';
 import { assertMailbox, assertSingleLine, hasNonAscii } from '../core/wire-text.js';
@@ -41,14 +41,6 @@ export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
 
 const QUIT_POINTS = ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
 type QuitPoint = (typeof QUIT_POINTS)[number];
-
-interface RecipientResult {
-  address: string;
-  reply: Reply;
-  accepted: boolean;
-  /** LMTP only: this recipient's verdict on the message, for accepted recipients. */
-  delivery?: Reply;
-}
 
 /** `smtpcheck send`: one message, every step visible, each recipient's fate reported. */
 export async function runSend(flags: SendFlags): Promise<number> {
@@ -94,79 +86,50 @@ export async function runSend(flags: SendFlags): Promise<number> {
     const mailParameters = mailParametersFor(caps, message, from!, recipients, flags, dsn, output.transcript);
     const rcptParameters = dsn.notify && caps.dsn ? [`NOTIFY=${dsn.notify}`] : [];
 
-    const pipelined = Boolean(flags.pipeline && caps.pipelining && quitAfter === null && !flags.chunking);
     if (flags.pipeline && !caps.pipelining) output.transcript.warn('server does not offer PIPELINING; sending one command at a time');
-    let mailReply: Reply;
-    const recipientResults: RecipientResult[] = [];
-    let dataStart: Reply | null = null;
-    if (pipelined) {
-      const replies = await session.pipelineEnvelope(from!, mailParameters, recipients, rcptParameters);
-      mailReply = replies.mail;
-      recipients.forEach((address, index) => recipientResults.push({ address, reply: replies.recipients[index]!, accepted: recipientAccepted(replies.recipients[index]!) }));
-      dataStart = replies.dataStart;
-    } else {
-      mailReply = await session.mailFrom(from!, mailParameters);
-      if (mailReply.code === 250 && reaches('rcpt')) {
-        for (const address of recipients) {
-          const reply = await session.rcptTo(address, rcptParameters);
-          recipientResults.push({ address, reply, accepted: recipientAccepted(reply) });
-        }
-      }
+    if (flags.chunking && !caps.chunking) output.transcript.warn('server does not offer CHUNKING; using DATA');
+    const stopInTransaction = quitAfter === 'mail' || quitAfter === 'rcpt' || quitAfter === 'data' ? quitAfter : undefined;
+    const transaction = await sendMail(session, {
+      from: from!,
+      mailParameters,
+      recipients,
+      rcptParameters,
+      message: () => message.chunks(),
+      pipeline: flags.pipeline ?? false,
+      chunking: flags.chunking ?? false,
+      ...(stopInTransaction ? { stopAfter: stopInTransaction } : {}),
+    });
+    result.mail = transaction.mail;
+    result.recipients = transaction.recipients;
+    if (transaction.dataStart && stopInTransaction === 'data') result.dataStart = transaction.dataStart;
+    switch (transaction.outcome) {
+      case 'mail-refused':
+        throw new ReplyError('mail', transaction.mail);
+      case 'recipients-refused':
+        throw new ReplyError('rcpt', transaction.recipients[0]!.reply);
+      case 'data-refused':
+        throw new ReplyError('data', transaction.dataStart!);
+      case 'message-refused':
+        result.final = transaction.final;
+        throw new ReplyError(transaction.chunked ? 'bdat' : 'data', transaction.final!);
+      case 'stopped':
+        return await finishEarly(session, output, quitAfter!, result);
+      case 'sent':
+        break;
     }
-    result.mail = mailReply;
-    result.recipients = recipientResults;
-    if (mailReply.code !== 250) throw new ReplyError('mail', mailReply);
-    if (quitAfter === 'mail') return await finishEarly(session, output, quitAfter, result);
-    const accepted = recipientResults.filter((recipient) => recipient.accepted);
-    if (accepted.length === 0) {
-      if (dataStart?.code === 354) await session.sendMessageBody([]);
-      const first = recipientResults[0]!.reply;
-      throw new ReplyError('rcpt', first);
-    }
-    if (quitAfter === 'rcpt') return await finishEarly(session, output, quitAfter, result);
-    if (quitAfter === 'data') {
-      // The DATA command itself, whatever --chunking says: BDAT has no 354 to stop at.
-      const dataStart = await session.command('DATA', 'data');
-      result.dataStart = dataStart;
-      if (dataStart.code !== 354) throw new ReplyError('data', dataStart);
-      return await finishEarly(session, output, quitAfter, result);
-    }
-
     const lmtp = session.options.protocol === 'lmtp';
-    let finalReply: Reply;
-    try {
-      if (pipelined) {
-        if (dataStart!.code !== 354) throw new ReplyError('data', dataStart!);
-        finalReply = await session.sendMessageBody(message.chunks());
-      } else if (flags.chunking && caps.chunking) {
-        finalReply = await session.bdat(message.chunks());
-      } else {
-        if (flags.chunking) output.transcript.warn('server does not offer CHUNKING; using DATA');
-        finalReply = await session.data(message.chunks());
-      }
-    } catch (error) {
-      // BDAT LAST throws the first refusal among an LMTP server's verdicts, all of them read by then.
-      if (!(lmtp && error instanceof ReplyError && session.messageReplies.includes(error.reply))) throw error;
-      finalReply = error.reply;
-    }
-    result.final = finalReply;
-    // LMTP: one verdict per accepted recipient, in RCPT order (RFC 2033 §4.2), so the
-    // message can reach some mailboxes and not others (docs/connection.md#lmtp).
-    const verdicts = session.messageReplies;
-    if (lmtp) accepted.forEach((recipient, index) => (recipient.delivery = verdicts[index]!));
-    else if (finalReply.code !== 250) throw new ReplyError('data', finalReply);
-    const delivered = lmtp ? accepted.filter((recipient) => recipient.delivery!.code === 250) : accepted;
-    const queueId = /queued as ([A-Za-z0-9]+)/i.exec((delivered[0]?.delivery ?? finalReply).lines.join(' '))?.[1] ?? null;
+    const { delivered, queueId } = transaction;
+    result.final = transaction.final;
     result.queueId = queueId;
     if (quitAfter === 'dot') result.quitAfter = quitAfter;
     await session.quit();
-    for (const recipient of recipientResults) {
+    for (const recipient of transaction.recipients) {
       if (!recipient.accepted) output.transcript.warn(`recipient ${recipient.address} refused: ${replySummary(recipient.reply)}`);
       else if (!delivered.includes(recipient)) output.transcript.warn(`recipient ${recipient.address} not delivered: ${replySummary(recipient.delivery!)}`);
     }
-    const ok = delivered.length === recipientResults.length;
+    const ok = delivered.length === transaction.recipients.length;
     output.summary(
-      `${message.token ? `message ${message.token}` : 'raw message'} ${lmtp ? 'delivered to' : 'accepted for'} ${delivered.length} of ${recipientResults.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'dot' ? ' (stopped after the end of data, as asked)' : ''}`,
+      `${message.token ? `message ${message.token}` : 'raw message'} ${lmtp ? 'delivered to' : 'accepted for'} ${delivered.length} of ${transaction.recipients.length} recipient(s)${queueId ? `, queued as ${queueId}` : ''}${quitAfter === 'dot' ? ' (stopped after the end of data, as asked)' : ''}`,
       ok,
     );
     return output.finish(result, ok ? ExitCode.ok : ExitCode.rejected);

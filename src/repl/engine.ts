@@ -13,7 +13,6 @@ import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import { buildMessage } from '../core/message.js';
 import type { Reply } from '../core/reply.js';
-import { recipientAccepted } from '../core/reply.js';
 import { findMechanism } from '../core/sasl.js';
 import type { SmtpSession } from '../core/session.js';
 import { verificationFailure } from '../core/tls-session.js';
@@ -35,6 +34,7 @@ import type { RawLinePlan, SaslProgress } from './raw-line.js';
 import { decodeChallenge, planRawLine } from './raw-line.js';
 import { renderSavedTranscript } from './saved-transcript.js';
 import { hintFor } from '../cli/error-hints.js';
+import { sendMail } from '../core/mail-transaction.js';
 
 /** Thrown by a front end when the user cancels a question or a message body (Ctrl-C). */
 export class ReplCancelled extends Error {
@@ -490,23 +490,24 @@ export class ReplEngine {
       messageIdDomain: this.options.establish.heloName,
     });
     const parameters = message.eightBit && session.capabilities?.eightBitMime ? ['BODY=8BITMIME'] : [];
-    const mail = await session.mailFrom(from, parameters);
-    if (mail.code !== 250) throw new ReplyError('mail', mail);
-    const accepted: string[] = [];
-    let firstRefusal: Reply | null = null;
-    for (const address of to) {
-      const reply = await session.rcptTo(address);
-      if (recipientAccepted(reply)) accepted.push(address);
-      else firstRefusal ??= reply;
+    const transaction = await sendMail(session, { from, mailParameters: parameters, recipients: to, message: () => message.chunks() });
+    const firstRefusal = transaction.recipients.find((recipient) => !recipient.accepted)?.reply;
+    switch (transaction.outcome) {
+      case 'mail-refused':
+        throw new ReplyError('mail', transaction.mail);
+      case 'recipients-refused':
+        // The sender was accepted: end the open transaction so the session stays usable.
+        await session.reset();
+        throw new ReplyError('rcpt', firstRefusal!);
+      case 'data-refused':
+        throw new ReplyError('data', transaction.dataStart!);
+      case 'message-refused':
+        throw new ReplyError('data', transaction.final!);
+      default:
+        break;
     }
-    if (accepted.length === 0) {
-      await session.reset();
-      throw new ReplyError('rcpt', firstRefusal!);
-    }
-    const final = await session.data(message.chunks());
-    if (final.code !== 250) throw new ReplyError('data', final);
-    const queued = /queued as ([A-Za-z0-9]+)/i.exec(final.lines.join(' '))?.[1];
-    this.options.transcript.info(`message ${message.token} accepted for ${accepted.length} of ${to.length} recipient(s)${queued ? `, queued as ${queued}` : ''}`);
+    const queued = transaction.queueId;
+    this.options.transcript.info(`message ${message.token} accepted for ${transaction.delivered.length} of ${to.length} recipient(s)${queued ? `, queued as ${queued}` : ''}`);
     if (firstRefusal) throw new PartlyRefusedError('rcpt', firstRefusal);
   }
 
