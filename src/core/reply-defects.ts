@@ -8,7 +8,7 @@
  * short, a lone continuation byte) are the server's fault, and a diagnostic tool says
  * so (issue 12). Nothing is decided on them: the reply is still read as sent.
  */
-export type ByteProblem = 'nul' | 'control' | 'invalid-utf8';
+type ByteProblem = 'nul' | 'control' | 'invalid-utf8';
 
 export interface ReplyByteDefect {
   /** The line of the reply, from 1. */
@@ -78,8 +78,8 @@ export class ReplyDefectCollector {
     return result;
   }
 
-  /** A new run, listed while there is room; an unlisted run is only counted, and its bytes are not kept. */
-  private record(defect: ReplyByteDefect, bytes: Uint8Array, size: number): ReplyByteDefect | null {
+  /** A new run, listed while there is room; past MAX_LISTED_DEFECTS a run is only counted. */
+  private record(defect: ReplyByteDefect, bytes: Uint8Array, size: number): ReplyByteDefect {
     if (this.found.length >= MAX_LISTED_DEFECTS) {
       // Still followed, so that the rest of this run is not counted again.
       this.omitted += 1;
