@@ -11,6 +11,7 @@ import { sendMail } from '../core/mail-transaction.js';
 import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from '../core/session.js';
 import { envelopeCommands, envelopeReplies } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
+import { warningText } from '../render/warning-text.js';
 import type { BenchMessages } from './bench-message.js';
 import { benchMessages } from './bench-message.js';
 import type { BenchLoad } from './bench-stats.js';
@@ -161,7 +162,7 @@ class LoadRun {
     const timer = new StepTimer(performance.now(), (step, milliseconds) => this.stats.recordStep(step, milliseconds));
     transcript.on((event) => {
       timer.onEvent(event, performance.now());
-      if (event.type === 'warn') this.warn(event.message);
+      if (event.type === 'warn') this.warn(warningText(event));
     });
     const session = await establishSession({ ...this.options.session, transcript, signal: this.options.signal });
     if (this.stats.sessions === 0) this.options.onFirstSession?.(session);

@@ -1,10 +1,12 @@
 import type { ChalkInstance } from 'chalk';
 import type { ErrorReason } from '../core/errors.js';
 import { SmtpCheckError } from '../core/errors.js';
+import type { TranscriptEvent } from '../core/transcript.js';
 import { Transcript } from '../core/transcript.js';
 import { paletteFor } from '../render/palette.js';
 import { escapeFormatControls } from '../render/printable.js';
 import { textTranscriptRenderer } from '../render/text-transcript.js';
+import { warningText } from '../render/warning-text.js';
 import { hintFor } from './error-hints.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
@@ -40,7 +42,7 @@ export class CommandOutput {
       // summary line on standard output intact.
       const stderrPalette = paletteFor(process.stderr);
       this.transcript.on((event) => {
-        if (event.type === 'warn') writeWarningLine(event.message, stderrPalette);
+        if (event.type === 'warn') writeWarningLine(warningText(event), stderrPalette);
       });
     }
   }
@@ -78,8 +80,13 @@ export class CommandOutput {
   }
 
   private writeJson(body: Record<string, unknown>): void {
-    process.stdout.write(`${JSON.stringify({ command: this.command, ...body, events: this.transcript.events }, jsonReplacer, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ command: this.command, ...body, events: this.transcript.events.map(jsonEvent) }, jsonReplacer, 2)}\n`);
   }
+}
+
+/** Every warn event in the JSON has its `message` (docs/json.md), the ones that carry their finding as data too. */
+function jsonEvent(event: TranscriptEvent): TranscriptEvent | (TranscriptEvent & { message: string }) {
+  return event.type === 'warn' && event.kind !== undefined ? { ...event, message: warningText(event) } : event;
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

@@ -486,6 +486,8 @@ export class SmtpConnection {
 
   private received(reply: Reply, step: SmtpStep): Reply {
     this.transcript.emit({ type: 'receive', step, reply, tls: this.isTls, latencyMs: Math.round(performance.now() - this.lastSendAt) });
+    // Said, not acted on: the reply is read as sent, and the session goes on.
+    if (reply.defects) this.transcript.emit({ type: 'warn', kind: 'reply-bytes', step, code: reply.code, defects: reply.defects });
     return reply;
   }
 

@@ -2,6 +2,7 @@ import { isAscii } from 'node:buffer';
 import { ProtocolError } from './errors.js';
 import type { Reply } from './reply.js';
 import { parseEnhancedStatus } from './reply.js';
+import { ReplyDefectCollector } from './reply-defects.js';
 
 // RFC 5321 §4.5.3.1.5 allows 512 octets per reply line. Real servers stay well within
 // it, but some put long policy texts in 5xx replies: be generous, but bounded, so a
@@ -36,6 +37,7 @@ export class ReplyReader {
   /** Bytes of the reply being framed, line ends included: MAX_REPLY_BYTES bounds it. */
   private bytesInProgress = 0;
   private readonly ready: Reply[] = [];
+  private readonly defects = new ReplyDefectCollector();
   private failure: ProtocolError | null = null;
 
   /** Feed bytes from the socket. Throws ProtocolError on malformed or oversized input. */
@@ -61,7 +63,8 @@ export class ReplyReader {
           this.partialLength = 0;
         }
         const end = lineBytes.length > 0 && lineBytes[lineBytes.length - 1] === CR ? lineBytes.length - 1 : lineBytes.length;
-        this.acceptLine(decodeLine(lineBytes.subarray(0, end)));
+        const content = lineBytes.subarray(0, end);
+        this.acceptLine(decodeLine(content), content);
         start = lf + 1;
       }
     } catch (error) {
@@ -97,7 +100,7 @@ export class ReplyReader {
     this.partial.push(bytes);
   }
 
-  private acceptLine(raw: string): void {
+  private acceptLine(raw: string, bytes: Buffer): void {
     const codeText = raw.slice(0, 3);
     const separator = raw.charAt(3);
     if (!REPLY_CODE.test(codeText) || (separator !== '' && separator !== ' ' && separator !== '-')) {
@@ -116,13 +119,16 @@ export class ReplyReader {
       throw new ProtocolError('command', 'oversized-reply', `server sent a reply of more than ${MAX_REPLY_BYTES} bytes`);
     }
     this.linesInProgress.push({ code, text: raw.slice(4), raw });
+    this.defects.scanLine(bytes);
     if (separator === '-') return;
     const lines = this.linesInProgress.map((line) => line.text);
+    const defects = this.defects.take();
     this.ready.push({
       code,
       enhanced: parseEnhancedStatus(lines[0] ?? ''),
       lines,
       raw: this.linesInProgress.map((line) => line.raw),
+      ...(defects ? { defects } : {}),
     });
     this.linesInProgress = [];
     this.bytesInProgress = 0;
@@ -135,7 +141,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * Reply text is ASCII, or UTF-8 where SMTPUTF8 is in use (RFC 6531). A line that is
  * not valid UTF-8 keeps its high bytes visible as \xNN rather than turning them into
  * U+FFFD, so the user sees what the server actually sent (control characters are
- * escaped where text is shown).
+ * escaped where text is shown, and the reply's defects say which bytes were wrong).
  */
 function decodeLine(bytes: Buffer): string {
   // Nearly every reply is ASCII: skip the UTF-8 validation (a third of the reader's time).

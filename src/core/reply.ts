@@ -1,3 +1,5 @@
+import type { ReplyDefects } from './reply-defects.js';
+
 /**
  * A complete SMTP reply (RFC 5321 §4.2): one three-digit code shared by every line,
  * the enhanced status code when the server sends one (RFC 2034, RFC 3463), and the
@@ -19,6 +21,8 @@ export interface Reply {
   lines: string[];
   /** The reply's lines exactly as they came off the wire, without line endings. */
   raw: string[];
+  /** Present only when a line held bytes no reply text may carry (NUL, controls, invalid UTF-8). */
+  defects?: ReplyDefects;
 }
 
 export type ReplyClass = 'positive' | 'intermediate' | 'transient' | 'permanent';

@@ -1,4 +1,5 @@
 import type { Reply } from './reply.js';
+import type { ReplyDefects } from './reply-defects.js';
 import type { SmtpStep } from './errors.js';
 import type { TlsSessionInfo } from './tls-session.js';
 
@@ -14,11 +15,14 @@ export type TranscriptEvent =
   | { type: 'data'; at: number; tls: boolean; bytes: number; preview: string[]; truncated: boolean }
   | { type: 'tls'; at: number; session: TlsSessionInfo }
   | { type: 'info'; at: number; message: string }
-  | { type: 'warn'; at: number; message: string }
+  | { type: 'warn'; at: number; kind?: undefined; message: string }
+  // The server's reply held bytes no reply text may carry: as data, once per reply; src/render/warning-text.ts words it.
+  | { type: 'warn'; at: number; kind: 'reply-bytes'; step: SmtpStep; code: number; defects: ReplyDefects }
   | { type: 'error'; at: number; step: SmtpStep; message: string; hint?: string }
   | { type: 'close'; at: number; by: 'client' | 'server' };
 
 export type TranscriptEventType = TranscriptEvent['type'];
+export type WarnEvent = Extract<TranscriptEvent, { type: 'warn' }>;
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 export type NewTranscriptEvent = DistributiveOmit<TranscriptEvent, 'at'>;
 

@@ -3,6 +3,7 @@ import type { Reply } from '../core/reply.js';
 import type { TlsSessionInfo } from '../core/tls-session.js';
 import type { TranscriptEvent } from '../core/transcript.js';
 import { printable } from './printable.js';
+import { warningText } from './warning-text.js';
 
 /**
  * The colour transcript, in the tradition swaks users know: `->` sent and `<-`
@@ -47,7 +48,7 @@ export function renderEvent(event: TranscriptEvent, options: Omit<TextTranscript
     case 'info':
       return [c.dim(`=== ${printable(event.message)}`)];
     case 'warn':
-      return [c.yellow(`*** ${printable(event.message)}`)];
+      return [c.yellow(`*** ${printable(warningText(event))}`)];
     case 'error':
       return [c.red(`*** ${printable(event.message)}`)];
     case 'close':

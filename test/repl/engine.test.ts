@@ -108,7 +108,7 @@ describe('the REPL engine', () => {
     assert.deepEqual(await running, { status: 'cancelled' });
     assert.equal(engine.state.open, false);
     assert.equal(engine.connectionLost, false, 'we hung up, not the server');
-    assert.ok(transcript.events.some((event) => event.type === 'warn' && /interrupted/.test(event.message)));
+    assert.ok(transcript.events.some((event) => event.type === 'warn' && event.kind === undefined && /interrupted/.test(event.message)));
   });
 
   it('says in one line what STARTTLS changed in the capabilities', () => {
