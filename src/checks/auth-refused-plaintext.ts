@@ -2,7 +2,7 @@ import { replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, pass } from './check.js';
 
-/** Even when AUTH is hidden, the server must refuse it before TLS. No credential is ever sent (catalogue §1.5). */
+/** Even when AUTH is hidden, the server must refuse it before TLS. No credential is ever sent (docs/checks.md#safety-rules-and-the-source-address, rule 1). */
 export const authRefusedPlaintext: CheckDefinition = {
   id: 'auth-refused-plaintext',
   title: 'AUTH refused without TLS',

@@ -2,14 +2,14 @@ import type { PortRole } from '../lab/lab-description.js';
 import type { CheckContext } from './context.js';
 
 /**
- * The check model: every check is a small declarative module with an id (the
- * catalogue's, a public contract), the port roles it applies to, what it needs, and
+ * The check model: every check is a small declarative module with an id (a public
+ * contract: docs/json.md#stability), the port roles it applies to, what it needs, and
  * one run function over a CheckContext that returns an outcome. Verdict, evidence
  * and fix are data; renderers decide how they look.
  */
 export type Verdict = 'pass' | 'fail' | 'warn' | 'info' | 'skip' | 'inconclusive' | 'error';
 
-/** Catalogue §0: crit > high > med > low > info; func is functional, not security. */
+/** crit > high > med > low > info; func is functional, not security (docs/checks.md#verdicts-and-severities). */
 export type Severity = 'crit' | 'high' | 'med' | 'low' | 'info' | 'func';
 
 export type Role = PortRole;
@@ -40,7 +40,7 @@ export interface CheckDefinition {
   id: string;
   title: string;
   roles: readonly Role[];
-  /** Severity of a failure, possibly by role (catalogue §1.4). */
+  /** Severity of a failure, possibly by role (docs/checks.md#verdicts-and-severities). */
   severity: Severity | ((role: Role) => Severity);
   needs?: readonly Requirement[];
   /** Postfix settings (and other MTAs where known) that fix a failure. */

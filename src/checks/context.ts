@@ -16,7 +16,7 @@ import { CheckNotApplicable } from './check.js';
 import { ConnectionSlots } from './connection-slots.js';
 import { RetryBudget } from './deferral-retry.js';
 
-/** Everything a check knows about its target (the catalogue's placeholders, §0). */
+/** Everything a check knows about its target (the placeholders of docs/checks.md#how-the-checks-talk-to-the-server). */
 export interface CheckTarget {
   host: string;
   port: number;
@@ -67,7 +67,7 @@ export interface CheckTarget {
   identity?: Promise<ServerIdentity | null>;
 }
 
-/** What the server's greeting tells about it (catalogue §0). */
+/** What the server's greeting tells about it (docs/checks.md#how-the-checks-talk-to-the-server). */
 export interface ServerIdentity {
   /** {srv}: the host name the greeting starts with; null if it has none. */
   bannerHost: string | null;

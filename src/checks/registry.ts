@@ -32,7 +32,7 @@ import { starttlsRequiredSub } from './starttls-required-sub.js';
 import { tlsAnon } from './tls-anon.js';
 import { tlsVersions } from './tls-versions.js';
 
-/** Every check, in report order (catalogue order). Ids are the public contract: docs/checks.md#<id>. */
+/** Every check, in report order (the order of docs/checks.md#index). Ids are the public contract: docs/checks.md#<id>. */
 export const CHECKS: readonly CheckDefinition[] = [
   connGreeting,
   connImplicitTls,

@@ -6,7 +6,7 @@ import { inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
 import { describeAttempts, settleDeferrals } from './deferral-retry.js';
 
-/** Baseline: hosted mail is accepted, so the other relay verdicts mean something (catalogue §1.3). */
+/** Baseline: hosted mail is accepted, so the other relay verdicts mean something (docs/checks.md#safety-rules-and-the-source-address, rule 3). */
 export const relayControl: CheckDefinition = {
   id: 'relay-control',
   title: 'Hosted mail is accepted (control for the relay checks)',

@@ -54,9 +54,9 @@ async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (se
 }
 
 /**
- * One probe, on its own session (catalogue §1.5: stop at RCPT, then RSET; never
- * DATA). On an MX the session also asks for the control recipient: a server that
- * refuses hosted mail too proves nothing by refusing the relay (rule 3). A probe
+ * One probe, on its own session (docs/checks.md#safety-rules-and-the-source-address, rule 2:
+ * stop at RCPT, then RSET; never DATA). On an MX the session also asks for the control recipient: a server that
+ * refuses hosted mail too proves nothing by refusing the relay (rule 3 there). A probe
  * that is accepted is a relay whatever the control said. A deferred probe is asked
  * again as a real client would (settleDeferrals); one still deferred stays deferred.
  */
@@ -150,7 +150,7 @@ export type GroupStep = RelayVector | 'control';
  * which proves the session still took hosted mail after the refusals. Each accepted
  * control of a transaction shares one queue file, so a group costs Postfix one
  * in-flow token, as one solo probe did (docs/relay-test.md). Other roles have no
- * control (catalogue §2.5): the probes only.
+ * control (docs/checks.md#relay-checks-common-rules): the probes only.
  */
 export function groupSteps(group: readonly RelayVector[], withControl: boolean): GroupStep[] {
   return withControl ? [group[0]!, 'control', ...group, 'control'] : [...group];
@@ -164,7 +164,7 @@ interface GroupAttempt {
 }
 
 /**
- * Probes sharing a sender share a session and a transaction (catalogue §1.5: stop at
+ * Probes sharing a sender share a session and a transaction (docs/checks.md#safety-rules-and-the-source-address, rule 2: stop at
  * RCPT, then RSET): MAIL FROM, the groupSteps RCPTs in lockstep, RSET. An accepted
  * probe is a relay wherever it was asked. The group's refusals count only if both
  * controls were accepted and the whole exchange completed; otherwise every probe not
@@ -275,7 +275,7 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}${result.outcome === 'refused' || result.outcome === 'relayed' ? '' : `  (${result.reason})`}`);
   const details = results;
   if (relayed.length > 0) {
-    // Catalogue §1.6: a server relays for $mynetworks by design, so say where we probed from.
+    // docs/checks.md#safety-rules-and-the-source-address (the source address): a server relays for $mynetworks by design, so say where we probed from.
     const trusted = context.role === 'mta' && (serverAddress === '127.0.0.1' || serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
     return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayed.map((result) => result.form).join(', ')}${trusted}`, { evidence, details });
   }

@@ -6,7 +6,7 @@ import type { CheckContext } from './context.js';
 import { countUnsolicitedReplies, SENTINEL_QUIET_MS, SENTINEL_VERB } from './unsolicited-replies.js';
 
 /**
- * The end-of-data forms a real outbound MTA lets through (catalogue §4.2, graded
+ * The end-of-data forms a real outbound MTA lets through (docs/checks.md#smug-eod, graded
  * high): bare LF around the dot. Only <CRLF>.<CRLF> may end DATA.
  */
 export const SMUGGLING_SEQUENCES: readonly { name: string; bytes: string; shown: string }[] = [
@@ -53,7 +53,7 @@ async function sendProbe(context: CheckContext, sender: string, recipient: strin
 }
 
 /**
- * Reading the replies to one probe (catalogue §4.2): exactly one means the sequence
+ * Reading the replies to one probe (docs/checks.md#smug-eod): exactly one means the sequence
  * stayed content or was rejected; a later 354 means the smuggled DATA was accepted,
  * so the hidden message was queued; other extra replies (smuggled MAIL and RCPT
  * answered, then DATA refused by Postfix's pipelining guard) mean DATA ended at the

@@ -16,7 +16,7 @@ export const starttlsRequiredSub: CheckDefinition = {
     // AUTH inside a transaction gets 503 whatever the TLS state; leave it first.
     if (isPositive(mail)) await session.reset();
     const auth = await session.command('AUTH PLAIN', 'auth');
-    // Never a credential before TLS (catalogue §1.5): cancel the exchange.
+    // Never a credential before TLS (docs/checks.md#safety-rules-and-the-source-address, rule 1): cancel the exchange.
     if (auth.code === 334) await session.command('*', 'auth');
     const answered = [`MAIL ${mail.code}`, `RCPT ${rcpt.code}`, `AUTH ${auth.code}`].join(', ');
     if (isPositive(mail)) return fail(`plaintext MAIL accepted before STARTTLS: ${replySummary(mail)}`);

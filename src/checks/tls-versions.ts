@@ -17,7 +17,7 @@ export const tlsVersions: CheckDefinition = {
     const offered: SecureVersion[] = [];
     for (const version of VERSIONS) {
       // OpenSSL 3 refuses TLS 1.0/1.1 at the default security level: without
-      // SECLEVEL=0 a legacy server would look like it does not offer them (catalogue §6).
+      // SECLEVEL=0 a legacy server would look like it does not offer them (docs/checks.md#tls-versions).
       const ciphers = LEGACY.includes(version) ? 'DEFAULT@SECLEVEL=0' : undefined;
       const session = await tryHandshake(context, { minVersion: version, maxVersion: version, ...(ciphers ? { ciphers } : {}) });
       if (session) offered.push(version);

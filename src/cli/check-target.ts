@@ -22,7 +22,7 @@ export interface TargetFlags extends ConnectionFlags, AuthFlags {
   retryDeferred?: string;
 }
 
-/** The catalogue's default EHLO name {h}: a name that is obviously a test and never resolves to a real host. */
+/** The default EHLO name {h} (docs/checks.md#how-the-checks-talk-to-the-server): a name that is obviously a test and never resolves to a real host. */
 export const CHECK_HELO_NAME = 'smtpcheck.example';
 
 // RFC 2606 names: they never route, so a relay probe to them can deliver nothing.

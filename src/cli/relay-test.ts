@@ -12,7 +12,7 @@ import { printable } from '../render/printable.js';
 import { hintFor } from './error-hints.js';
 
 /**
- * `smtpcheck relay-test`: every relay address form from the catalogue, probed in
+ * `smtpcheck relay-test`: every relay address form (docs/relay-test.md), probed in
  * groups that share a sender and the control recipient (src/checks/relay-probe.ts),
  * as a table form → reply → relayed or refused. Exit 0 when nothing relayed, 10 when
  * anything did.

@@ -77,7 +77,7 @@ export class SmtpConnection {
   /**
    * Replies the server owes: the greeting, then one per command written. A reply
    * beyond that answers nothing we sent; taking it as the answer to the next command
-   * would shift every later verdict by one (catalogue §1.1), so it ends the
+   * would shift every later verdict by one (RFC 5321 §4.2.1, docs/security.md#replies-are-framed-counted-and-never-misattributed), so it ends the
    * conversation instead. Counting stops when a probe writes raw bytes, whose reply
    * count is what the probe itself measures.
    */

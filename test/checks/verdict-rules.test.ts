@@ -10,7 +10,7 @@ import { renderJunit } from '../../src/render/junit.js';
 const reply = (code: number): Reply => ({ code, enhanced: null, lines: [''], raw: [String(code)] });
 const result = (id: string, verdict: CheckResult['verdict'], extra: Partial<CheckResult> = {}): CheckResult => ({ id, title: id, verdict, severity: 'high', summary: `${id} ${verdict}`, evidence: ['<- 250 ok'], fix: 'do this', durationMs: 5, ...extra });
 
-describe('smuggling reply rules (catalogue §4.2)', () => {
+describe('smuggling reply rules (docs/checks.md#smug-eod)', () => {
   it('one reply is secure', () => assert.equal(judgeSmugglingReplies([reply(250)]), 'single'));
   it('a 550 bare-LF rejection alone is secure', () => assert.equal(judgeSmugglingReplies([reply(550)]), 'single'));
   it('a later 354 means the smuggled DATA ran', () => assert.equal(judgeSmugglingReplies([250, 250, 250, 354, 250].map(reply)), 'smuggled'));

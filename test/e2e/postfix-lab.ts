@@ -36,14 +36,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the real CLI as a user would, colour off, with a hard time limit. */
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number; uid?: number; gid?: number } = {}): Promise<CliResult> {
+/**
+ * Run the real CLI as a user would, colour off, with a hard time limit.
+ * `filePermissionsApply`: root reads any file whatever its mode; this runs the CLI
+ * without the capabilities that let it (setpriv(1), util-linux), so a mode-0 file is
+ * unreadable to it as to any user, wherever the checkout lives.
+ */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number; filePermissionsApply?: boolean } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const asRoot = options.filePermissionsApply && process.getuid?.() === 0;
+    const command = asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath] : [process.execPath];
+    const child = spawn(command[0]!, [...command.slice(1), BIN, ...args], {
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', SMTPCHECK_PASSWORD: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...(options.uid !== undefined ? { uid: options.uid } : {}),
-      ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     let stdout = '';
     let stderr = '';

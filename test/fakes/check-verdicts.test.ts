@@ -57,7 +57,7 @@ describe('check verdicts against scripted servers', () => {
     for (const id of ['relay-open-basic', 'relay-quoted']) assert.equal((await run(id, target(server.port))).verdict, 'inconclusive', id);
   });
 
-  it('a server refusing every recipient makes relay verdicts inconclusive, not a pass (control probe, catalogue §1.3)', async () => {
+  it('a server refusing every recipient makes relay verdicts inconclusive, not a pass (control probe, docs/checks.md#safety-rules-and-the-source-address)', async () => {
     const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines([]) : /^RCPT/i.test(line) ? '550 5.1.1 no' : '250 2.0.0 Ok'));
     const basic = await run('relay-open-basic', target(server.port));
     assert.equal(basic.verdict, 'inconclusive', basic.summary);

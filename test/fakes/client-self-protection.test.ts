@@ -31,7 +31,7 @@ const baseOptions = (port: number, transcript = new Transcript()) => ({
   timeouts: { connectMs: 2000, greetingMs: 1000, commandMs: 1000, dataMs: 1000 },
 });
 
-describe('client self-protection (catalogue §3)', () => {
+describe('client self-protection (docs/security.md)', () => {
   it('self-no-response-injection: aborts when plaintext follows the STARTTLS 220, and never parses it', async () => {
     const server = await fake(async (peer) => {
       peer.write('220 fake ESMTP\r\n');

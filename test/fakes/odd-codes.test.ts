@@ -12,7 +12,7 @@ import { smtpResponder, startResponder } from './smtp-responder.js';
 import { hintFor } from '../../src/cli/error-hints.js';
 
 /**
- * Catalogue §3 self-odd-codes: strange but legal replies end in a one-line error with
+ * docs/security.md#every-outcome-is-typed-and-a-failure-is-never-a-pass: strange but legal replies end in a one-line error with
  * the documented exit code, and a refusal at any step is never reported as success.
  */
 const track = serverPool();

@@ -8,7 +8,7 @@ import { SHORT_TIMEOUTS, serverPool } from './hostile-peer.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
- * Catalogue §1.5, "stay safe", on the wire: probes are harmless by construction
+ * The safety rules of docs/checks.md#safety-rules-and-the-source-address, on the wire: probes are harmless by construction
  * even against a server that accepts everything. Relay probes stop at RCPT and reset;
  * smuggling mail goes only to the recipient the user named; the plaintext-AUTH probe
  * never sends a credential; a wrong password is tried once.

@@ -12,7 +12,7 @@ import { demoCaFile, serverPool } from './hostile-peer.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
- * Catalogue §3 self-no-secret-leak: every command that can carry a password, in
+ * docs/security.md#secrets-are-never-shown-unless---show-secrets: every command that can carry a password, in
  * every output format, succeeding or failing, prints neither the password nor its
  * base64 forms; --show-secrets does (which proves the search would find them).
  */

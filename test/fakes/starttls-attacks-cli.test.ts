@@ -7,7 +7,7 @@ import { clientGone, demoCaFile, serverPool } from './hostile-peer.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
 
 /**
- * Catalogue §3 self-no-strip, self-no-response-injection and self-rehello through the
+ * docs/security.md#tls: no downgrade, no injected replies, capabilities learnt again through the
  * real CLI: with TLS required, every downgrade stops with exit 3 and the password
  * never reaches the wire.
  */

@@ -13,7 +13,7 @@ import { startEmbeddedLab } from '../../src/lab/embedded-lab.js';
 
 /** Long enough for a loaded CI machine, short enough that a missing reply fails fast. */
 const REPLY_TIMEOUT_MS = 5000;
-/** How long to listen for bytes that should never come (the catalogue's injection probe waits 2 s). */
+/** How long to listen for bytes that should never come (the injection probe's fallback silence is 2 s: docs/checks.md#starttls-injection). */
 const SILENCE_MS = 700;
 
 interface Reply {
