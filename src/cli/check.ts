@@ -17,8 +17,10 @@ import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 import { hintFor } from './error-hints.js';
+import type { BaselineFlags } from './baseline-gate.js';
+import { BaselineGate } from './baseline-gate.js';
 
-export interface CheckFlags extends TargetFlags, OutputFlags {
+export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags {
   checks?: string;
   skip?: string;
   strict?: boolean;
@@ -82,6 +84,7 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
   }
   const output = new CommandOutput('check', flags);
   try {
+    const gate = BaselineGate.from(flags);
     const target = await checkTargetFrom(flags, output.transcript);
     const checks = selectChecks(flags.checks, flags.skip, target);
     const started = performance.now();
@@ -90,7 +93,7 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
     spinner.stop();
     const durationMs = Math.round(performance.now() - started);
     if (interrupted) output.transcript.warn(interruptionNote(checks.length, results.length));
-    return reportResults(output, flags, target, results, durationMs, interrupted);
+    return reportResults(output, flags, target, results, durationMs, interrupted, gate);
   } catch (error) {
     return output.fail(error);
   }
@@ -102,14 +105,15 @@ export function interruptionNote(selected: number, reported: number): string {
 }
 
 /** The report of a run; `interrupted` (Ctrl-C) makes the exit code 130 whatever the results. */
-export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted = false): number {
+export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted: boolean, gate: BaselineGate): number {
   const name = `${target.host}:${target.port}`;
+  gate.apply(output, [{ name, results }], interrupted);
   output.print(renderCheckReport({ target: name, role: target.role, roleAssumed: target.roleAssumed ?? false }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
-  const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(results, flags.strict ?? false);
+  const exitCode = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForResults(results, flags.strict ?? false));
   if (flags.quiet) output.summary(quietSummary(name, results, exitCode), exitCode === ExitCode.ok);
-  if (flags.junit) writeFileSync(flags.junit, renderJunit([{ name, results, durationMs }]));
+  if (flags.junit) writeFileSync(flags.junit, renderJunit([{ name, results, durationMs }, ...gate.junitSuites()]));
   if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(name, results)) process.stdout.write(`${line}\n`);
-  return output.finish(jsonReport(target, results, durationMs, interrupted), exitCode);
+  return output.finish({ ...jsonReport(target, results, durationMs, interrupted), ...gate.json() }, exitCode);
 }
 
 /** The one line of --quiet: every verdict that can change the exit code is counted. */

@@ -16,6 +16,7 @@ export const ExitCode = {
   checksFailed: 10,
   checksInconclusive: 11,
   badConfig: 12,
+  worseThanBaseline: 13,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { addConnectionOptions } from './connection-options.js';
+import { SMTPCHECK_VERSION } from './version.js';
 
 /**
  * commander wiring only. Each command's module is imported when it runs, so what
@@ -8,7 +8,6 @@ import { addConnectionOptions } from './connection-options.js';
  * (start-up is a measured goal; bin/smtpcheck answers the plain help forms from
  * texts that help-snapshot.ts renders from buildProgram() at build time).
  */
-const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const withOutput = (command: Command) =>
   command
@@ -46,7 +45,7 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('smtpcheck')
     .description('Test and diagnose SMTP servers: ESMTP, STARTTLS, AUTH, relay and sender checks with colour transcripts and verdicts.')
-    .version(version, '-V, --version')
+    .version(SMTPCHECK_VERSION, '-V, --version')
     // A fixed width, not the terminal's: the help rendered at build time must be
     // what commander prints in any terminal. Set before .command(), which copies it.
     .configureHelp({ helpWidth: 80 })
@@ -86,6 +85,8 @@ export function buildProgram(): Command {
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--list', 'list every check id with its roles and severity, and exit')
     .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
+    .option('--baseline <file>', 'compare with a saved baseline: fail (exit 13) only when a check got worse')
+    .option('--save-baseline <file>', 'write the verdicts as a baseline to commit next to the deployment')
     .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
 
   withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(

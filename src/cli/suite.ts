@@ -20,6 +20,7 @@ import { CommandOutput } from './output.js';
 import type { SuiteTarget } from './suite-config.js';
 import { ConfigError, loadSuiteConfig } from './suite-config.js';
 import { hintFor } from './error-hints.js';
+import { BaselineGate } from './baseline-gate.js';
 
 interface TargetRun {
   target: SuiteTarget;
@@ -42,6 +43,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
   const output = new CommandOutput('check', flags);
   try {
     const config = loadSuiteConfig(flags.config);
+    const gate = BaselineGate.from(flags);
     // A password variable that is not set is a configuration error (exit 12), found
     // before any target is contacted.
     for (const target of config.targets) {
@@ -56,7 +58,9 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     const strict = flags.strict ?? config.strict;
     // A target that could not be run at all has no verdict: unsettled, never ok.
     const targetOutcome = (run: TargetRun): RunOutcome => (run.error ? 'unsettled' : runOutcome(run.results, strict));
-    const targetExitCode = (run: TargetRun): ExitCodeValue => (run.interrupted ? ExitCode.interrupted : exitCodeForOutcome(targetOutcome(run)));
+    const targetExitCode = (run: TargetRun): ExitCodeValue => gate.exitCode(run.interrupted ? ExitCode.interrupted : exitCodeForOutcome(targetOutcome(run)), run.target.name);
+    // A target that could not run at all has no results: every check its baseline had is then "not run", worse.
+    gate.apply(output, runs.map((run) => ({ name: run.target.name, results: run.results })), interrupted);
     for (const run of runs) {
       if (run.error || !run.checkTarget) {
         output.print(output.palette.red(`✘ ${run.target.name}: ${printable(run.error ?? '')}`));
@@ -69,8 +73,8 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     }
     const allResults = runs.flatMap((run) => run.results);
     output.print(`${output.palette.bold(`${runs.length} targets.`)} ${summaryLine(allResults, durationMs, output.palette)}`);
-    if (flags.junit) writeFileSync(flags.junit, renderJunit(runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs }))));
-    const exitCode: ExitCodeValue = interrupted ? ExitCode.interrupted : exitCodeForOutcome(worstOutcome(runs.map(targetOutcome)));
+    if (flags.junit) writeFileSync(flags.junit, renderJunit([...runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs })), ...gate.junitSuites()]));
+    const exitCode: ExitCodeValue = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForOutcome(worstOutcome(runs.map(targetOutcome))));
     if (flags.quiet) {
       for (const run of runs) output.summary(run.error ? `${run.target.name}: ${run.error}` : quietSummary(run.target.name, run.results, targetExitCode(run)), targetExitCode(run) === ExitCode.ok);
     }
@@ -78,6 +82,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
       {
         targets: runs.map((run) => (run.checkTarget ? { name: run.target.name, ...jsonReport(run.checkTarget, run.results, run.durationMs, run.interrupted) } : { name: run.target.name, error: run.error })),
         summary: { targets: runs.length, durationMs, ...(interrupted ? { interrupted } : {}) },
+        ...gate.json(),
       },
       exitCode,
     );
