@@ -28,6 +28,10 @@ export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags {
   junit?: string;
   config?: string;
   list?: boolean;
+  /** `--shard I/N` (suites only). */
+  shard?: string;
+  /** `--shard-total N` with JOB_COMPLETION_INDEX (suites only). */
+  shardTotal?: string;
 }
 
 /** `check --list`: every check id with its roles, severity and title. */
@@ -84,6 +88,7 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
   }
   const output = new CommandOutput('check', flags);
   try {
+    if (flags.shard !== undefined || flags.shardTotal !== undefined) throw new UsageError('--shard and --shard-total split a suite: they need --config FILE', 'see docs/ci.md#shards');
     const gate = BaselineGate.from(flags);
     const target = await checkTargetFrom(flags, output.transcript);
     const checks = selectChecks(flags.checks, flags.skip, target);

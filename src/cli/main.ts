@@ -87,6 +87,8 @@ export function buildProgram(): Command {
     .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
     .option('--baseline <file>', 'compare with a saved baseline: fail (exit 13) only when a check got worse')
     .option('--save-baseline <file>', 'write the verdicts as a baseline to commit next to the deployment')
+    .option('--shard <i/n>', 'with --config: run the i-th of n slices of the targets (default: CI_NODE_INDEX/CI_NODE_TOTAL)')
+    .option('--shard-total <n>', 'with --config and JOB_COMPLETION_INDEX (Kubernetes indexed Jobs): the number of slices')
     .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
 
   withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(
@@ -132,6 +134,19 @@ export function buildProgram(): Command {
           });
       }),
     );
+
+  program
+    .command('report')
+    .description('work with saved JSON reports (docs/ci.md#shards)')
+    .command('merge')
+    .description('merge the JSON reports of a sharded suite (or of several runs) into one report, with the exit code of the whole')
+    .argument('<files...>', 'JSON reports written by check --config FILE --json')
+    .option('--json', 'print the merged report as one JSON document')
+    .option('-q, --quiet', 'print only the summary line')
+    .option('--junit <file>', 'write a JUnit XML report of the merged run')
+    .action(async (files: string[], flags: Record<string, unknown>) => {
+      process.exitCode = (await import('./report-merge.js')).runReportMerge(files, flags);
+    });
 
   program
     .command('demo')

@@ -21,6 +21,10 @@ import type { SuiteTarget } from './suite-config.js';
 import { ConfigError, loadSuiteConfig } from './suite-config.js';
 import { hintFor } from './error-hints.js';
 import { BaselineGate } from './baseline-gate.js';
+import type { Shard } from '../checks/shard.js';
+import { parseShard, shardFromEnvironment, shardSlice, ShardError } from '../checks/shard.js';
+import { UsageError } from '../core/errors.js';
+import { SMTPCHECK_VERSION } from './version.js';
 
 interface TargetRun {
   target: SuiteTarget;
@@ -44,21 +48,25 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
   try {
     const config = loadSuiteConfig(flags.config);
     const gate = BaselineGate.from(flags);
+    const shard = shardOf(flags);
+    const slice = shardSlice(config.targets, shard);
+    const targets = slice.map(({ item }) => item);
     // A password variable that is not set is a configuration error (exit 12), found
-    // before any target is contacted.
-    for (const target of config.targets) {
+    // before any target is contacted; a shard needs only its own targets' secrets.
+    for (const target of targets) {
       if (target.auth && !process.env[target.auth.passwordEnv]) {
         throw new ConfigError(`target ${target.name}: environment variable ${target.auth.passwordEnv} is not set`, `export ${target.auth.passwordEnv}=… before running the suite`);
       }
     }
     const slots = new ConnectionSlots(config.maxConnections);
     const started = performance.now();
-    const { value: runs, interrupted } = await interruptible((signal) => Promise.all(config.targets.map((target) => runTarget(target, flags, slots, signal))));
+    const { value: runs, interrupted } = await interruptible((signal) => Promise.all(targets.map((target) => runTarget(target, flags, slots, signal))));
     const durationMs = Math.round(performance.now() - started);
     const strict = flags.strict ?? config.strict;
     // A target that could not be run at all has no verdict: unsettled, never ok.
     const targetOutcome = (run: TargetRun): RunOutcome => (run.error ? 'unsettled' : runOutcome(run.results, strict));
     const targetExitCode = (run: TargetRun): ExitCodeValue => gate.exitCode(run.interrupted ? ExitCode.interrupted : exitCodeForOutcome(targetOutcome(run)), run.target.name);
+    if (shard) output.print(output.palette.bold(`shard ${shard.index}/${shard.total} (${shard.source}): ${targets.length} of ${config.targets.length} targets: ${targets.map((target) => printable(target.name)).join(', ') || 'none'}\n`));
     // A target that could not run at all has no results: every check its baseline had is then "not run", worse.
     gate.apply(output, runs.map((run) => ({ name: run.target.name, results: run.results })), interrupted);
     for (const run of runs) {
@@ -80,7 +88,12 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     }
     return output.finish(
       {
-        targets: runs.map((run) => (run.checkTarget ? { name: run.target.name, ...jsonReport(run.checkTarget, run.results, run.durationMs, run.interrupted) } : { name: run.target.name, error: run.error })),
+        suite: { file: flags.config, targets: config.targets.length, strict, smtpcheck: SMTPCHECK_VERSION, ...(shard ? { shard } : {}) },
+        targets: runs.map((run, index) => ({
+          name: run.target.name,
+          position: slice[index]!.position,
+          ...(run.checkTarget ? jsonReport(run.checkTarget, run.results, run.durationMs, run.interrupted) : { error: run.error }),
+        })),
         summary: { targets: runs.length, durationMs, ...(interrupted ? { interrupted } : {}) },
         ...gate.json(),
       },
@@ -146,4 +159,14 @@ function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
   const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred } = flags;
   const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred };
   return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
+}
+
+/** --shard, else the index the CI system or scheduler gives (docs/ci.md#shards); null runs every target. */
+function shardOf(flags: CheckFlags): Shard | null {
+  try {
+    return flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardTotal);
+  } catch (error) {
+    if (error instanceof ShardError) throw new UsageError(error.message, 'see docs/ci.md#shards');
+    throw error;
+  }
 }

@@ -1,0 +1,181 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { CheckResult, Verdict } from '../checks/check.js';
+import type { RunOutcome } from '../checks/verdict-policy.js';
+import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
+import { UsageError } from '../core/errors.js';
+import { renderJunit } from '../render/junit.js';
+import { printable } from '../render/printable.js';
+import { quietSummary } from './check.js';
+import type { ExitCodeValue } from './exit-codes.js';
+import { ExitCode, exitCodeForOutcome } from './exit-codes.js';
+import type { OutputFlags } from './output.js';
+import { CommandOutput } from './output.js';
+
+/**
+ * `smtpcheck report merge FILE…`: the JSON reports of a sharded suite (or of several
+ * runs) as one report of the same shape, its exit code recomputed from the merged
+ * verdicts (docs/ci.md#shards). What does not fit together is said, never hidden:
+ * duplicate targets, missing shards, reports of different suites or versions.
+ */
+export interface MergeFlags extends OutputFlags {
+  junit?: string;
+}
+
+interface TargetReport {
+  name: string;
+  position?: number;
+  error?: string | null;
+  checks?: (Pick<CheckResult, 'id' | 'verdict' | 'summary'> & Partial<CheckResult>)[];
+  summary?: { durationMs?: number; interrupted?: boolean };
+  [key: string]: unknown;
+}
+
+interface SuiteInfo {
+  file?: string;
+  targets?: number;
+  strict?: boolean;
+  smtpcheck?: string;
+  shard?: { index: number; total: number; source: string };
+}
+
+interface BaselineSummary {
+  worse: unknown[];
+  better: unknown[];
+  changed: unknown[];
+  unchanged: number;
+  new: number;
+  targetsNotRun: string[];
+  [key: string]: unknown;
+}
+
+interface CheckReport {
+  file: string;
+  suite: SuiteInfo;
+  targets: TargetReport[];
+  events: unknown[];
+  interrupted: boolean;
+  durationMs: number;
+  baseline: BaselineSummary | null;
+}
+
+function readReport(file: string): CheckReport {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    const why = error instanceof SyntaxError ? 'is not JSON' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+    throw new UsageError(`${file} ${why}`, 'give the files that smtpcheck check --config … --json wrote');
+  }
+  const result = data.result as Record<string, unknown> | undefined;
+  if (data.command !== 'check' || !result) {
+    throw new UsageError(`${file} is not the JSON report of smtpcheck check${data.command ? ` (it is from ${JSON.stringify(data.command)})` : ''}`, 'give the files that smtpcheck check --config … --json wrote');
+  }
+  const summary = (result.summary ?? {}) as { durationMs?: number; interrupted?: boolean };
+  const common = { file, events: Array.isArray(data.events) ? data.events : [], interrupted: summary.interrupted === true, durationMs: summary.durationMs ?? 0, baseline: (result.baseline as BaselineSummary | undefined) ?? null };
+  if (Array.isArray(result.targets)) return { ...common, suite: (result.suite ?? {}) as SuiteInfo, targets: result.targets as TargetReport[] };
+  // One server's report (check --server … --json): one target named HOST:PORT.
+  const target = result.target as { host?: string; port?: number } | undefined;
+  if (!target || !Array.isArray(result.checks)) throw new UsageError(`${file} has neither targets nor checks`, 'give the files that smtpcheck check … --json wrote');
+  return { ...common, suite: {}, targets: [{ name: `${target.host}:${target.port}`, target, checks: result.checks as TargetReport['checks'], summary }] };
+}
+
+export function runReportMerge(files: string[], flags: MergeFlags): number {
+  const output = new CommandOutput('check', flags);
+  try {
+    if (files.length === 0) throw new UsageError('no report to merge', 'give the JSON files: smtpcheck report merge shard-*.json');
+    const reports = files.map(readReport);
+    const notes = mismatches(reports);
+    const seen = new Map<string, string>();
+    const targets: TargetReport[] = [];
+    for (const report of reports) {
+      for (const target of report.targets) {
+        const key = `${target.position ?? ''}\u0000${target.name}`;
+        const earlier = seen.get(key);
+        if (earlier) {
+          notes.push(`target ${target.name} is in ${earlier} and in ${report.file}: the first is kept`);
+          continue;
+        }
+        seen.set(key, report.file);
+        targets.push(target);
+      }
+    }
+    // Suite order: the unsharded run lists targets as the file does.
+    targets.sort((a, b) => (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER));
+    const strict = reports.some((report) => report.suite.strict === true);
+    const interrupted = reports.some((report) => report.interrupted);
+    const outcome = worstOutcome(targets.map((target) => targetOutcome(target, strict)));
+    const baseline = mergeBaselines(reports, targets, notes);
+    let exitCode: ExitCodeValue = interrupted ? ExitCode.interrupted : exitCodeForOutcome(outcome);
+    if (baseline && !interrupted) exitCode = baseline.worse.length > 0 ? ExitCode.worseThanBaseline : ExitCode.ok;
+
+    for (const note of notes) output.transcript.warn(note);
+    for (const target of targets) {
+      const line = target.error ? `${target.name}: ${target.error}` : quietSummary(target.name, resultsOf(target), exitCodeForOutcome(targetOutcome(target, strict)));
+      output.print(`${target.error ? '✘' : '·'} ${printable(line)}`);
+    }
+    output.summary(`${targets.length} targets from ${reports.length} reports${baseline ? `, ${baseline.worse.length} checks worse than the baseline` : ''} (exit ${exitCode})`, exitCode === ExitCode.ok);
+    if (flags.junit) writeFileSync(flags.junit, renderJunit(targets.map((target) => ({ name: target.name, results: resultsOf(target), durationMs: target.summary?.durationMs ?? 0 }))));
+    const first = reports[0]!.suite;
+    return output.finish(
+      {
+        suite: { ...first, ...(first.shard ? { shard: undefined } : {}), shards: reports.map((report) => report.suite.shard ?? null) },
+        targets,
+        summary: { targets: targets.length, durationMs: Math.max(...reports.map((report) => report.durationMs)), ...(interrupted ? { interrupted } : {}) },
+        ...(baseline ? { baseline } : {}),
+        merged: { files, notes },
+      },
+      exitCode,
+    );
+  } catch (error) {
+    return output.fail(error);
+  }
+}
+
+function resultsOf(target: TargetReport): CheckResult[] {
+  return (target.checks ?? []).map((check) => ({ title: check.id, severity: 'info', evidence: [], fix: null, durationMs: 0, ...check, verdict: check.verdict as Verdict }));
+}
+
+/** As the suite judged it: a target that could not run is unsettled, never ok. */
+function targetOutcome(target: TargetReport, strict: boolean): RunOutcome {
+  return target.error ? 'unsettled' : runOutcome(resultsOf(target), strict);
+}
+
+function mismatches(reports: CheckReport[]): string[] {
+  const notes: string[] = [];
+  const differing = (what: string, values: (string | number | boolean | undefined)[]) => {
+    const distinct = [...new Set(values.map((value) => String(value)))];
+    if (distinct.length > 1) notes.push(`the reports differ in ${what}: ${distinct.join(', ')}`);
+  };
+  differing('suite file', reports.map((report) => report.suite.file));
+  differing('smtpcheck version', reports.map((report) => report.suite.smtpcheck));
+  differing('number of targets in the suite', reports.map((report) => report.suite.targets));
+  differing('strictness', reports.map((report) => report.suite.strict));
+  const shards = reports.map((report) => report.suite.shard).filter((shard) => shard !== undefined);
+  if (shards.length > 0) {
+    differing('number of shards', shards.map((shard) => shard.total));
+    const total = Math.max(...shards.map((shard) => shard.total));
+    const present = new Set(shards.map((shard) => shard.index));
+    const missing = Array.from({ length: total }, (_, index) => index + 1).filter((index) => !present.has(index));
+    if (missing.length > 0) notes.push(`shards missing: ${missing.map((index) => `${index}/${total}`).join(', ')}; their targets are not in this report`);
+    if (present.size < shards.length) notes.push('a shard is given more than once');
+  }
+  return notes;
+}
+
+/** The shards' comparisons with one baseline, as one: a target counts as not run only if no shard ran it. */
+function mergeBaselines(reports: CheckReport[], targets: TargetReport[], notes: string[]): BaselineSummary | null {
+  const withBaseline = reports.filter((report) => report.baseline);
+  if (withBaseline.length === 0) return null;
+  if (withBaseline.length < reports.length) notes.push(`only ${withBaseline.length} of ${reports.length} reports were compared with a baseline`);
+  const ran = new Set(targets.map((target) => target.name));
+  const baselines = withBaseline.map((report) => report.baseline!);
+  return {
+    ...baselines[0]!,
+    worse: baselines.flatMap((baseline) => baseline.worse),
+    better: baselines.flatMap((baseline) => baseline.better),
+    changed: baselines.flatMap((baseline) => baseline.changed),
+    unchanged: baselines.reduce((sum, baseline) => sum + baseline.unchanged, 0),
+    new: baselines.reduce((sum, baseline) => sum + baseline.new, 0),
+    targetsNotRun: [...new Set(baselines.flatMap((baseline) => baseline.targetsNotRun))].filter((name) => !ran.has(name)),
+  };
+}
