@@ -215,8 +215,8 @@ install -m 644 -o "$EXIM_USER" -g "$EXIM_USER" "$TLS_DIR/server.pem" "$EXIM_DIR/
 chown "root:$EXIM_USER" "$EXIM_DIR/passwd.tmp"
 chmod 640 "$EXIM_DIR/passwd.tmp"
 mv "$EXIM_DIR/passwd.tmp" "$EXIM_DIR/passwd"
-# Local parts with a Maildir (the mailboxes router).
-printf 'john\nlisa\n' >"$EXIM_DIR/mailboxes"
+# Local parts with a Maildir (the mailboxes router): local part -> Maildir name.
+printf 'john: john\nlisa: lisa\n' >"$EXIM_DIR/mailboxes"
 # Aliases of example.org: postmaster@ and abuse@ (RFC 5321 4.5.1, RFC 2142), and sales@.
 cat >"$EXIM_DIR/aliases" <<'EOF'
 sales:       john@example.org
