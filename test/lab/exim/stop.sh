@@ -29,16 +29,16 @@ rm -f "$EXIM_DIR/lab.json" 2>/dev/null || true
 # Every live (non-zombie) process of THIS lab: its executable is this lab's
 # own extracted binary (daemons, sessions, deliveries alike). Exim run from
 # anywhere else -- another lab, a system exim4 -- is never matched.
+# One find(1) over /proc, not a readlink per process: stop.sh polls this.
 lab_pids() {
-  local p exe st state
-  for p in /proc/[0-9]*; do
-    exe="$(readlink "$p/exe" 2>/dev/null)" || continue
-    [[ $exe == "$EXIM" || $exe == "$EXIM (deleted)" ]] || continue
-    st="$(cat "$p/stat" 2>/dev/null)" || continue
+  local exe p st state
+  while IFS= read -r exe; do
+    p="${exe%/exe}"
+    st="$(<"$p/stat")" 2>/dev/null || continue
     read -r state _ <<<"${st##*) }"
     [[ $state == Z ]] && continue
     echo "${p#/proc/}"
-  done
+  done < <(find /proc/[0-9]*/exe -maxdepth 0 \( -lname "$EXIM" -o -lname "$EXIM (deleted)" \) 2>/dev/null)
 }
 
 mapfile -t left < <(lab_pids)
