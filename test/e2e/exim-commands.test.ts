@@ -3,10 +3,36 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eximLab, runCli, waitForDelivery } from './postfix-lab.js';
 
-/** send through the real Exim lab: Exim words the end-of-data reply its own way (`250 OK id=…`). */
+/** send and relay-test through the real Exim lab, which words its replies its own way and cuts sessions after three syntax errors. */
 describe('commands against the real Exim lab', () => {
   const lab = eximLab();
   const port = lab.services['exim-submission']!.port;
+
+  const relayTest = async (service: string): Promise<{ code: number | null; outcomes: Record<string, string> }> => {
+    const result = await runCli(['relay-test', '--server', `127.0.0.1:${lab.services[service]!.port}`, '--local-recipient', 'john@example.org', '--json']);
+    const probes: { form: string; outcome: string }[] = JSON.parse(result.stdout).result.checks.flatMap((check: { details?: unknown }) => (Array.isArray(check.details) ? check.details : []));
+    return { code: result.code, outcomes: Object.fromEntries(probes.map((probe) => [probe.form, probe.outcome])) };
+  };
+
+  it('relay-test on the secure Exim MTA: all 28 forms refused (550 relay not permitted, 501 syntax errors), exit 0', async () => {
+    const { code, outcomes } = await relayTest('exim-mta');
+    assert.equal(code, 0);
+    assert.equal(Object.keys(outcomes).length, 28);
+    assert.deepEqual([...new Set(Object.values(outcomes))], ['refused']);
+  });
+
+  it('relay-test on the Exim open relay: exactly the forms Exim routes are relayed, exit 10', async () => {
+    const { code, outcomes } = await relayTest('exim-open-relay');
+    assert.equal(code, 10);
+    const relayed = Object.entries(outcomes).filter(([, outcome]) => outcome === 'relayed').map(([form]) => form);
+    // The %-hack, quoted, double-@ and bang forms are refused by Exim's default ACL
+    // (restricted characters), domain literals by Exim itself; source routes are stripped.
+    assert.deepEqual(relayed.sort(), [
+      '<@example.org:r@example.net>', '<@mail.example.org:r@example.net>', '<r@EXAMPLE.NET>', '<r@example.com>', '<r@example.org.example.net>', '<r@smtpcheck-unhosted.example.org>',
+      'MAIL FROM:<>', 'MAIL FROM:<p@example.org>', 'MAIL FROM:<p@mail.example.org>', 'MAIL FROM:<postmaster@example.org>',
+    ].sort());
+    assert.deepEqual([...new Set(Object.values(outcomes))].sort(), ['refused', 'relayed']);
+  });
 
   it('send through Exim submission reports Exim\'s queue id, and the message arrives in the Maildir', async () => {
     const result = await runCli(
