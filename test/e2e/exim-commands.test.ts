@@ -8,6 +8,22 @@ describe('commands against the real Exim lab', () => {
   const lab = eximLab();
   const port = lab.services['exim-submission']!.port;
 
+  for (const [service, tls] of [['exim-submission', []], ['exim-submissions', ['--tls-on-connect']]] as const) {
+    it(`auth --auth-mech all on ${service}: PLAIN and LOGIN both accepted (Exim's plaintext authenticators)`, async () => {
+      const result = await runCli(['auth', '--server', `127.0.0.1:${lab.services[service]!.port}`, ...tls, '--tls-ca', lab.caFile, '--auth-user', 'john@example.org', '--auth-mech', 'all'], { env: { SMTPCHECK_PASSWORD: 'summersun' } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^PLAIN +235 /m);
+      assert.match(result.stdout, /^LOGIN +235 /m);
+    });
+  }
+
+  it('a wrong password exits 4 on Exim\'s bare 535 (no enhanced status code), in one line', async () => {
+    const result = await runCli(['auth', '--server', `127.0.0.1:${port}`, '--tls-ca', lab.caFile, '--auth-user', 'john@example.org'], { env: { SMTPCHECK_PASSWORD: 'wintersun' } });
+    assert.equal(result.code, 4);
+    assert.match(result.stderr, /535 Incorrect authentication data/);
+    assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  });
+
   const relayTest = async (service: string): Promise<{ code: number | null; outcomes: Record<string, string> }> => {
     const result = await runCli(['relay-test', '--server', `127.0.0.1:${lab.services[service]!.port}`, '--local-recipient', 'john@example.org', '--json']);
     const probes: { form: string; outcome: string }[] = JSON.parse(result.stdout).result.checks.flatMap((check: { details?: unknown }) => (Array.isArray(check.details) ? check.details : []));
