@@ -8,6 +8,14 @@ describe('commands against the real Exim lab', () => {
   const lab = eximLab();
   const port = lab.services['exim-submission']!.port;
 
+  it('caps on the Exim MTA explains the keywords Exim adds by default (PIPECONNECT, CHUNKING)', async () => {
+    const result = await runCli(['caps', '--server', `127.0.0.1:${lab.services['exim-mta']!.port}`, '--tls-ca', lab.caFile]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^PIPECONNECT +yes +yes +early pipelining/m);
+    assert.match(result.stdout, /^CHUNKING +yes +yes +BDAT/m);
+    assert.doesNotMatch(result.stdout, /not known to smtpcheck/);
+  });
+
   for (const [service, tls] of [['exim-submission', []], ['exim-submissions', ['--tls-on-connect']]] as const) {
     it(`auth --auth-mech all on ${service}: PLAIN and LOGIN both accepted (Exim's plaintext authenticators)`, async () => {
       const result = await runCli(['auth', '--server', `127.0.0.1:${lab.services[service]!.port}`, ...tls, '--tls-ca', lab.caFile, '--auth-user', 'john@example.org', '--auth-mech', 'all'], { env: { SMTPCHECK_PASSWORD: 'summersun' } });
