@@ -75,4 +75,15 @@ describe('commands against the real Exim lab', () => {
     assert.match(text.stdout, /accepted for 1 of 1 recipient\(s\), queued as [0-9A-Za-z]{6}-/);
     await waitForDelivery(join(lab.maildir, 'lisa', 'new'), json.result.token);
   });
+
+  it('send --chunking: Exim answers BDAT LAST in two lines (250- … byte chunk, total …, 250 OK id=…); the queue id is still found', async () => {
+    const result = await runCli(
+      ['send', '--server', `127.0.0.1:${port}`, '--tls', '--tls-ca', lab.caFile, '--auth-user', 'john@example.org', '--from', 'john@example.org', '--to', 'lisa@example.org', '--chunking'],
+      { env: { SMTPCHECK_PASSWORD: 'summersun' } },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /~> BDAT \d+ LAST\n<~ {2}250- *\d+ byte chunk, total \d+\n<~ {2}250 OK id=(\S+)\n/);
+    const id = /250 OK id=(\S+)\n/.exec(result.stdout)![1]!;
+    assert.match(result.stdout, new RegExp(`queued as ${id}`));
+  });
 });
