@@ -27,8 +27,9 @@ const POLICY_TEXT = /administrative|prohibit|disabled|not (allowed|permitted|ava
  * must contain a domain` for every local part alike: an answer about the form.
  */
 function isSyntaxRefusal(reply: Reply): boolean {
-  if (replyDisposition(reply) !== 'refused' || NOT_IMPLEMENTED.has(reply.code)) return false;
   const enhanced = reply.enhanced;
+  // Not-implemented has its own rule, and an X.7.X refusal is by policy whatever its code.
+  if (replyDisposition(reply) !== 'refused' || NOT_IMPLEMENTED.has(reply.code) || enhanced?.subject === 7) return false;
   return reply.code === 501 || enhanced?.subject === 5 || (enhanced?.subject === 1 && enhanced.detail === 3);
 }
 

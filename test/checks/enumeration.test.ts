@@ -60,8 +60,10 @@ describe('enum-vrfy and enum-expn verdict rules (docs/checks.md#enum-expn)', () 
     assert.match(outcome.summary, /syntax error/);
   });
 
-  it('keeps 502 5.5.1 (Postfix disable_vrfy_command) as "not available", not as a syntax error', () => {
+  it('keeps 502 5.5.1 (Postfix disable_vrfy_command) as "not available" and 501 5.7.x as policy, not as syntax errors', () => {
     const off = reply(502, '5.5.1 VRFY command is disabled');
     assert.equal(judgeEnumeration('VRFY', [pair(off, off), bare(off, off)]).verdict, 'pass');
+    const policy = reply(501, '5.7.1 VRFY refused');
+    assert.match(judgeEnumeration('VRFY', [pair(policy, policy)]).summary, /refused by policy/);
   });
 });
