@@ -178,7 +178,8 @@ done
 # Exim checks that its configuration is owned by root and writable by nobody
 # else; the session processes (Debian-exim) write the spool, the logs and the
 # Maildirs, and read the lookup files and the server key.
-rm -rf "$CONF_DIR" "$RUN_DIR" "$EXIM_DIR/tls"
+# The spool starts empty: no queue runner would ever deliver what a previous run left.
+rm -rf "$CONF_DIR" "$RUN_DIR" "$EXIM_DIR/tls" "$EXIM_DIR/spool"
 mkdir -p "$CONF_DIR" "$RUN_DIR" "$LOG_DIR" "$EXIM_DIR/spool" "$EXIM_DIR/tls" "$TLS_DIR"
 for user in john lisa; do
   for sub in cur new tmp; do mkdir -p "$MAIL_DIR/$DOMAIN/$user/$sub"; done
