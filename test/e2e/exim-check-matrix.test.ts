@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { CheckResult } from '../../src/checks/check.js';
 import { CHECKS } from '../../src/checks/registry.js';
@@ -11,8 +12,11 @@ import { eximLab } from './postfix-lab.js';
  * the exact verdict of every cell (expected-verdicts.ts, the Exim block, with each
  * difference from Postfix and its reason).
  */
+const lab = eximLab();
+// Where Exim's log stood before the matrix: the lines after it are the matrix's.
+const logBefore = readFileSync(lab.eximLog, 'utf8').length;
+
 describe('check matrix against the real Exim lab', { concurrency: 5 }, () => {
-  const lab = eximLab();
 
   it('the lab has every service the matrix expects', () => {
     assert.deepEqual(Object.keys(lab.services).sort(), Object.keys(EXIM_EXPECTED_FLAWS).sort());
@@ -37,4 +41,15 @@ describe('check matrix against the real Exim lab', { concurrency: 5 }, () => {
       }
     });
   }
+});
+
+// Runs after the matrix (top-level tests run one after another). Exim drops a client
+// that pipelines outside RFC 2920 §3.1 ("SMTP protocol synchronization error") or sends
+// a fourth unknown command: no probe may do either, whatever its verdict. (A fourth
+// syntax error is allowed: the relay groups meet it on purpose and ask those forms
+// alone, docs/checks.md#relay-checks-common-rules.)
+it('no probe of the matrix tripped Exim\'s pipelining synchronisation or its unknown-command limit', () => {
+  const logged = readFileSync(lab.eximLog, 'utf8').slice(logBefore).split('\n');
+  assert.deepEqual(logged.filter((line) => /synchronization error|too many unrecognized commands|too many nonmail commands/i.test(line)), []);
+  assert.ok(logged.some((line) => /<= /.test(line)), 'the matrix sent mail through Exim (the log is the right one)');
 });

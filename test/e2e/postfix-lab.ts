@@ -28,9 +28,11 @@ export function postfixLab(): RealLab {
   return readLab(`${LAB_DIR}/lab.json`, 'Postfix', 'test/lab/start.sh');
 }
 
+export type EximLab = RealLab & { eximVersion: string; eximLog: string };
+
 /** The real Exim lab (test/lab/exim/start.sh), started by run-all.sh after the Postfix lab, in the same lab directory. */
-export function eximLab(): RealLab {
-  return readLab(`${LAB_DIR}/exim/lab.json`, 'Exim', 'test/lab/exim/start.sh');
+export function eximLab(): EximLab {
+  return readLab(`${LAB_DIR}/exim/lab.json`, 'Exim', 'test/lab/exim/start.sh') as EximLab;
 }
 
 
