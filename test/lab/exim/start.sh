@@ -193,12 +193,12 @@ if command -v runuser >/dev/null 2>&1; then
 fi
 
 # --- TLS: the lab CA and server certificate, shared with the Postfix lab -------
-chmod 700 "$TLS_DIR"
 # The Postfix lab may be building the same files right now: take its lock.
 if command -v flock >/dev/null 2>&1 && [[ -z ${SMTPCHECK_LAB_LOCKED:-} ]]; then
   exec 8>"$LAB_DIR/.lock"
   flock -w 120 8 || fail "timed out waiting for the Postfix lab's start.sh/stop.sh on $LAB_DIR ($LAB_DIR/.lock)"
 fi
+chmod 700 "$TLS_DIR" # while keys are made; ensure_tls opens it again for the CA
 # shellcheck source=../tls.sh
 source "$HERE/../tls.sh"
 ensure_tls
