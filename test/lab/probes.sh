@@ -4,13 +4,15 @@
 # command at a time: Postfix (smtpd_forbid_unauth_pipelining) and Exim
 # (smtp_enforce_sync) drop a client that talks out of turn.
 
-# Plain SMTP: connect, expect "220 ", say QUIT.
+# Plain SMTP: connect, wait for the last line of the greeting ("220 "; a server
+# may send "220-" lines first, and pause), say QUIT.
 smtp_greets() { # port
   local line fd
   # (the braces keep the redirection of bash's "connection refused" message
   # from applying to the rest of the script)
   { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  if IFS= read -r -t 3 -u "$fd" line && [[ $line == 220\ * ]]; then
+  while IFS= read -r -t 3 -u "$fd" line && [[ $line == 220-* ]]; do :; done
+  if [[ $line == 220\ * ]]; then
     printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true
     exec {fd}>&-
     return 0
