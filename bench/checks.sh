@@ -6,12 +6,14 @@
 #      files a relay-test run makes Postfix open (each takes an in-flow token);
 #   3. a suite config of TARGETS targets (the lab's services repeated under different
 #      names) run concurrently vs the same targets one after another (estimated
-#      from one run of each distinct service).
+#      from one run of each distinct service);
+#   4. the full check suite (logged in, every check applicable) on each service of the
+#      real Exim lab (test/lab/exim), with its verdict counts.
 #
 #   bash bench/checks.sh
 #   RUNS=3 TARGETS=50 MAX_CONNECTIONS=32 bash bench/checks.sh
 #
-# Starts the lab if $SMTPCHECK_LAB_DIR/lab.json is missing. Medians of RUNS runs
+# Starts the labs if $SMTPCHECK_LAB_DIR/lab.json or exim/lab.json is missing. Medians of RUNS runs
 # (nmap: one run, it takes ~20 s). Measures, never asserts: exit 0.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -114,4 +116,21 @@ while read -r name port role; do
 done <"$WORK/suite.yml.services"
 printf '3. check --config with %s targets (lab services repeated), max-connections %s\n' "$TARGETS" "$MAX_CONNECTIONS"
 printf '   concurrently: %s s (runs: %s)   one after another (estimated): %s s   ratio %s\n' "$concurrent" "${seconds[*]}" "$sequential" "$(ratio "$sequential" "$concurrent")"
+
+# --- 4. the check suite on each Exim service ---------------------------------------
+EXIM_JSON="$LAB_DIR/exim/lab.json"
+[ -f "$EXIM_JSON" ] || bash "$BENCH_ROOT/test/lab/exim/start.sh" >&2 || bench_fail "the Exim lab did not start (bash test/lab/exim/start.sh)"
+printf '\n4. check suite per Exim lab service (Exim %s), logged in as john; medians of %s runs\n' \
+  "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).eximVersion)' "$EXIM_JSON")" "$RUNS"
+node -e 'const lab = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const [name, s] of Object.entries(lab.services)) console.log(name, s.port, s.role)' "$EXIM_JSON" >"$WORK/exim.services"
+while read -r name port role; do
+  seconds=()
+  for run in $(seq "$RUNS"); do
+    result=$(SMTPCHECK_PASSWORD=summersun timed_smtpcheck check --server "127.0.0.1:$port" --role "$role" --tls-ca "$CA" \
+      --local-recipient john@example.org --auth-user john@example.org --alias sales@example.org --other-sender lisa@example.org)
+    seconds+=("${result% *}")
+  done
+  verdicts=$(node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result.summary; console.log(Object.entries(s).filter(([k, v]) => !["total", "durationMs"].includes(k) && v > 0).map(([k, v]) => `${v} ${k}`).join(", "))' "$WORK/last.json")
+  printf '   %-24s %-12s %6s s (runs: %s)   %s\n' "$name" "$role" "$(median "${seconds[@]}")" "${seconds[*]}" "$verdicts"
+done <"$WORK/exim.services"
 exit 0

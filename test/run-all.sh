@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The one command that runs every test: unit, scripted fake servers, the embedded lab,
-# and end-to-end tests against a real Postfix + Dovecot lab that this script starts
-# (installing the Debian packages if they are missing) and stops again afterwards.
+# and end-to-end tests against the real-server labs that this script starts (installing
+# the Debian packages if they are missing) and stops again afterwards: Postfix + Dovecot
+# (test/lab) and Exim (test/lab/exim).
 #
-# SMTPCHECK_SKIP_POSTFIX_LAB=1 leaves the Postfix lab out (for machines without root
-# or apt). It is the only way to skip those tests, and the run says so loudly.
+# SMTPCHECK_SKIP_POSTFIX_LAB=1 leaves both real-server labs out (for machines without
+# root or apt). It is the only way to skip those tests, and the run says so loudly.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,13 +14,18 @@ npm run --silent build || { echo "run-all: TypeScript build failed" >&2; exit 1;
 test_dirs=(dist/test/core dist/test/fakes dist/test/fuzz dist/test/cli dist/test/lab dist/test/checks dist/test/render)
 lab_started=0
 if [ "${SMTPCHECK_SKIP_POSTFIX_LAB:-}" = "1" ]; then
-  printf '\n!!! SMTPCHECK_SKIP_POSTFIX_LAB=1: the real Postfix lab tests are NOT run. Verdicts are unproven on a real server. !!!\n\n' >&2
+  printf '\n!!! SMTPCHECK_SKIP_POSTFIX_LAB=1: the real Postfix and Exim lab tests are NOT run. Verdicts are unproven on a real server. !!!\n\n' >&2
 else
   if ! bash test/lab/start.sh; then
     echo "run-all: the Postfix lab did not start (see the line above); set SMTPCHECK_SKIP_POSTFIX_LAB=1 to run without it" >&2
     exit 1
   fi
   lab_started=1
+  if ! bash test/lab/exim/start.sh; then
+    echo "run-all: the Exim lab did not start (see the line above); set SMTPCHECK_SKIP_POSTFIX_LAB=1 to run without the real-server labs" >&2
+    bash test/lab/stop.sh >/dev/null 2>&1 || true
+    exit 1
+  fi
   # The REPL tests drive a real pseudo-terminal through tmux, against the lab.
   if ! command -v tmux >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q tmux >/dev/null 2>&1 ||
@@ -36,6 +42,7 @@ node --test --test-concurrency=2 "${existing[@]}"
 status=$?
 
 if [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
+  bash test/lab/exim/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Exim lab failed" >&2
   bash test/lab/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Postfix lab failed" >&2
 fi
 exit "$status"

@@ -8,7 +8,7 @@ export const authRefusedPlaintext: CheckDefinition = {
   title: 'AUTH refused without TLS',
   roles: ['mta', 'submission'],
   severity: 'high',
-  fix: 'Postfix: smtpd_tls_auth_only = yes; on submission smtpd_tls_security_level = encrypt',
+  fix: 'Postfix: smtpd_tls_auth_only = yes; on submission smtpd_tls_security_level = encrypt; Exim: auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}} (Exim then refuses an AUTH it did not advertise with 503)',
   async run(context) {
     const session = await context.open('none');
     const answers: string[] = [];

@@ -10,7 +10,7 @@ export const authSuccess: CheckDefinition = {
   roles: ['submission', 'submissions'],
   severity: 'func',
   needs: ['credentials'],
-  fix: 'check the user name (usually the full address) and password; Postfix: smtpd_sasl_auth_enable=yes, smtpd_sasl_type=dovecot, smtpd_sasl_path=private/auth and Dovecot\'s auth socket (service auth { unix_listener /var/spool/postfix/private/auth })',
+  fix: 'check the user name (usually the full address) and password; Postfix: smtpd_sasl_auth_enable=yes, smtpd_sasl_type=dovecot, smtpd_sasl_path=private/auth and Dovecot\'s auth socket (service auth { unix_listener /var/spool/postfix/private/auth }); Exim: a plaintext (or dovecot) authenticator for the mechanism, and auth_advertise_hosts matching this connection',
   async run(context) {
     const session = await context.open('tls');
     const { user, password } = context.target.credentials!;

@@ -9,7 +9,7 @@ export const authWrongPassword: CheckDefinition = {
   roles: ['submission', 'submissions'],
   severity: 'crit',
   needs: ['credentials'],
-  fix: 'the authentication backend accepts any password: check Dovecot passdb (no "nopassword", no allow_all) and any SASL proxy',
+  fix: 'the authentication backend accepts any password: check Dovecot passdb (no "nopassword", no allow_all) and any SASL proxy; Exim: the authenticator\'s server_condition must be false for a wrong password',
   async run(context) {
     const session = await context.open('tls');
     const { user, password } = context.target.credentials!;

@@ -8,7 +8,7 @@ export const certChainTrusted: CheckDefinition = {
   title: 'Certificate chain is trusted',
   roles: ['mta', 'submission', 'submissions'],
   severity: (role) => (role === 'mta' ? 'info' : 'high'),
-  fix: 'use a certificate from a public CA (e.g. Let\'s Encrypt) and serve the full chain: Postfix smtpd_tls_chain_files = privkey.pem, fullchain.pem; for a private CA, test with --tls-ca',
+  fix: 'use a certificate from a public CA (e.g. Let\'s Encrypt) and serve the full chain: Postfix smtpd_tls_chain_files = privkey.pem, fullchain.pem, Exim tls_certificate = fullchain.pem; for a private CA, test with --tls-ca',
   async run(context) {
     const tls = await defaultTlsSession(context);
     const anchor = tls.chain[tls.chain.length - 1];

@@ -10,7 +10,7 @@ export const certValidity: CheckDefinition = {
   title: 'Certificate in its validity period',
   roles: ['mta', 'submission', 'submissions'],
   severity: (role) => (role === 'mta' ? 'high' : 'crit'),
-  fix: 'renew the certificate (certbot renew) and reload the MTA (postfix reload) so it serves the new one',
+  fix: 'renew the certificate (certbot renew) and reload the MTA (postfix reload; Exim: restart the daemon) so it serves the new one',
   async run(context) {
     const tls = await defaultTlsSession(context);
     const leaf = tls.chain[0];

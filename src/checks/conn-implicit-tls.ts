@@ -8,7 +8,7 @@ export const connImplicitTls: CheckDefinition = {
   title: 'Implicit TLS from the first byte',
   roles: ['submissions'],
   severity: 'high',
-  fix: 'Postfix: in master.cf, the submissions (465) service needs -o smtpd_tls_wrappermode=yes and a certificate (smtpd_tls_chain_files)',
+  fix: 'Postfix: in master.cf, the submissions (465) service needs -o smtpd_tls_wrappermode=yes and a certificate (smtpd_tls_chain_files); Exim: tls_on_connect_ports = 465 with tls_certificate and tls_privatekey',
   async run(context) {
     try {
       const session = await context.open('none', { ehlo: false });

@@ -20,6 +20,19 @@ const NOT_IMPLEMENTED = new Set([500, 502, 504]);
 // "Administrative prohibition"); with one, X.7.X says it (RFC 3463 §3.8).
 const POLICY_TEXT = /administrative|prohibit|disabled|not (allowed|permitted|available)|denied/i;
 
+/**
+ * A refusal of the probe's form, not of the user: 501 (syntax error in parameters,
+ * RFC 5321 §4.2.3), X.5.X (protocol or command syntax, RFC 3463 §3.6) or X.1.3 (bad
+ * address syntax, §3.2). Exim answers `VRFY john` with `501 john: recipient address
+ * must contain a domain` for every local part alike: an answer about the form.
+ */
+function isSyntaxRefusal(reply: Reply): boolean {
+  const enhanced = reply.enhanced;
+  // Not-implemented has its own rule, and an X.7.X refusal is by policy whatever its code.
+  if (replyDisposition(reply) !== 'refused' || NOT_IMPLEMENTED.has(reply.code) || enhanced?.subject === 7) return false;
+  return reply.code === 501 || enhanced?.subject === 5 || (enhanced?.subject === 1 && enhanced.detail === 3);
+}
+
 const isPolicyRefusal = (reply: Reply): boolean => replyDisposition(reply) === 'refused' && (reply.enhanced?.subject === 7 || POLICY_TEXT.test(reply.lines.join(' ')));
 
 /** The first deferred answer of the pairs, if any: it is retried before anything is judged. */
@@ -37,26 +50,36 @@ export function enumerationDeferral(pairs: readonly EnumerationPair[]): Deferral
  * accepts a hosted address and refuses a random one. "Not available" needs proof: every
  * answer 500/502/504, 252 for every address (RFC 5321 §3.5.3: cannot verify), a refusal
  * by policy, or the same positive answer for both. An answer that calls the hosted
- * address unknown shows the command works: it proves nothing either way.
+ * address unknown shows the command works: it proves nothing either way. A pair
+ * refused as a syntax error is left out; when every pair is, nothing is known.
  */
 export function judgeEnumeration(verb: EnumerationVerb, pairs: readonly EnumerationPair[], where = ''): CheckOutcome {
   const answered = pairs.map((pair) => `${pair.hosted} → ${pair.hostedReply.code}, ${pair.random} → ${pair.randomReply.code}`).join('; ');
   for (const pair of pairs) {
     if (verb === 'EXPN' && pair.hostedReply.code === 250) return fail(`EXPN ${pair.hosted} expanded: ${pair.hostedReply.raw.join(' | ')}`);
+  }
+  // A pair refused as a syntax error says nothing about users (isSyntaxRefusal): the
+  // other pairs are judged without it, and a syntax error never counts as "no such user".
+  const judged = pairs.filter((pair) => !isSyntaxRefusal(pair.hostedReply) && !isSyntaxRefusal(pair.randomReply));
+  for (const pair of judged) {
     if (replyDisposition(pair.hostedReply) === 'accepted' && replyDisposition(pair.randomReply) === 'refused') {
       return fail(`${verb} tells users apart: ${answered}`);
     }
   }
   const deferral = enumerationDeferral(pairs);
   if (deferral) return inconclusive(`${verb} was deferred (${deferral.class}: ${deferral.reply.raw[0]}): ${DEFERRAL_ADVICE[deferral.class]}`);
-  const replies = pairs.flatMap((pair) => [pair.hostedReply, pair.randomReply]);
-  if (replies.every((reply) => NOT_IMPLEMENTED.has(reply.code))) return pass(`${verb} not available${where}: ${answered}`);
-  if (replies.every((reply) => reply.code === 252)) return pass(`${verb} answers 252 (cannot verify) for every address${where}: ${answered}`);
-  if (replies.every(isPolicyRefusal)) return pass(`${verb} refused by policy${where}: ${answered}`);
-  if (pairs.every((pair) => replyDisposition(pair.hostedReply) === 'accepted' && pair.hostedReply.code === pair.randomReply.code)) {
-    return pass(`${verb} gives the same answer for every address${where}: ${answered}`);
+  if (judged.length === 0) {
+    return inconclusive(`${verb} refused every address form it was asked as a syntax error${where}: ${answered}; the answers say nothing about users`);
   }
-  const unknownHosted = pairs.find((pair) => replyDisposition(pair.hostedReply) === 'refused' && !isPolicyRefusal(pair.hostedReply));
+  const skipped = judged.length < pairs.length ? ` (${pairs.length - judged.length} of ${pairs.length} address forms refused as a syntax error: no answer about users)` : '';
+  const replies = judged.flatMap((pair) => [pair.hostedReply, pair.randomReply]);
+  if (replies.every((reply) => NOT_IMPLEMENTED.has(reply.code))) return pass(`${verb} not available${where}: ${answered}${skipped}`);
+  if (replies.every((reply) => reply.code === 252)) return pass(`${verb} answers 252 (cannot verify) for every address${where}: ${answered}${skipped}`);
+  if (replies.every(isPolicyRefusal)) return pass(`${verb} refused by policy${where}: ${answered}${skipped}`);
+  if (judged.every((pair) => replyDisposition(pair.hostedReply) === 'accepted' && pair.hostedReply.code === pair.randomReply.code)) {
+    return pass(`${verb} gives the same answer for every address${where}: ${answered}${skipped}`);
+  }
+  const unknownHosted = judged.find((pair) => replyDisposition(pair.hostedReply) === 'refused' && !isPolicyRefusal(pair.hostedReply));
   if (unknownHosted) {
     return inconclusive(`${verb} works but answered the hosted address ${unknownHosted.hosted} with ${unknownHosted.hostedReply.raw[0]}${where}: name an address it hosts with --local-recipient (and --alias)`);
   }

@@ -299,7 +299,7 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
 }
 
 export const RELAY_FIX =
-  'Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination (or reject_unauth_destination), and a mynetworks that lists only hosts you trust (never 0.0.0.0/0); Exim: keep relay_from_hosts narrow and "require verify = recipient"; OpenSMTPD: relay only "from local" or "auth"';
+  'Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination (or reject_unauth_destination), and a mynetworks that lists only hosts you trust (never 0.0.0.0/0); Exim: a relay_from_hosts that lists only hosts you trust, and in acl_smtp_rcpt, after the accepts for +relay_from_hosts and authenticated = *, "require domains = +local_domains : +relay_to_domains" and "require verify = recipient"; OpenSMTPD: relay only "from local" or "auth"';
 
 /** A relay-family check whose vectors depend on the target's placeholders. */
 export function relayFormCheck(spec: {

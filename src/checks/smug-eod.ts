@@ -76,7 +76,7 @@ export const smugEod: CheckDefinition = {
   roles: ['mta', 'submission', 'submissions'],
   severity: 'high',
   needs: ['recipient'],
-  fix: 'Postfix ≥3.7.10/3.8.5: smtpd_forbid_bare_newline = normalize (default from 3.9) and smtpd_forbid_unauth_pipelining = yes; older: smtpd_data_restrictions = reject_unauth_pipelining and smtpd_discard_ehlo_keywords = chunking. Mind smtpd_forbid_bare_newline_exclusions (default $mynetworks): a trusted client sees no protection',
+  fix: 'Postfix ≥3.7.10/3.8.5: smtpd_forbid_bare_newline = normalize (default from 3.9) and smtpd_forbid_unauth_pipelining = yes; older: smtpd_data_restrictions = reject_unauth_pipelining and smtpd_discard_ehlo_keywords = chunking. Mind smtpd_forbid_bare_newline_exclusions (default $mynetworks): a trusted client sees no protection. Exim: upgrade to 4.97.1 or later (CVE-2023-51766; distributions backport the fix)',
   async run(context) {
     if (context.role !== 'mta' && !context.target.credentials) return skip('on a submission port this needs a login: give --auth-user');
     const sender = context.role === 'mta' ? `smtpcheck@${context.target.foreignDomain}` : context.user;

@@ -9,7 +9,7 @@ export const spoofOwnedAlias: CheckDefinition = {
   roles: ['submission', 'submissions'],
   severity: 'func',
   needs: ['credentials', 'alias'],
-  fix: 'add the alias to smtpd_sender_login_maps for this login (the guide\'s query: SELECT email FROM virtual_users WHERE email=\'%s\' UNION SELECT destination FROM virtual_aliases WHERE source=\'%s\')',
+  fix: 'add the alias to smtpd_sender_login_maps for this login (the guide\'s query: SELECT email FROM virtual_users WHERE email=\'%s\' UNION SELECT destination FROM virtual_aliases WHERE source=\'%s\'); Exim: let the sender check in acl_smtp_mail accept an address whose owner lookup gives $authenticated_id',
   async run(context) {
     const alias = context.target.alias!;
     const attempt = await trySender(context, () => context.openAuthenticated(), alias, context.target.localRecipient);

@@ -8,7 +8,7 @@ export const spoofSubmissionUnauth: CheckDefinition = {
   title: 'Unauthenticated clients cannot use local senders',
   roles: ['submission'],
   severity: 'high',
-  fix: 'Postfix master.cf, submission: -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject and -o smtpd_sender_restrictions=reject_sender_login_mismatch,permit_sasl_authenticated,reject',
+  fix: 'Postfix master.cf, submission: -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject and -o smtpd_sender_restrictions=reject_sender_login_mismatch,permit_sasl_authenticated,reject; Exim: for the submission port, deny !authenticated = * in acl_smtp_mail (or acl_smtp_rcpt)',
   async run(context) {
     const recipient = context.target.otherSender ?? context.target.localRecipient;
     const attempt = await trySender(context, () => context.open('tls'), context.user, recipient);

@@ -8,7 +8,7 @@ export const starttlsRequiredSub: CheckDefinition = {
   title: 'Submission refuses work before TLS',
   roles: ['submission'],
   severity: 'high',
-  fix: 'Postfix master.cf, submission service: -o smtpd_tls_security_level=encrypt (which also implies smtpd_tls_auth_only=yes)',
+  fix: 'Postfix master.cf, submission service: -o smtpd_tls_security_level=encrypt (which also implies smtpd_tls_auth_only=yes); Exim: auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}} and, for the submission port in acl_smtp_mail, deny !authenticated = *',
   async run(context) {
     const session = await context.open('none');
     const mail = await session.mailFrom(context.user);

@@ -8,7 +8,7 @@ export const tlsAnon: CheckDefinition = {
   title: 'No anonymous TLS suites where identity matters',
   roles: ['mta', 'submission', 'submissions'],
   severity: (role) => (role === 'mta' ? 'info' : 'med'),
-  fix: 'Postfix: smtpd_tls_mandatory_exclude_ciphers = aNULL (and smtpd_tls_exclude_ciphers = aNULL) on submission ports; an MX may keep them for opportunistic TLS (RFC 7435)',
+  fix: 'Postfix: smtpd_tls_mandatory_exclude_ciphers = aNULL (and smtpd_tls_exclude_ciphers = aNULL) on submission ports; an MX may keep them for opportunistic TLS (RFC 7435); Exim: no anonymous suites in tls_require_ciphers (GnuTLS: no +ANON-DH or +ANON-ECDH; OpenSSL: add !aNULL)',
   async run(context) {
     const session = await tryHandshake(context, { ciphers: 'aNULL@SECLEVEL=0', maxVersion: 'TLSv1.2' });
     if (!session) return pass('anonymous suites refused');

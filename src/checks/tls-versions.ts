@@ -12,7 +12,7 @@ export const tlsVersions: CheckDefinition = {
   title: 'Only TLS 1.2 and 1.3 offered',
   roles: ['mta', 'submission', 'submissions'],
   severity: (role) => (role === 'mta' ? 'low' : 'med'),
-  fix: 'Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2 (an MX may keep TLSv1 for old senders: opportunistic TLS beats plaintext)',
+  fix: 'Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2 (an MX may keep TLSv1 for old senders: opportunistic TLS beats plaintext); Exim with GnuTLS (Debian): tls_require_ciphers = NORMAL:-VERS-TLS1.0:-VERS-TLS1.1, with OpenSSL: openssl_options = +no_tlsv1 +no_tlsv1_1',
   async run(context) {
     const offered: SecureVersion[] = [];
     for (const version of VERSIONS) {

@@ -4,6 +4,8 @@
  */
 export const EXTENSION_DESCRIPTIONS: Record<string, string> = {
   PIPELINING: 'client may send several commands without waiting for each reply (RFC 2920)',
+  // Exim advertises it by default since 4.94 (pipelining_connect_advertise_hosts = *).
+  PIPECONNECT: 'early pipelining: a client that has seen it may send EHLO and its first commands before the greeting next time (Exim; draft-harris-early-pipe)',
   SIZE: 'largest message the server accepts (RFC 1870)',
   STARTTLS: 'client may switch this connection to TLS (RFC 3207)',
   AUTH: 'SMTP authentication with these SASL mechanisms (RFC 4954)',

@@ -37,4 +37,33 @@ describe('enum-vrfy and enum-expn verdict rules (docs/checks.md#enum-expn)', () 
     assert.equal(outcome.verdict, 'inconclusive');
     assert.match(outcome.summary, /screening/);
   });
+  // Exim without acl_smtp_vrfy: 252 for every full address, 501 for every bare local part.
+  const bare = (hostedReply: Reply, randomReply: Reply): EnumerationPair => ({ hosted: 'john', hostedReply, random: 'zz-1', randomReply });
+  const noDomain = (local: string): Reply => reply(501, `${local}: recipient address must contain a domain`);
+
+  it('never counts a syntax refusal as "no such user": the form is left out and the other answers judged', () => {
+    const outcome = judgeEnumeration('VRFY', [pair(reply(252, 'Administrative prohibition'), reply(252, 'Administrative prohibition')), bare(noDomain('john'), noDomain('zz-1'))]);
+    assert.equal(outcome.verdict, 'pass');
+    assert.match(outcome.summary, /1 of 2 address forms refused as a syntax error/);
+    assert.equal(judgeEnumeration('VRFY', [pair(reply(250, '<john@example.org>'), reply(501, '5.1.3 bad address syntax'))]).verdict, 'inconclusive');
+    assert.equal(judgeEnumeration('VRFY', [pair(reply(250, '<john@example.org>'), reply(550, '5.5.4 invalid parameter'))]).verdict, 'inconclusive');
+  });
+
+  it('still fails on the forms that work when another form is a syntax error', () => {
+    const outcome = judgeEnumeration('VRFY', [pair(reply(250, '<john@example.org>'), reply(550, '<zz-1@example.org> Unrouteable address')), bare(noDomain('john'), noDomain('zz-1'))]);
+    assert.equal(outcome.verdict, 'fail');
+  });
+
+  it('is inconclusive when every form is refused as a syntax error', () => {
+    const outcome = judgeEnumeration('VRFY', [pair(reply(501, '5.5.2 syntax error'), reply(501, '5.5.2 syntax error')), bare(noDomain('john'), noDomain('zz-1'))]);
+    assert.equal(outcome.verdict, 'inconclusive');
+    assert.match(outcome.summary, /syntax error/);
+  });
+
+  it('keeps 502 5.5.1 (Postfix disable_vrfy_command) as "not available" and 501 5.7.x as policy, not as syntax errors', () => {
+    const off = reply(502, '5.5.1 VRFY command is disabled');
+    assert.equal(judgeEnumeration('VRFY', [pair(off, off), bare(off, off)]).verdict, 'pass');
+    const policy = reply(501, '5.7.1 VRFY refused');
+    assert.match(judgeEnumeration('VRFY', [pair(policy, policy)]).summary, /refused by policy/);
+  });
 });

@@ -77,3 +77,46 @@ export function matrixTarget(lab: LabDescription, port: number, role: Role): Che
     slots: new ConnectionSlots(8),
   };
 }
+
+// --- The Exim lab (test/lab/exim, docs/lab-exim.md) -----------------------------------
+// Exim 4.96 from Debian, one daemon per service, Exim's defaults kept where realism is
+// the point. Every cell that differs from the Postfix lab's, and why:
+// - tls-anon passes on every Exim MTA (Postfix: info): Debian's Exim uses GnuTLS, whose
+//   "NORMAL" priority has no anonymous key exchange. tls-versions stays a warn: NORMAL
+//   still offers TLS 1.0 and 1.1 on an MX, like Postfix's defaults.
+// - enum-vrfy passes on every secure service: without acl_smtp_vrfy Exim answers a full
+//   address "252 Administrative prohibition" and a bare local part "501 … must contain a
+//   domain"; the 501 is a syntax error, no answer about users (judgeEnumeration).
+// - No Exim smuggling or weak-TLS or broken-certificate services: the one-flaw postures
+//   below are the ones Exim expresses in one setting. EXPN gets its own service (Postfix
+//   has no EXPN at all).
+// - exim-open-relay fails only the relay forms Exim routes: Exim's default ACL refuses
+//   local parts with @ % ! / | before relay_from_hosts is consulted, so the %-hack,
+//   quoted, double-@ and bang paths stay refused even there; source routes are stripped
+//   (RFC 5321 §C) and relay. Its smug-eod passes: relay_from_hosts changes nothing about
+//   how Exim ends DATA (Postfix's mynetworks also lifts bare-newline normalisation).
+// Relay refusals are 550 without an enhanced code, submission refuses at MAIL (550
+// authentication required), and Exim's pipelining synchronisation and error limits are
+// on everywhere: the secure cells pass through all of them.
+export const EXIM_ROLE_BASELINE: Record<Role, Partial<Record<string, Verdict>>> = {
+  mta: { 'tls-versions': 'warn' },
+  submission: {},
+  submissions: {},
+};
+
+export const EXIM_EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>>> = {
+  'exim-mta': {},
+  'exim-submission': {},
+  'exim-submissions': {},
+  'exim-open-relay': Object.fromEntries(['relay-open-basic', 'relay-sender-forms', 'relay-source-route', 'relay-domain-forms'].map((id) => [id, 'fail' as Verdict])),
+  'exim-plaintext-auth': { 'auth-hidden-plaintext': 'fail', 'auth-refused-plaintext': 'fail' },
+  'exim-submission-no-tls': { 'starttls-required-sub': 'fail', 'auth-hidden-plaintext': 'fail', 'auth-refused-plaintext': 'fail' },
+  'exim-spoofable': { 'spoof-login-mismatch-user': 'fail', 'spoof-login-mismatch-external': 'fail' },
+  'exim-vrfy': { 'enum-vrfy': 'fail' },
+  'exim-expn': { 'enum-expn': 'fail' },
+  'exim-no-starttls': NO_TLS,
+};
+
+export function eximExpectedVerdict(service: string, role: Role, checkId: string): Verdict {
+  return EXIM_EXPECTED_FLAWS[service]?.[checkId] ?? EXIM_ROLE_BASELINE[role][checkId] ?? 'pass';
+}

@@ -11,14 +11,28 @@ import type { LabDescription } from '../../src/lab/lab-description.js';
  */
 export const LAB_DIR = process.env.SMTPCHECK_LAB_DIR ?? '/tmp/smtpcheck-lab';
 
-export function postfixLab(): LabDescription & { dir: string; caFile: string; maildir: string } {
+export type RealLab = LabDescription & { dir: string; caFile: string; maildir: string };
+
+/** A real lab's lab.json; a missing one is a failure that says how to start that lab. */
+export function readLab(file: string, name: string, startScript: string): RealLab {
   let text: string;
   try {
-    text = readFileSync(`${LAB_DIR}/lab.json`, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
-    throw new Error(`the Postfix lab is not running (${LAB_DIR}/lab.json missing): start it with bash test/lab/start.sh, or run the whole suite with npm test`);
+    throw new Error(`the ${name} lab is not running (${file} missing): start it with bash ${startScript}, or run the whole suite with npm test`);
   }
-  return JSON.parse(text) as LabDescription & { dir: string; caFile: string; maildir: string };
+  return JSON.parse(text) as RealLab;
+}
+
+export function postfixLab(): RealLab {
+  return readLab(`${LAB_DIR}/lab.json`, 'Postfix', 'test/lab/start.sh');
+}
+
+export type EximLab = RealLab & { eximVersion: string; eximLog: string };
+
+/** The real Exim lab (test/lab/exim/start.sh), started by run-all.sh after the Postfix lab, in the same lab directory. */
+export function eximLab(): EximLab {
+  return readLab(`${LAB_DIR}/exim/lab.json`, 'Exim', 'test/lab/exim/start.sh') as EximLab;
 }
 
 

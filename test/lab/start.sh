@@ -113,7 +113,7 @@ done
 # different version of these scripts is rebuilt, not reused.
 fingerprint() {
   {
-    cat "$HERE/start.sh" "$HERE/setup.sh" "$HERE"/templates/*.in
+    cat "$HERE"/*.sh "$HERE"/templates/*.in
     printf '%s\n' "$LAB_DIR" "$OFFSET" "$POSTFIX_VERSION" "$VMAIL_UID" "$VMAIL_GID"
   } | sha256sum | cut -d' ' -f1
 }
@@ -143,20 +143,8 @@ live_pid() { # pidfile expected-cwd-prefix
 postfix_pid() { live_pid "$QUEUE_DIR/pid/master.pid" "$QUEUE_DIR"; }
 dovecot_pid() { live_pid "$DC_DIR/run/master.pid" "$DC_DIR/run"; }
 
-# Plain SMTP: connect, expect "220 ", say QUIT.
-smtp_greets() { # port
-  local line fd
-  # (the braces keep the redirection of bash's "connection refused" message
-  # from applying to the rest of the script)
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  if IFS= read -r -t 3 -u "$fd" line && [[ $line == 220\ * ]]; then
-    printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true
-    exec {fd}>&-
-    return 0
-  fi
-  exec {fd}>&-
-  return 1
-}
+# shellcheck source=probes.sh
+source "$HERE/probes.sh"
 
 # What the certificate of an implicit-TLS service must verify as, as
 # openssl verify options: the secure one against the lab CA for the lab name;
@@ -171,26 +159,6 @@ tls_verify_args() { # name
   esac
 }
 
-# Implicit TLS: handshake (certificate verified as above), then "220 " inside
-# TLS, then QUIT. QUIT is sent only after the greeting, so the probe does not
-# trip smtpd_forbid_unauth_pipelining.
-tls_greets() { # name port
-  local line ok=1 verify
-  read -r -a verify <<<"$(tls_verify_args "$1")"
-  coproc TLSPROBE {
-    exec 9>&-
-    exec timeout 10 openssl s_client -connect "127.0.0.1:$2" -servername "$HOSTNAME_FQDN" \
-      "${verify[@]}" -verify_return_error -quiet 2>/dev/null
-  }
-  if IFS= read -r -t 5 -u "${TLSPROBE[0]}" line && [[ $line == 220\ * ]]; then
-    printf 'QUIT\r\n' 1>&"${TLSPROBE[1]}" 2>/dev/null || true
-    ok=0
-  fi
-  kill "$TLSPROBE_PID" 2>/dev/null || true
-  wait "$TLSPROBE_PID" 2>/dev/null || true
-  return "$ok"
-}
-
 # Probe every service; print the names of those that do not greet (none:
 # all up). The TLS probes (~50 ms each, mostly openssl's start-up and the RSA
 # handshake) run in parallel.
@@ -199,7 +167,8 @@ services_not_greeting() {
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name base role tls flaw <<<"$entry"
     if [[ $tls == implicit ]]; then
-      tls_greets "$name" "$(port_of "$name" "$base")" &
+      # shellcheck disable=SC2046 # the options are words without blanks
+      tls_greets "$(port_of "$name" "$base")" $(tls_verify_args "$name") &
       pids+=("$!")
       names+=("$name")
     else
@@ -212,35 +181,9 @@ services_not_greeting() {
 }
 
 # End-to-end SASL check (smtpd -> Dovecot auth socket -> passwd-file): log in
-# as john on the plaintext-auth service, the one port that allows AUTH without
-# TLS. The blob is the guide's: printf '\0john@example.org\0summersun' | base64
+# as john (smtp_auth_ok) on the plaintext-auth service, the one port that
+# allows AUTH without TLS.
 AUTH_PORT_SERVICE=plaintext-auth
-JOHN_PLAIN=AGpvaG5AZXhhbXBsZS5vcmcAc3VtbWVyc3Vu
-smtp_auth_ok() { # port
-  local line fd ok=1
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  if IFS= read -r -t 3 -u "$fd" line && [[ $line == 220\ * ]]; then
-    printf 'EHLO lab-health.invalid\r\n' 1>&"$fd"
-    while IFS= read -r -t 3 -u "$fd" line && [[ $line == 250-* ]]; do :; done
-    if [[ $line == 250\ * ]]; then
-      printf 'AUTH PLAIN %s\r\n' "$JOHN_PLAIN" 1>&"$fd"
-      if IFS= read -r -t 5 -u "$fd" line && [[ $line == 235\ * ]]; then ok=0; fi
-    fi
-    printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true
-  fi
-  exec {fd}>&-
-  return "$ok"
-}
-
-port_busy() { # port -> 0 if something accepts connections there
-  local fd
-  # (the braces keep the redirection of bash's "connection refused" message
-  # from applying to the rest of the script)
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  exec {fd}>&-
-  return 0
-}
-
 healthy() {
   [[ -s $LAB_DIR/lab.json && -r $LAB_DIR/.fingerprint ]] || return 1
   [[ "$(cat "$LAB_DIR/.fingerprint")" == "$FINGERPRINT" ]] || return 1
@@ -281,147 +224,9 @@ if command -v runuser >/dev/null 2>&1; then
     fail "user 'postfix' cannot enter $QUEUE_DIR; make the parent directories of $LAB_DIR world-searchable or choose another SMTPCHECK_LAB_DIR"
 fi
 
-# --- TLS: lab CA + server certificate + the broken ones ---------------------------
-# Reused when present and still what they should be; made once otherwise
-# (RSA 2048, SHA-256). Files in $TLS_DIR: ca.{pem,key} (lab CA),
-# server.{pem,key} (the good certificate), and for the certificate-flaw
-# services untrusted.* (self-signed), wrong-name.* (lab CA, other name),
-# expired.* (lab CA, expired 2021-01-01). Each NAME.cnf is the openssl config
-# NAME.pem was made from.
-LAB_SANS="DNS:$HOSTNAME_FQDN, DNS:localhost, IP:127.0.0.1"
-
-# openssl config for a server (leaf) certificate. [v3_server] is for the
-# lab-CA-signed ones, [v3_self] for the self-signed one; [lab_ca] is the
-# throwaway "openssl ca" set-up that issues the backdated one.
-write_leaf_cnf() { # file CN subjectAltName
-  cat >"$1" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = $2
-[v3_server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = $3
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[v3_self]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = $3
-subjectKeyIdentifier = hash
-[ca]
-default_ca = lab_ca
-[lab_ca]
-database = $TLS_DIR/ca-db/index.txt
-new_certs_dir = $TLS_DIR/ca-db
-serial = $TLS_DIR/ca-db/serial
-unique_subject = no
-default_md = sha256
-policy = policy_any
-[policy_any]
-commonName = supplied
-EOF
-}
-
-# Make TLS_DIR/NAME.{key,pem}. how: ca (lab CA, 730 days), self (self-signed,
-# 10 years) or expired (lab CA, 2020-01-01 to 2021-01-01: "openssl x509 -req"
-# of OpenSSL 3.0 cannot backdate, "openssl ca -startdate/-enddate" can; it
-# needs a CA database, made and removed here).
-make_leaf() { # NAME CN subjectAltName how
-  local name=$1 how=$4 cnf="$TLS_DIR/$1.cnf" key="$TLS_DIR/$1.key" crt="$TLS_DIR/$1.pem"
-  local ca="$TLS_DIR/ca.pem" cakey="$TLS_DIR/ca.key" err="$TLS_DIR/openssl.err" csr="$TLS_DIR/$1.csr"
-  say "creating the $name certificate for $2 ($crt)"
-  write_leaf_cnf "$cnf" "$2" "$3"
-  rm -f "$key" "$crt" "$csr"
-  case $how in
-    self)
-      openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 -config "$cnf" \
-        -extensions v3_self -keyout "$key" -out "$crt" 2>"$err"
-      ;;
-    ca)
-      openssl req -new -newkey rsa:2048 -nodes -sha256 -config "$cnf" -keyout "$key" -out "$csr" 2>"$err" &&
-        openssl x509 -req -in "$csr" -CA "$ca" -CAkey "$cakey" \
-          -set_serial "0x$(openssl rand -hex 16)" -days 730 -sha256 \
-          -extfile "$cnf" -extensions v3_server -out "$crt" 2>>"$err"
-      ;;
-    expired)
-      rm -rf "$TLS_DIR/ca-db"
-      mkdir "$TLS_DIR/ca-db"
-      : >"$TLS_DIR/ca-db/index.txt"
-      openssl rand -hex 16 >"$TLS_DIR/ca-db/serial"
-      openssl req -new -newkey rsa:2048 -nodes -sha256 -config "$cnf" -keyout "$key" -out "$csr" 2>"$err" &&
-        openssl ca -batch -config "$cnf" -cert "$ca" -keyfile "$cakey" -in "$csr" -out "$crt" -notext \
-          -startdate 20200101000000Z -enddate 20210101000000Z \
-          -extfile "$cnf" -extensions v3_server >/dev/null 2>>"$err"
-      ;;
-  esac || fail "openssl could not create the $name certificate (see $err)"
-  rm -rf "$csr" "$TLS_DIR/ca-db"
-}
-
-# Is TLS_DIR/NAME.pem still what it should be? (Key and certificate present,
-# right issuer and names, and valid for 60 more days -- cert-validity warns at
-# 30 -- or, for "expired", expired.)
-leaf_ok() { # NAME
-  local ca="$TLS_DIR/ca.pem" crt="$TLS_DIR/$1.pem"
-  [[ -s $crt && -s $TLS_DIR/$1.key ]] || return 1
-  case $1 in
-    server)
-      openssl verify -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" &&
-        openssl x509 -in "$crt" -noout -checkend $((60 * 86400))
-      ;;
-    untrusted) # trusted as its own anchor, and not by the lab CA
-      openssl verify -CAfile "$crt" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" &&
-        ! openssl verify -CAfile "$ca" "$crt" &&
-        openssl x509 -in "$crt" -noout -checkend $((60 * 86400))
-      ;;
-    wrong-name)
-      openssl verify -CAfile "$ca" -verify_hostname "$WRONG_NAME" "$crt" &&
-        ! openssl verify -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" "$crt" &&
-        openssl x509 -in "$crt" -noout -checkend $((60 * 86400))
-      ;;
-    expired) # fine but for the dates, and expired
-      openssl verify -no_check_time -CAfile "$ca" -verify_hostname "$HOSTNAME_FQDN" -verify_ip 127.0.0.1 "$crt" &&
-        ! openssl x509 -in "$crt" -noout -checkend 0
-      ;;
-    *) return 1 ;;
-  esac >/dev/null 2>&1
-}
-
-ensure_tls() {
-  local ca="$TLS_DIR/ca.pem" cakey="$TLS_DIR/ca.key"
-  if [[ ! -s $ca || ! -s $cakey ]] || ! openssl x509 -in "$ca" -noout -checkend $((90 * 86400)) >/dev/null 2>&1; then
-    say "creating the lab CA ($ca)"
-    cat >"$TLS_DIR/ca.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-O = smtpcheck lab
-CN = smtpcheck lab CA
-[v3_ca]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-EOF
-    openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 \
-      -config "$TLS_DIR/ca.cnf" -keyout "$cakey" -out "$ca" 2>"$TLS_DIR/openssl.err" ||
-      fail "openssl could not create the lab CA (see $TLS_DIR/openssl.err)"
-    rm -f "$TLS_DIR"/{server,wrong-name,expired}.{pem,key}
-  fi
-  leaf_ok server || make_leaf server "$HOSTNAME_FQDN" "$LAB_SANS" ca
-  leaf_ok untrusted || make_leaf untrusted "$HOSTNAME_FQDN" "$LAB_SANS" self
-  leaf_ok wrong-name || make_leaf wrong-name "$WRONG_NAME" "DNS:$WRONG_NAME" ca
-  leaf_ok expired || make_leaf expired "$HOSTNAME_FQDN" "$LAB_SANS" expired
-  chmod 600 "$cakey" "$TLS_DIR"/*.key
-  chmod 644 "$ca" "$TLS_DIR"/*.pem
-  # The CA certificate is what clients need; let non-root test runs read it.
-  chmod 755 "$TLS_DIR"
-}
+# --- TLS: lab CA + server certificate + the broken ones (tls.sh) -------------------
+# shellcheck source=tls.sh
+source "$HERE/tls.sh"
 ensure_tls
 
 # --- Postfix configuration -----------------------------------------------------
@@ -559,39 +364,12 @@ done
 
 # --- lab.json ---------------------------------------------------------------------------
 # Written last, atomically: its presence means "the lab is up".
-json_str() { # no escaping needed: all values come from a fixed safe set
-  if [[ -z $1 ]]; then printf 'null'; else printf '"%s"' "$1"; fi
-}
-{
-  printf '{\n'
-  printf '  "dir": "%s",\n' "$LAB_DIR"
-  printf '  "host": "127.0.0.1",\n'
-  printf '  "hostname": "%s",\n' "$HOSTNAME_FQDN"
-  printf '  "caFile": "%s",\n' "$TLS_DIR/ca.pem"
-  printf '  "certFile": "%s",\n' "$TLS_DIR/server.pem"
-  printf '  "chain": "leaf",\n'
-  printf '  "domain": "%s",\n' "$DOMAIN"
-  printf '  "foreignDomain": "example.net",\n'
-  printf '  "users": [{"user": "john@example.org", "password": "summersun"}, {"user": "lisa@example.org", "password": "winterrain"}],\n'
-  printf '  "alias": {"address": "sales@example.org", "owner": "john@example.org"},\n'
-  printf '  "maildir": "%s",\n' "$MAIL_DIR/$DOMAIN"
-  printf '  "postfixVersion": "%s",\n' "$POSTFIX_VERSION"
-  printf '  "postfixLog": "%s",\n' "$PF_LOG"
-  printf '  "services": {\n'
-  n=${#SERVICES[@]}
-  i=0
-  for entry in "${SERVICES[@]}"; do
-    IFS='|' read -r name base role tls flaw <<<"$entry"
-    i=$((i + 1))
-    sep=','
-    ((i < n)) || sep=''
-    printf '    "%s": {"port": %d, "role": "%s", "tls": "%s", "flaw": %s}%s\n' \
-      "$name" "$(port_of "$name" "$base")" "$role" "$tls" "$(json_str "$flaw")" "$sep"
-  done
-  printf '  }\n'
-  printf '}\n'
-} >"$LAB_DIR/lab.json.tmp"
-mv "$LAB_DIR/lab.json.tmp" "$LAB_DIR/lab.json"
+# shellcheck source=lab-json.sh
+source "$HERE/lab-json.sh"
+for entry in "${SERVICES[@]}"; do
+  IFS='|' read -r name base role tls flaw <<<"$entry"
+  printf '%s|%s|%s|%s|%s\n' "$name" "$(port_of "$name" "$base")" "$role" "$tls" "$flaw"
+done | write_lab_json "$LAB_DIR/lab.json" "$LAB_DIR" "$MAIL_DIR/$DOMAIN" "postfixVersion=$POSTFIX_VERSION" "postfixLog=$PF_LOG"
 echo "$FINGERPRINT" >"$LAB_DIR/.fingerprint"
 
 say "running: Postfix $POSTFIX_VERSION (pid $(postfix_pid)), Dovecot (pid $(dovecot_pid)); $LAB_DIR/lab.json"
