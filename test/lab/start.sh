@@ -70,12 +70,14 @@ SERVICES=(
   "greylist-strict-relay|22725|mta|starttls|open relay: mynetworks=127.0.0.0/8|postgrey (delay 3 s), no whitelists"
   "addr-verify|22825|mta|starttls||reject_unverified_recipient"
   "addr-verify-relay|22925|mta|starttls|open relay: mynetworks=127.0.0.0/8|reject_unverified_recipient"
-  "rate-limit|23025|mta|starttls||anvil connection count and rate limits"
-  "rate-limit-relay|23125|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil connection count and rate limits"
+  "conn-limit|23025|mta|starttls||anvil: 2 connections at a time per client"
+  "conn-limit-relay|23125|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil: 2 connections at a time per client"
   "error-limit|23225|mta|starttls||error limits: soft 1, hard 3"
   "error-limit-relay|23325|mta|starttls|open relay: mynetworks=127.0.0.0/8|error limits: soft 1, hard 3"
   "client-defer|23425|mta|starttls||check_client_access: 450 to every RCPT from 127.0.0.1"
   "client-defer-relay|23525|mta|starttls|open relay: mynetworks=127.0.0.0/8|check_client_access: 450 to every RCPT from 127.0.0.1"
+  "rate-limit|23625|mta|starttls||anvil: 3 connections per client per hour"
+  "rate-limit-relay|23725|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil: 3 connections per client per hour"
 )
 # The lab's own postgrey instances (greylist*): name|base port|extra options.
 # Never the system service: each has its db under the lab directory, listens on
@@ -183,14 +185,16 @@ postgrey_pid() { # name
 dovecot_pid() { live_pid "$DC_DIR/run/master.pid" "$DC_DIR/run"; }
 
 # Plain SMTP: connect, wait for the last line of the greeting ("220 "; a
-# postscreen sends "220-" first and pauses), say QUIT.
-smtp_greets() { # port
+# postscreen sends "220-" first and pauses), say QUIT. The rate-limit
+# services answer "421 " once their hour's connections are used up: that is
+# them working.
+smtp_greets() { # name port
   local line fd
   # (the braces keep the redirection of bash's "connection refused" message
   # from applying to the rest of the script)
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  { exec {fd}<>"/dev/tcp/127.0.0.1/$2"; } 2>/dev/null || return 1
   while IFS= read -r -t 3 -u "$fd" line && [[ $line == 220-* ]]; do :; done
-  if [[ $line == 220\ * ]]; then
+  if [[ $line == 220\ * || ($1 == rate-limit* && $line == 421\ *) ]]; then
     printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true
     exec {fd}>&-
     return 0
@@ -242,7 +246,7 @@ services_not_greeting() {
     if [[ $tls == implicit ]]; then
       tls_greets "$name" "$(port_of "$name" "$base")" &
     else
-      smtp_greets "$(port_of "$name" "$base")" &
+      smtp_greets "$name" "$(port_of "$name" "$base")" &
     fi
     pids+=("$!")
     names+=("$name")
