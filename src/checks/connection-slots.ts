@@ -3,21 +3,29 @@ import { InterruptedError } from '../core/errors.js';
 /**
  * A counting semaphore for connections to one target. Checks spread probes over many
  * short sessions (Postfix slows a session down after repeated errors); this keeps
- * the number open at once bounded.
+ * the number open at once bounded. A server that says it has too many of our
+ * connections (`shrink`) lowers the bound for the rest of the run, as an MTA's
+ * client lowers its concurrency for a destination that pushes back.
  */
 export class ConnectionSlots {
-  private available: number;
+  private limit: number;
+  private inUse = 0;
   private readonly queue: (() => void)[] = [];
 
   constructor(readonly size: number) {
-    this.available = size;
+    this.limit = size;
+  }
+
+  /** How many connections may be open at once now: `size` until the server pushed back. */
+  get current(): number {
+    return this.limit;
   }
 
   /** Wait for a free slot; aborting `signal` gives up the wait with InterruptedError. */
   async acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new InterruptedError('connect');
-    if (this.available > 0) {
-      this.available -= 1;
+    if (this.inUse < this.limit) {
+      this.inUse += 1;
       return;
     }
     await new Promise<void>((resolve, reject) => {
@@ -35,8 +43,22 @@ export class ConnectionSlots {
   }
 
   release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.available += 1;
+    this.inUse -= 1;
+    if (this.inUse < this.limit) {
+      const next = this.queue.shift();
+      if (next) {
+        this.inUse += 1;
+        next();
+      }
+    }
+  }
+
+  /**
+   * The server refused one of our connections for having too many (anvil's `421 4.7.0
+   * … too many connections`) while the caller holds a slot for it: the others open
+   * now are what it allows. Never below one, so the run goes on one at a time.
+   */
+  shrink(): void {
+    this.limit = Math.max(1, Math.min(this.limit, this.inUse - 1));
   }
 }

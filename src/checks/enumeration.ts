@@ -48,7 +48,7 @@ export function judgeEnumeration(verb: EnumerationVerb, pairs: readonly Enumerat
     }
   }
   const deferral = enumerationDeferral(pairs);
-  if (deferral) return inconclusive(`${verb} was deferred (${deferral.class}: ${deferral.reply.raw[0]}): ${DEFERRAL_ADVICE[deferral.class]}`);
+  if (deferral) return inconclusive(`${verb} was deferred (${deferral.class}: ${deferral.reply.raw[0]}): ${DEFERRAL_ADVICE[deferral.class]}`, { details: { deferral } });
   const replies = pairs.flatMap((pair) => [pair.hostedReply, pair.randomReply]);
   if (replies.every((reply) => NOT_IMPLEMENTED.has(reply.code))) return pass(`${verb} not available${where}: ${answered}`);
   if (replies.every((reply) => reply.code === 252)) return pass(`${verb} answers 252 (cannot verify) for every address${where}: ${answered}`);

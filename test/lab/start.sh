@@ -64,8 +64,8 @@ SERVICES=(
   "postscreen-deep-relay|22125|mta|starttls|open relay: mynetworks=127.0.0.0/8|postscreen: pregreet and deep protocol tests"
   "postscreen-greet|22225|mta|starttls||postscreen: multi-line pregreet banner only"
   "postscreen-greet-relay|22325|mta|starttls|open relay: mynetworks=127.0.0.0/8|postscreen: multi-line pregreet banner only"
-  "greylist|22425|mta|starttls||postgrey (delay 3 s) with Debian's whitelists"
-  "greylist-relay|22525|mta|starttls|open relay: mynetworks=127.0.0.0/8|postgrey (delay 3 s) with Debian's whitelists"
+  "greylist|22425|mta|starttls||postgrey as Debian ships it (whitelists, 300 s delay)"
+  "greylist-relay|22525|mta|starttls|open relay: mynetworks=127.0.0.0/8|postgrey as Debian ships it (whitelists, 300 s delay)"
   "greylist-strict|22625|mta|starttls||postgrey (delay 3 s), no whitelists"
   "greylist-strict-relay|22725|mta|starttls|open relay: mynetworks=127.0.0.0/8|postgrey (delay 3 s), no whitelists"
   "addr-verify|22825|mta|starttls||reject_unverified_recipient"
@@ -79,17 +79,18 @@ SERVICES=(
   "rate-limit|23625|mta|starttls||anvil: 3 connections per client per hour"
   "rate-limit-relay|23725|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil: 3 connections per client per hour"
 )
-# The lab's own postgrey instances (greylist*): name|base port|extra options.
-# Never the system service: each has its db under the lab directory, listens on
-# loopback, greylists for 3 s (Debian's default is 300) and never
-# auto-allowlists a client (--auto-whitelist-clients=0), so every run meets the
-# same greylisting. "debian" keeps Debian's /etc/postgrey whitelists (they
-# exempt postmaster@ and abuse@ recipients), "strict" has none.
+# The lab's own postgrey instances (greylist*): name|base port|delay in
+# seconds|extra options. Never the system service: each has its db under the
+# lab directory, listens on loopback, and never auto-allowlists a client
+# (--auto-whitelist-clients=0), so every run meets the same greylisting.
+# "debian" is Debian's postgrey as installed: its /etc/postgrey whitelists
+# (they exempt postmaster@ and abuse@ recipients) and its 300 s delay, which no
+# test waits out. "strict" has no whitelists and a 3 s delay, which the tests
+# wait out with --retry-deferred.
 POSTGREYS=(
-  "debian|23900|"
-  "strict|23901|--whitelist-clients=@EMPTY@ --whitelist-recipients=@EMPTY@"
+  "debian|23900|300|"
+  "strict|23901|3|--whitelist-clients=@EMPTY@ --whitelist-recipients=@EMPTY@"
 )
-POSTGREY_DELAY=3
 
 PF_DIR="$LAB_DIR/postfix"
 QUEUE_DIR="$LAB_DIR/queue"
@@ -581,20 +582,20 @@ chmod 755 "$PG_DIR"
 
 # postgrey runs in the foreground of its own session (logging to a file; with
 # --daemonize it would want syslog), as user postgrey, db in the lab.
-start_postgrey() { # name base extra-options
+start_postgrey() { # name base delay extra-options
   local db="$PG_DIR/$1-db" port extra
   port="$(port_of "$1" "$2")"
-  read -r -a extra <<<"${3//@EMPTY@/$PG_DIR/empty}"
+  read -r -a extra <<<"${4//@EMPTY@/$PG_DIR/empty}"
   mkdir -p "$db"
   chown postgrey:postgrey "$db"
   chmod 700 "$db"
-  setsid postgrey --inet="127.0.0.1:$port" --dbdir="$db" --delay="$POSTGREY_DELAY" \
+  setsid postgrey --inet="127.0.0.1:$port" --dbdir="$db" --delay="$3" \
     --auto-whitelist-clients=0 "${extra[@]}" </dev/null >>"$PG_DIR/$1.log" 2>&1 9>&- &
   echo "$!" >"$PG_DIR/$1.pid"
 }
 for entry in "${POSTGREYS[@]}"; do
-  IFS='|' read -r name base options <<<"$entry"
-  start_postgrey "$name" "$base" "$options"
+  IFS='|' read -r name base delay options <<<"$entry"
+  start_postgrey "$name" "$base" "$delay" "$options"
 done
 
 pf_mark="$(lines_of "$PF_LOG")"
