@@ -180,7 +180,7 @@ postgrey_pid() { # name
   [[ -r $PG_DIR/$1.pid ]] || return 1
   pid="$(tr -dc '0-9' <"$PG_DIR/$1.pid")"
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"--dbdir=$PG_DIR/$1-db"* ]] || return 1
+  [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *"--dbdir=$PG_DIR/$1-db"* ]] || return 1
   echo "$pid"
 }
 dovecot_pid() { live_pid "$DC_DIR/run/master.pid" "$DC_DIR/run"; }

@@ -70,7 +70,7 @@ lab_pids() {
 postgrey_pids() {
   local p cmd
   for p in /proc/[0-9]*; do
-    cmd="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" || continue
+    cmd="$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" || continue
     [[ $cmd == *postgrey*"--dbdir=$LAB_DIR/postgrey/"* ]] && echo "${p#/proc/}"
   done
   return 0
