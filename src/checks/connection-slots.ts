@@ -5,14 +5,19 @@ import { InterruptedError } from '../core/errors.js';
  * short sessions (Postfix slows a session down after repeated errors); this keeps
  * the number open at once bounded. A server that says it has too many of our
  * connections (`shrink`) lowers the bound for the rest of the run, as an MTA's
- * client lowers its concurrency for a destination that pushes back.
+ * client lowers its concurrency for a destination that pushes back. A suite's
+ * targets each have their own, within the `shared` bound of the whole run, so one
+ * target's push-back slows no other.
  */
 export class ConnectionSlots {
   private limit: number;
   private inUse = 0;
   private readonly queue: (() => void)[] = [];
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    private readonly shared?: ConnectionSlots,
+  ) {
     this.limit = size;
   }
 
@@ -21,8 +26,23 @@ export class ConnectionSlots {
     return this.limit;
   }
 
-  /** Wait for a free slot; aborting `signal` gives up the wait with InterruptedError. */
+  /** Wait for a free slot (and one of the shared bound); aborting `signal` gives up the wait with InterruptedError. */
   async acquire(signal?: AbortSignal): Promise<void> {
+    await this.acquireOwn(signal);
+    try {
+      await this.shared?.acquire(signal);
+    } catch (error) {
+      this.releaseOwn();
+      throw error;
+    }
+  }
+
+  release(): void {
+    this.shared?.release();
+    this.releaseOwn();
+  }
+
+  private async acquireOwn(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new InterruptedError('connect');
     if (this.inUse < this.limit) {
       this.inUse += 1;
@@ -42,7 +62,7 @@ export class ConnectionSlots {
     });
   }
 
-  release(): void {
+  private releaseOwn(): void {
     this.inUse -= 1;
     if (this.inUse < this.limit) {
       const next = this.queue.shift();
