@@ -1,5 +1,5 @@
 import type { Deferral } from '../core/deferral.js';
-import { DEFERRAL_ADVICE, classifyDeferral } from '../core/deferral.js';
+import { DEFERRAL_ADVICE, deferralOf } from '../core/deferral.js';
 import { ProtocolError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
 import { replySummary } from '../core/reply.js';
@@ -15,7 +15,7 @@ import { enumerationDeferral, judgeEnumeration } from './enumeration.js';
 interface Asked {
   pairs: EnumerationPair[];
   tls: SessionTls;
-  /** The server ended a session before every pair was answered, twice in a row (see askPairs). */
+  /** Why not every pair was answered: a session cut before it answered one, or with no retry left (askPairs). */
   cut: SessionCut | null;
 }
 
@@ -69,7 +69,7 @@ async function askPairs(context: CheckContext, verb: EnumerationVerb, addresses:
       const next = async (line: string): Promise<Reply | null> => {
         const reply = await ask(session, line);
         if ('closing' in reply) {
-          cut = { reply: reply.closing, deferral: reply.closing ? { class: classifyDeferral(reply.closing), reply: reply.closing } : null, answers };
+          cut = { reply: reply.closing, deferral: reply.closing && deferralOf(reply.closing), answers };
           return null;
         }
         answers += 1;

@@ -110,12 +110,9 @@ export async function runCheck(check: CheckDefinition, target: CheckTarget, opti
 function outcomeOfError(error: unknown): CheckOutcome {
   if (error instanceof CheckNotApplicable) return { verdict: 'skip', summary: error.message };
   const deferral = error instanceof ReplyError ? deferralOf(error.reply) : null;
-  if (deferral && error instanceof ReplyError) {
-    return {
-      verdict: 'inconclusive',
-      summary: `${error.step.toUpperCase()} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`,
-      details: { deferral },
-    };
+  if (deferral) {
+    const step = (error as ReplyError).step.toUpperCase();
+    return { verdict: 'inconclusive', summary: `${step} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`, details: { deferral } };
   }
   if (error instanceof SmtpCheckError) {
     return { verdict: 'error', summary: `${error.message} (at ${error.step.toUpperCase()})`, ...(error.hint ? { fix: error.hint } : {}) };
