@@ -1,4 +1,5 @@
 import { ProtocolError, ReplyError, TimeoutError } from '../core/errors.js';
+import { replyDisposition } from '../core/deferral.js';
 import { replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { ALL_ROLES, fail, pass, warn } from './check.js';
@@ -17,7 +18,9 @@ export const connGreeting: CheckDefinition = {
       if (!/\.|^\[/.test(domain)) return warn(`greeting names "${domain}", not a fully qualified domain: ${replySummary(session.greeting)}`);
       return pass(`220 greeting from ${domain}`);
     } catch (error) {
-      if (error instanceof ReplyError && error.step === 'greeting') {
+      // A 4yz greeting (anvil's 421 after the connection budget) is "not now": the
+      // runner makes it inconclusive with its class, never a broken server.
+      if (error instanceof ReplyError && error.step === 'greeting' && replyDisposition(error.reply) !== 'deferred') {
         return error.reply.code === 554 ? warn(`server refuses service to this client: ${replySummary(error.reply)}`) : fail(`unexpected greeting: ${replySummary(error.reply)}`);
       }
       if (error instanceof TimeoutError && error.step === 'greeting') return fail(`no greeting within ${error.timeoutMs / 1000} s`);

@@ -144,17 +144,10 @@ export class CheckContext {
     const tlsMode: TlsMode = this.role === 'submissions' ? 'implicit' : tls === 'tls' ? 'starttls' : 'none';
     // Claimed before the first await, so that checks starting together wait for this greeting.
     const learning = this.target.identity === undefined ? this.learnIdentity(transcript) : null;
-    try {
-      await this.slots.acquire(this.signal);
-    } catch (error) {
-      learning?.();
-      throw error;
-    }
     let session: SmtpSession;
     try {
       session = await this.establish(tlsMode, transcript, options);
     } catch (error) {
-      this.slots.release();
       learning?.();
       if (error instanceof TlsError && error.reason === 'starttls-not-offered') {
         throw new CheckNotApplicable('no TLS on this port: STARTTLS is not offered (see starttls-offered)');
@@ -167,12 +160,15 @@ export class CheckContext {
   }
 
   /**
-   * Connect, greet and EHLO. A 4yz greeting (a connection count or rate limit: anvil's
-   * `421 4.7.0 … too many connections`) is a deferral, not a verdict: back off and
-   * reconnect, each retry taken from the run's budget (docs/checks.md#deferrals).
+   * Take a slot, then connect, greet and EHLO; the slot is held by the session it
+   * returns. A 4yz greeting (a connection count or rate limit: anvil's `421 4.7.0 …
+   * too many connections`) is a deferral, not a verdict: fewer connections at once for
+   * the rest of the run, back off without holding a slot, and reconnect, each retry
+   * taken from the run's budget (docs/checks.md#deferrals).
    */
   private async establish(tlsMode: TlsMode, transcript: Transcript, options: { ehlo?: boolean; tlsOptions?: Partial<TlsClientOptions> }): Promise<SmtpSession> {
     for (let attempt = 1; ; attempt += 1) {
+      await this.slots.acquire(this.signal);
       try {
         return await establishSession({
           host: this.target.host,
@@ -191,6 +187,8 @@ export class CheckContext {
         });
       } catch (error) {
         const deferredGreeting = error instanceof ReplyError && error.step === 'greeting' && replyDisposition(error.reply) === 'deferred';
+        if (deferredGreeting) this.slots.shrink();
+        this.slots.release();
         if (!deferredGreeting || attempt >= MAX_GREETING_ATTEMPTS || !this.retryBudget.take()) throw error;
         await this.sleep(GREETING_BACKOFF_MS * attempt);
       }

@@ -51,6 +51,7 @@ export interface Settled<T> {
  * would while it comes back deferred:
  * 1. at once, on a new connection (postscreen lets a client that passed its tests
  *    through on the next connection), after a back-off for 421 and rate limits;
+ *    not for greylisting, which no retry passes before its delay is over;
  * 2. once more after the user's --retry-deferred delay, when one was given
  *    (greylisting accepts the same sender/recipient pair after its delay).
  * Every retry takes a connection from the target's budget. A deferral that survives
@@ -59,14 +60,16 @@ export interface Settled<T> {
 export async function settleDeferrals<T>(context: CheckContext, attempt: () => Promise<T>, deferralIn: (result: T) => Deferral | null): Promise<Settled<T>> {
   const deferred: DeferredAttempt[] = [];
   const waits = [reconnectDelay, () => context.target.retryDeferredMs ?? 0];
-  for (let index = 0; ; index += 1) {
+  // `next`: the retry still to make, an index into `waits`.
+  for (let index = 0, next = 0; ; index += 1) {
     const result = await attempt();
     const deferral = deferralIn(result);
     if (!deferral) return { result, deferred, gaveUp: null };
     const record: DeferredAttempt = { attempt: index + 1, deferral, waitedMs: null };
     deferred.push(record);
-    const wait = waits[index];
-    if (index === 1 && !context.target.retryDeferredMs) return { result, deferred, gaveUp: 'no --retry-deferred delay given' };
+    if (next === 0 && deferral.class === 'greylisting') next = 1;
+    if (next === 1 && !context.target.retryDeferredMs) return { result, deferred, gaveUp: 'no --retry-deferred delay given' };
+    const wait = waits[next++];
     if (!wait) return { result, deferred, gaveUp: `still deferred after ${index + 1} attempts` };
     if (!context.retryBudget.take()) return { result, deferred, gaveUp: 'the run\'s retry budget is spent' };
     record.waitedMs = wait(deferral);

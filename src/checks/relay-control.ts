@@ -22,7 +22,9 @@ export const relayControl: CheckDefinition = {
     if (recipientAccepted(reply)) return pass(`${context.target.localRecipient} accepted from an outside sender${inTls}${retried}: ${replySummary(reply)}`);
     const deferral = deferralOf(reply);
     if (deferral) {
-      return inconclusive(`the control recipient ${context.target.localRecipient} was deferred (${deferral.class}: ${replySummary(reply)}; ${describeAttempts(deferred)}): ${DEFERRAL_ADVICE[deferral.class]}`);
+      return inconclusive(`the control recipient ${context.target.localRecipient} was deferred (${deferral.class}: ${replySummary(reply)}; ${describeAttempts(deferred)}): ${DEFERRAL_ADVICE[deferral.class]}`, {
+        details: { deferral },
+      });
     }
     return inconclusive(`the control recipient ${context.target.localRecipient} was refused (${replySummary(reply)}): relay verdicts for this server cannot be trusted`);
   },

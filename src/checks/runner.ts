@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { InterruptedError, SmtpCheckError } from '../core/errors.js';
+import { DEFERRAL_ADVICE, deferralOf } from '../core/deferral.js';
+import { InterruptedError, ReplyError, SmtpCheckError } from '../core/errors.js';
+import { replySummary } from '../core/reply.js';
 import type { CheckDefinition, CheckOutcome, CheckResult, Requirement } from './check.js';
 import { CheckNotApplicable, severityFor } from './check.js';
 import type { CheckTarget } from './context.js';
@@ -105,9 +107,19 @@ export async function runCheck(check: CheckDefinition, target: CheckTarget, opti
   };
 }
 
-/** A check that throws did not reach a verdict: `error` (or `skip` when it cannot apply). Never a pass. */
+/**
+ * A check that throws did not reach a verdict: `error` (or `skip` when it cannot apply),
+ * and `inconclusive` when the server deferred it (a 421 greeting after the retries the
+ * budget allowed, a 4yz that ends a step): "not now" says nothing about the server's
+ * configuration (docs/checks.md#deferrals). Never a pass.
+ */
 function outcomeOfError(error: unknown, explainError: RunOptions['explainError']): CheckOutcome {
   if (error instanceof CheckNotApplicable) return { verdict: 'skip', summary: error.message };
+  const deferral = error instanceof ReplyError ? deferralOf(error.reply) : null;
+  if (deferral) {
+    const step = (error as ReplyError).step.toUpperCase();
+    return { verdict: 'inconclusive', summary: `${step} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`, details: { deferral } };
+  }
   if (error instanceof SmtpCheckError) {
     const fix = explainError?.(error);
     return { verdict: 'error', summary: `${error.message} (at ${error.step.toUpperCase()})`, ...(fix ? { fix } : {}) };

@@ -1,8 +1,11 @@
+import type { Deferral } from '../core/deferral.js';
+import { DEFERRAL_ADVICE, deferralOf } from '../core/deferral.js';
 import type { Reply } from '../core/reply.js';
 import { isPositive, recipientAccepted, replySummary } from '../core/reply.js';
 import type { CheckDefinition } from './check.js';
 import { fail, inconclusive, pass, skip, warn } from './check.js';
 import type { CheckContext } from './context.js';
+import { settleDeferrals } from './deferral-retry.js';
 import { countUnsolicitedReplies, SENTINEL_QUIET_MS, SENTINEL_VERB } from './unsolicited-replies.js';
 
 /**
@@ -20,15 +23,27 @@ interface SmugglingRun {
   replies: Reply[];
 }
 
-async function sendProbe(context: CheckContext, sender: string, recipient: string, sequence: { bytes: string; shown: string } | null): Promise<Reply[] | string> {
+/** A message that never got as far as its end of data, and why. */
+interface Unsent {
+  reason: string;
+  /** Set when a 4yz stopped it (greylisting, a client restriction…): retried, never judged. */
+  deferral: Deferral | null;
+}
+
+const unsent = (command: string, reply: Reply): Unsent => {
+  const deferral = deferralOf(reply);
+  return { reason: `${command} ${deferral ? `deferred (${deferral.class})` : 'refused'}: ${replySummary(reply)}`, deferral };
+};
+
+async function sendProbe(context: CheckContext, sender: string, recipient: string, sequence: { bytes: string; shown: string } | null): Promise<Reply[] | Unsent> {
   const session = context.role === 'mta' ? await context.open('none') : await context.openAuthenticated();
   try {
     const mail = await session.mailFrom(sender);
-    if (!isPositive(mail)) return `MAIL refused: ${replySummary(mail)}`;
+    if (!isPositive(mail)) return unsent('MAIL', mail);
     const rcpt = await session.rcptTo(recipient);
-    if (!recipientAccepted(rcpt)) return `RCPT refused: ${replySummary(rcpt)}`;
+    if (!recipientAccepted(rcpt)) return unsent('RCPT', rcpt);
     const data = await session.command('DATA', 'data');
-    if (data.code !== 354) return `DATA refused: ${replySummary(data)}`;
+    if (data.code !== 354) return unsent('DATA', data);
     if (!sequence) {
       session.sendRaw('Subject: smtpcheck smuggling control\r\n\r\nA\r\n.\r\n', 'data', 'Subject: smtpcheck smuggling control\\r\\n\\r\\nA\\r\\n.\\r\\n   (one write)');
     } else {
@@ -45,7 +60,9 @@ async function sendProbe(context: CheckContext, sender: string, recipient: strin
     // protocol synchronization") has said all it will. One that answers nothing more,
     // not even the sentinels, may still be at work on a smuggled message.
     const count = await countUnsolicitedReplies(session, 'command');
-    if (count.end === 'silence' && count.unsolicited.length === 0) return `nothing answered the sentinel command ${SENTINEL_VERB} within ${SENTINEL_QUIET_MS / 1000} s after the end of data`;
+    if (count.end === 'silence' && count.unsolicited.length === 0) {
+      return { reason: `nothing answered the sentinel command ${SENTINEL_VERB} within ${SENTINEL_QUIET_MS / 1000} s after the end of data`, deferral: null };
+    }
     return [first, ...count.unsolicited];
   } finally {
     await context.done(session);
@@ -81,14 +98,19 @@ export const smugEod: CheckDefinition = {
     if (context.role !== 'mta' && !context.target.credentials) return skip('on a submission port this needs a login: give --auth-user');
     const sender = context.role === 'mta' ? `smtpcheck@${context.target.foreignDomain}` : context.user;
     const recipient = context.target.localRecipient;
-    // Control and probes in parallel sessions.
-    const [control, ...probes] = await Promise.all([null, ...SMUGGLING_SEQUENCES].map((sequence) => sendProbe(context, sender, recipient, sequence)));
-    if (typeof control === 'string') return inconclusive(`control message: ${control}`);
-    if (control!.length !== 1 || control![0]!.code !== 250) return inconclusive(`control message not accepted exactly once (${control!.map((reply) => reply.code).join(', ')})`);
+    // Control and probes in parallel sessions. A deferred message (greylisting, a
+    // client restriction) is sent again as a real client would (docs/checks.md#deferrals).
+    const send = async (sequence: { bytes: string; shown: string } | null) =>
+      (await settleDeferrals(context, () => sendProbe(context, sender, recipient, sequence), (sent) => (Array.isArray(sent) ? null : sent.deferral))).result;
+    const notSent = (what: string, sent: Unsent) =>
+      inconclusive(`${what}: ${sent.reason}${sent.deferral ? `: ${DEFERRAL_ADVICE[sent.deferral.class]}` : ''}`, { details: { deferral: sent.deferral } });
+    const [control, ...probes] = await Promise.all([null, ...SMUGGLING_SEQUENCES].map(send));
+    if (!Array.isArray(control)) return notSent('control message', control!);
+    if (control.length !== 1 || control[0]!.code !== 250) return inconclusive(`control message not accepted exactly once (${control.map((reply) => reply.code).join(', ')})`);
     const runs: SmugglingRun[] = [];
     for (const [index, sequence] of SMUGGLING_SEQUENCES.entries()) {
       const replies = probes[index]!;
-      if (typeof replies === 'string') return inconclusive(`probe ${sequence.name}: ${replies}`);
+      if (!Array.isArray(replies)) return notSent(`probe ${sequence.name}`, replies);
       runs.push({ name: sequence.name, replies });
     }
     const smuggled = runs.filter((run) => judgeSmugglingReplies(run.replies) === 'smuggled');

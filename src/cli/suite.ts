@@ -129,7 +129,8 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
       new Transcript(),
       password,
     );
-    checkTarget.slots = slots;
+    // Its own slots, as many as the run's: a target that pushes back shrinks only its own.
+    checkTarget.slots = new ConnectionSlots(slots.size, slots);
     if (target.certDaysLeft !== undefined) checkTarget.certWarningDays = target.certDaysLeft;
     const checks = selectChecks(target.checks?.join(','), target.skip?.join(','), checkTarget);
     // A check still running at Ctrl-C ends `error` with no verdict, and reaches onResult

@@ -13,6 +13,8 @@ export interface LabService {
   flaw: string | null;
   /** How the service does TLS, when the lab says. */
   tls?: 'starttls' | 'implicit' | 'none';
+  /** What stands before the server, when the lab says (postscreen, a policy server, a limit): docs/lab-postfix.md#fronts. */
+  front?: string | null;
 }
 
 export interface LabUser {

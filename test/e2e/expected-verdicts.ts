@@ -1,6 +1,8 @@
 import type { Role, Verdict } from '../../src/checks/check.js';
+import { CHECKS } from '../../src/checks/registry.js';
 import { ConnectionSlots } from '../../src/checks/connection-slots.js';
 import type { CheckTarget } from '../../src/checks/context.js';
+import type { DeferralClass } from '../../src/core/deferral.js';
 import { DEFAULT_TIMEOUTS } from '../../src/core/timeouts.js';
 import type { LabDescription } from '../../src/lab/lab-description.js';
 
@@ -32,6 +34,16 @@ const RELAY_FAILS = Object.fromEntries(
   ['relay-open-basic', 'relay-sender-forms', 'relay-percent', 'relay-quoted', 'relay-double-at', 'relay-source-route', 'relay-bang', 'relay-domain-forms'].map((id) => [id, 'fail' as Verdict]),
 );
 
+// The open-relay service's row: also what every front's open-relay twin gives once
+// the tester gets past the front (a reconnect, an allowed retry, a slower pace).
+const OPEN_RELAY: Partial<Record<string, Verdict>> = { ...RELAY_FAILS, 'smug-eod': 'warn' };
+
+/** Every relay check inconclusive: a front defers the probes and no retry gets past it. */
+const RELAY_INCONCLUSIVE = Object.fromEntries(Object.keys(RELAY_FAILS).map((id) => [id, 'inconclusive' as Verdict]));
+
+/** Every check of the mta role ends inconclusive: the server defers all of them. */
+const ALL_MTA_INCONCLUSIVE = Object.fromEntries(CHECKS.filter((check) => check.roles.includes('mta')).map((check) => [check.id, 'inconclusive' as Verdict]));
+
 export const EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>>> = {
   mta: {},
   submission: {},
@@ -39,7 +51,7 @@ export const EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>>> = 
   // mynetworks also exempts the client from bare-newline normalisation
   // (smtpd_forbid_bare_newline_exclusions = $mynetworks): DATA ends at the bare LF, and
   // only smtpd_forbid_unauth_pipelining refuses the smuggled commands.
-  'open-relay': { ...RELAY_FAILS, 'smug-eod': 'warn' },
+  'open-relay': OPEN_RELAY,
   'plaintext-auth': { 'auth-hidden-plaintext': 'fail', 'auth-refused-plaintext': 'fail' },
   'submission-no-tls': { 'starttls-required-sub': 'fail', 'auth-hidden-plaintext': 'fail', 'auth-refused-plaintext': 'fail' },
   spoofable: { 'spoof-login-mismatch-user': 'fail', 'spoof-login-mismatch-external': 'fail' },
@@ -51,6 +63,78 @@ export const EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>>> = 
   'submissions-wrong-name': { 'cert-hostname': 'fail' },
   // OpenSSL reports an expired leaf as a chain error too.
   'submissions-expired': { 'cert-validity': 'fail', 'cert-chain-trusted': 'fail' },
+  // Fronts (docs/lab-postfix.md#fronts): each before a secure mta and an open relay.
+  // No false pass on a relay twin, no false fail on a secure one; a front the tester
+  // gets past gives the plain row, one it cannot is inconclusive with its class
+  // (EXPECTED_DEFERRALS).
+  // postscreen: after its deep tests, 450 4.3.2 to every RCPT; the reconnect reaches smtpd.
+  'postscreen-deep': {},
+  'postscreen-deep-relay': OPEN_RELAY,
+  // postscreen's pregreet only: a multi-line greeting with a pause; never talk early.
+  'postscreen-greet': {},
+  'postscreen-greet-relay': OPEN_RELAY,
+  // postgrey as Debian ships it and the default control postmaster@: the control
+  // is exempt, every relay probe greylisted, and no --retry-deferred: inconclusive.
+  // smug-eod's message goes to postmaster@ too, so it gets through.
+  greylist: {},
+  'greylist-relay': { ...RELAY_INCONCLUSIVE, 'smug-eod': 'warn' },
+  // postgrey with no whitelists, retried after its delay (MATRIX_ROWS): the truth.
+  'greylist-strict': {},
+  'greylist-strict-relay': OPEN_RELAY,
+  // reject_unverified_recipient: a foreign address never verifies in the lab (its
+  // probe is deferred), so relaying stays "450 4.1.1 unverified address".
+  'addr-verify': {},
+  'addr-verify-relay': { ...RELAY_INCONCLUSIVE, 'smug-eod': 'warn' },
+  // anvil: 2 connections at a time; the tester backs off and runs fewer at once.
+  'conn-limit': {},
+  'conn-limit-relay': OPEN_RELAY,
+  // anvil: the hour's connections used up before the row (MATRIX_ROWS): every
+  // check meets "421 4.7.0 too many connections", a deferral, never a verdict.
+  'rate-limit': ALL_MTA_INCONCLUSIVE,
+  'rate-limit-relay': ALL_MTA_INCONCLUSIVE,
+  // Error limits (soft 1, hard 3): probes spread over sessions stay under them.
+  'error-limit': {},
+  'error-limit-relay': OPEN_RELAY,
+  // Every RCPT from the tester's address deferred, the control's too: nothing to tell.
+  'client-defer': { 'relay-control': 'inconclusive', ...RELAY_INCONCLUSIVE, 'smug-eod': 'inconclusive' },
+  'client-defer-relay': { 'relay-control': 'inconclusive', ...RELAY_INCONCLUSIVE, 'smug-eod': 'inconclusive' },
+};
+
+/**
+ * The deferral class behind every inconclusive cell of a front's row (docs/checks.md#deferrals):
+ * the result's details must name it and no other. One class per row.
+ */
+export const EXPECTED_DEFERRALS: Record<string, DeferralClass> = {
+  'greylist-relay': 'greylisting',
+  'addr-verify-relay': 'verification-pending',
+  'rate-limit': 'rate-limit',
+  'rate-limit-relay': 'rate-limit',
+  'client-defer': 'client-rejected',
+  'client-defer-relay': 'client-rejected',
+};
+
+/** What a front's row does besides the defaults, as a user facing that front would. */
+export interface MatrixRow {
+  /** --retry-deferred: wait this long and ask a deferred probe again. */
+  retryDeferredMs?: number;
+  /** --local-recipient: the control recipient, when not the lab's first user. */
+  localRecipient?: string;
+  /** Connect from a loopback address of its own (127.x.y.z): greylisting meets a client it has never seen. */
+  freshSource?: boolean;
+  /** Use up the client's connections for the hour before the row runs (anvil's rate limit). */
+  spendConnections?: boolean;
+}
+
+// The lab's strict postgrey greylists for 3 s (test/lab/start.sh).
+const POSTGREY_RETRY_MS = 4000;
+
+export const MATRIX_ROWS: Record<string, MatrixRow> = {
+  greylist: { localRecipient: 'postmaster@example.org', freshSource: true },
+  'greylist-relay': { localRecipient: 'postmaster@example.org', freshSource: true },
+  'greylist-strict': { retryDeferredMs: POSTGREY_RETRY_MS, freshSource: true },
+  'greylist-strict-relay': { retryDeferredMs: POSTGREY_RETRY_MS, freshSource: true },
+  'rate-limit': { spendConnections: true },
+  'rate-limit-relay': { spendConnections: true },
 };
 
 export function expectedVerdict(service: string, role: Role, checkId: string): Verdict {

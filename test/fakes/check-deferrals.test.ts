@@ -134,4 +134,60 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     assert.equal(result.verdict, 'pass', result.summary);
     assert.equal(connections, 2);
   });
+
+  it('a 421 greeting that outlasts the retries is inconclusive (rate-limit) for conn-greeting, not a broken server', async () => {
+    let connections = 0;
+    const server = await track(
+      startFakeServer(async (peer) => {
+        connections += 1;
+        peer.write('421 4.7.0 fake.example.org Error: too many connections from 127.0.0.1\r\n');
+        peer.close();
+      }),
+    );
+    const result = await runCheck(findCheck('conn-greeting')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+    assert.equal((result.details as { deferral: { class: string } }).deferral.class, 'rate-limit');
+    assert.ok(connections >= 2, 'retried before giving up');
+  });
+
+  it('greylisting without --retry-deferred is not asked again at once: no reconnect can pass its delay', async () => {
+    const server = await frontedMx(true, greylisting(60_000));
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port, control));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+    // The run's greeting-only session ({srv}), the probe, the form asked alone: no reconnect after it.
+    assert.equal(server.connections.length, 3, JSON.stringify(server.connections));
+  });
+});
+
+/** An MX with VRFY off (502, an error each) that ends a session with 421 at its `hardLimit`th error, as Postfix's smtpd_hard_error_limit does. */
+function errorLimitedMx(hardLimit: number) {
+  return track(
+    startResponder((line, state) => {
+      if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING']);
+      const errors = ((state.memory.errors as number | undefined) ?? 0) + 1;
+      state.memory.errors = errors;
+      if (errors < hardLimit) return '502 5.5.1 VRFY command is disabled';
+      state.peer.write('421 4.7.0 fake.example.org Error: too many errors\r\n');
+      state.peer.close();
+      return null;
+    }),
+  );
+}
+
+describe('sessions cut by an error limit', { concurrency: true }, () => {
+  it('enum-vrfy goes on in a new session when the server cuts one, and passes on the 502s it got', async () => {
+    const server = await errorLimitedMx(3);
+    const result = await runCheck(findCheck('enum-vrfy')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'pass', result.summary);
+    assert.match(result.summary, /VRFY not available/);
+    assert.equal(server.connections.length, 2);
+  });
+
+  it('enum-vrfy reports a server that cuts every session at its first VRFY as a cut session, never as its answer', async () => {
+    const server = await errorLimitedMx(1);
+    const result = await runCheck(findCheck('enum-vrfy')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+    assert.match(result.summary, /cut the session with 421 4\.7\.0/);
+    assert.equal((result.details as { deferral: { class: string } }).deferral.class, 'error-limit');
+  });
 });

@@ -4,9 +4,9 @@
 # TLS_DIR and DOMAIN. Every value comes from a fixed safe set (no JSON escaping).
 
 # Write FILE atomically: the lab's users and alias, the given "key=value"
-# strings, and one service per "name|port|role|tls|flaw" line on stdin.
+# strings, and one service per "name|port|role|tls|flaw[|front]" line on stdin.
 write_lab_json() { # file dir maildir key=value...
-  local file=$1 dir=$2 maildir=$3 pair name port role tls flaw sep=''
+  local file=$1 dir=$2 maildir=$3 pair name port role tls flaw front sep=''
   shift 3
   {
     printf '{\n'
@@ -23,9 +23,10 @@ write_lab_json() { # file dir maildir key=value...
     printf '  "maildir": "%s",\n' "$maildir"
     for pair in "$@"; do printf '  "%s": "%s",\n' "${pair%%=*}" "${pair#*=}"; done
     printf '  "services": {'
-    while IFS='|' read -r name port role tls flaw; do
+    while IFS='|' read -r name port role tls flaw front; do
       if [[ -z $flaw ]]; then flaw=null; else flaw="\"$flaw\""; fi
-      printf '%s\n    "%s": {"port": %d, "role": "%s", "tls": "%s", "flaw": %s}' "$sep" "$name" "$port" "$role" "$tls" "$flaw"
+      if [[ -z $front ]]; then front=null; else front="\"$front\""; fi
+      printf '%s\n    "%s": {"port": %d, "role": "%s", "tls": "%s", "flaw": %s, "front": %s}' "$sep" "$name" "$port" "$role" "$tls" "$flaw" "$front"
       sep=','
     done
     printf '\n  }\n}\n'

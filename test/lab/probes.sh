@@ -5,14 +5,15 @@
 # (smtp_enforce_sync) drop a client that talks out of turn.
 
 # Plain SMTP: connect, wait for the last line of the greeting ("220 "; a server
-# may send "220-" lines first, and pause), say QUIT.
-smtp_greets() { # port
+# may send "220-" lines first, and pause: postscreen does), say QUIT. With a
+# second argument 421, a "421 " greeting counts too (a rate limit at work).
+smtp_greets() { # port [421]
   local line fd
   # (the braces keep the redirection of bash's "connection refused" message
   # from applying to the rest of the script)
   { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
   while IFS= read -r -t 3 -u "$fd" line && [[ $line == 220-* ]]; do :; done
-  if [[ $line == 220\ * ]]; then
+  if [[ $line == 220\ * || (${2:-} == 421 && $line == 421\ *) ]]; then
     printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true
     exec {fd}>&-
     return 0

@@ -4,9 +4,9 @@
 #   bash test/lab/setup.sh
 #
 # Idempotent and fast (a few `command -v` look-ups) when everything is there.
-# Installs postfix, dovecot-core and openssl with apt-get, non-interactively,
-# and makes sure the *system* Postfix and Dovecot services are not left
-# running: the lab runs its own private instances (see start.sh) and nothing
+# Installs postfix, dovecot-core, postgrey and openssl with apt-get,
+# non-interactively, and makes sure the *system* Postfix, Dovecot and postgrey
+# services are not left running: the lab runs its own private instances (see start.sh) and nothing
 # may listen on port 25 because of us.
 #
 # texthash: maps (used by the lab so no postmap run is needed) are built into
@@ -17,7 +17,9 @@ log() { printf 'lab-setup: %s\n' "$*" >&2; }
 die() { printf 'lab-setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Binaries the lab uses, and the Debian package that provides each.
-# postfix, postconf -> postfix; dovecot, doveadm -> dovecot-core; openssl -> openssl.
+# postfix, postconf -> postfix; dovecot, doveadm -> dovecot-core; openssl -> openssl;
+# postgrey (the greylisting policy server in front of the greylist-* services,
+# with Debian's whitelists in /etc/postgrey) -> postgrey.
 missing_packages() {
   local -a pkgs=()
   local bin
@@ -28,6 +30,7 @@ missing_packages() {
     if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null 2>&1; then pkgs+=(dovecot-core); break; fi
   done
   if ! command -v openssl >/dev/null 2>&1; then pkgs+=(openssl); fi
+  if ! PATH="$PATH:/usr/sbin:/sbin" command -v postgrey >/dev/null 2>&1; then pkgs+=(postgrey); fi
   if ((${#pkgs[@]})); then printf '%s\n' "${pkgs[@]}"; fi
 }
 
@@ -81,7 +84,7 @@ fi
 # or systemd), stop them and keep them from starting at boot: the lab uses
 # private instances only, and a system Postfix would sit on port 25.
 if [[ -d /run/systemd/system ]]; then
-  systemctl disable --now postfix.service dovecot.service dovecot.socket >/dev/null 2>&1 || true
+  systemctl disable --now postfix.service dovecot.service dovecot.socket postgrey.service >/dev/null 2>&1 || true
 fi
 if [[ -f /etc/postfix/main.cf ]] && postfix -c /etc/postfix status >/dev/null 2>&1; then
   log "stopping the system Postfix started by the package"
@@ -90,6 +93,11 @@ fi
 if [[ -f /run/dovecot/master.pid ]] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
   log "stopping the system Dovecot started by the package"
   doveadm stop >/dev/null 2>&1 || kill "$(cat /run/dovecot/master.pid)" 2>/dev/null || true
+fi
+
+if [[ -f /run/postgrey.pid ]] && kill -0 "$(cat /run/postgrey.pid)" 2>/dev/null; then
+  log "stopping the system postgrey started by the package"
+  kill "$(cat /run/postgrey.pid)" 2>/dev/null || true
 fi
 
 mapfile -t STILL < <(missing_packages)

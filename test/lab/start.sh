@@ -40,9 +40,11 @@ OFFSET="${SMTPCHECK_LAB_PORT_OFFSET:-0}"
 [[ $OFFSET =~ ^[0-9]{1,5}$ ]] || fail "SMTPCHECK_LAB_PORT_OFFSET must be a non-negative integer (got '$OFFSET')"
 OFFSET=$((10#$OFFSET)) # "08" is not octal here
 
-# name|base port|role|tls|flaw (empty = secure). tls: starttls, implicit (TLS
-# from the first byte) or none. Keep in step with templates/master.cf.in
-# (start.sh checks that every port is configured).
+# name|base port|role|tls|flaw (empty = secure)|front (empty = none). tls:
+# starttls, implicit (TLS from the first byte) or none. front: what stands
+# before smtpd (postscreen, a policy server, a limit); each front has a secure
+# twin and an open-relay twin (docs/lab-postfix.md, "Fronts"). Keep in step
+# with templates/master.cf.in (start.sh checks that every port is configured).
 SERVICES=(
   "mta|10025|mta|starttls|"
   "submission|10587|submission|starttls|"
@@ -58,6 +60,36 @@ SERVICES=(
   "submissions-untrusted|18465|submissions|implicit|certificate not trusted: self-signed"
   "submissions-wrong-name|19465|submissions|implicit|certificate name mismatch"
   "submissions-expired|20465|submissions|implicit|certificate expired"
+  "postscreen-deep|22025|mta|starttls||postscreen: pregreet and deep protocol tests"
+  "postscreen-deep-relay|22125|mta|starttls|open relay: mynetworks=127.0.0.0/8|postscreen: pregreet and deep protocol tests"
+  "postscreen-greet|22225|mta|starttls||postscreen: multi-line pregreet banner only"
+  "postscreen-greet-relay|22325|mta|starttls|open relay: mynetworks=127.0.0.0/8|postscreen: multi-line pregreet banner only"
+  "greylist|22425|mta|starttls||postgrey as Debian ships it (whitelists, 300 s delay)"
+  "greylist-relay|22525|mta|starttls|open relay: mynetworks=127.0.0.0/8|postgrey as Debian ships it (whitelists, 300 s delay)"
+  "greylist-strict|22625|mta|starttls||postgrey (delay 3 s), no whitelists"
+  "greylist-strict-relay|22725|mta|starttls|open relay: mynetworks=127.0.0.0/8|postgrey (delay 3 s), no whitelists"
+  "addr-verify|22825|mta|starttls||reject_unverified_recipient"
+  "addr-verify-relay|22925|mta|starttls|open relay: mynetworks=127.0.0.0/8|reject_unverified_recipient"
+  "conn-limit|23025|mta|starttls||anvil: 2 connections at a time per client"
+  "conn-limit-relay|23125|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil: 2 connections at a time per client"
+  "error-limit|23225|mta|starttls||error limits: soft 1, hard 3"
+  "error-limit-relay|23325|mta|starttls|open relay: mynetworks=127.0.0.0/8|error limits: soft 1, hard 3"
+  "client-defer|23425|mta|starttls||check_client_access: 450 to every RCPT from 127.0.0.1"
+  "client-defer-relay|23525|mta|starttls|open relay: mynetworks=127.0.0.0/8|check_client_access: 450 to every RCPT from 127.0.0.1"
+  "rate-limit|23625|mta|starttls||anvil: 3 connections per client per hour"
+  "rate-limit-relay|23725|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil: 3 connections per client per hour"
+)
+# The lab's own postgrey instances (greylist*): name|base port|delay in
+# seconds|extra options. Never the system service: each has its db under the
+# lab directory, listens on loopback, and never auto-allowlists a client
+# (--auto-whitelist-clients=0), so every run meets the same greylisting.
+# "debian" is Debian's postgrey as installed: its /etc/postgrey whitelists
+# (they exempt postmaster@ and abuse@ recipients) and its 300 s delay, which no
+# test waits out. "strict" has no whitelists and a 3 s delay, which the tests
+# wait out with --retry-deferred.
+POSTGREYS=(
+  "debian|23900|300|"
+  "strict|23901|3|--whitelist-clients=@EMPTY@ --whitelist-recipients=@EMPTY@"
 )
 
 PF_DIR="$LAB_DIR/postfix"
@@ -66,6 +98,7 @@ DC_DIR="$LAB_DIR/dovecot"
 TLS_DIR="$LAB_DIR/tls"
 MAIL_DIR="$LAB_DIR/mail"
 PF_LOG="$LAB_DIR/postfix.log"
+PG_DIR="$LAB_DIR/postgrey"
 DC_LOG="$LAB_DIR/dovecot.log"
 HOSTNAME_FQDN=mail.example.org
 DOMAIN=example.org
@@ -105,7 +138,7 @@ service_tls() { # name -> starttls, implicit or none
   return 1
 }
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r _name base _role _tls _flaw <<<"$entry"
+  IFS='|' read -r _name base _role _tls _flaw _front <<<"$entry"
   (($(port_of "$_name" "$base") <= 65535)) || fail "SMTPCHECK_LAB_PORT_OFFSET=$OFFSET pushes port $base past 65535"
 done
 
@@ -141,6 +174,15 @@ live_pid() { # pidfile expected-cwd-prefix
   echo "$pid"
 }
 postfix_pid() { live_pid "$QUEUE_DIR/pid/master.pid" "$QUEUE_DIR"; }
+# A lab postgrey: alive, and its command line names this lab's db directory.
+postgrey_pid() { # name
+  local pid
+  [[ -r $PG_DIR/$1.pid ]] || return 1
+  pid="$(tr -dc '0-9' <"$PG_DIR/$1.pid")"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *"--dbdir=$PG_DIR/$1-db"* ]] || return 1
+  echo "$pid"
+}
 dovecot_pid() { live_pid "$DC_DIR/run/master.pid" "$DC_DIR/run"; }
 
 # shellcheck source=probes.sh
@@ -160,20 +202,21 @@ tls_verify_args() { # name
 }
 
 # Probe every service; print the names of those that do not greet (none:
-# all up). The TLS probes (~50 ms each, mostly openssl's start-up and the RSA
-# handshake) run in parallel.
+# all up). The probes run in parallel: the TLS ones take ~50 ms each (mostly
+# openssl's start-up and the RSA handshake), a postscreen's greeting 1 s.
 services_not_greeting() {
   local entry name base role tls flaw i pids=() names=()
   for entry in "${SERVICES[@]}"; do
-    IFS='|' read -r name base role tls flaw <<<"$entry"
+    IFS='|' read -r name base role tls flaw front <<<"$entry"
     if [[ $tls == implicit ]]; then
       # shellcheck disable=SC2046 # the options are words without blanks
       tls_greets "$(port_of "$name" "$base")" $(tls_verify_args "$name") &
-      pids+=("$!")
-      names+=("$name")
     else
-      smtp_greets "$(port_of "$name" "$base")" || echo "$name"
+      # The rate-limit services answer "421 " once their connections are used up: that is them working.
+      smtp_greets "$(port_of "$name" "$base")" "$([[ $name == rate-limit* ]] && echo 421)" &
     fi
+    pids+=("$!")
+    names+=("$name")
   done
   for i in "${!pids[@]}"; do
     wait "${pids[$i]}" || echo "${names[$i]}"
@@ -188,6 +231,11 @@ healthy() {
   [[ -s $LAB_DIR/lab.json && -r $LAB_DIR/.fingerprint ]] || return 1
   [[ "$(cat "$LAB_DIR/.fingerprint")" == "$FINGERPRINT" ]] || return 1
   postfix_pid >/dev/null && dovecot_pid >/dev/null || return 1
+  local entry pg rest
+  for entry in "${POSTGREYS[@]}"; do
+    IFS='|' read -r pg rest <<<"$entry"
+    postgrey_pid "$pg" >/dev/null || return 1
+  done
   [[ -S $QUEUE_DIR/private/auth ]] || return 1
   [[ -z "$(services_not_greeting)" ]] || return 1
   smtp_auth_ok "$(service_port "$AUTH_PORT_SERVICE")"
@@ -206,10 +254,17 @@ bash "$HERE/stop.sh" >/dev/null || fail "could not stop the old lab (bash $HERE/
 rm -f "$LAB_DIR/lab.json" "$LAB_DIR/.fingerprint"
 
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r name base role tls flaw <<<"$entry"
+  IFS='|' read -r name base role tls flaw front <<<"$entry"
   port="$(port_of "$name" "$base")"
   if port_busy "$port"; then
     fail "port $port (lab service '$name') is already in use by another program; see: ss -ltnp 'sport = :$port' (or set SMTPCHECK_LAB_PORT_OFFSET)"
+  fi
+done
+for entry in "${POSTGREYS[@]}"; do
+  IFS='|' read -r name base rest <<<"$entry"
+  port="$(port_of "$name" "$base")"
+  if port_busy "$port"; then
+    fail "port $port (the lab's postgrey '$name') is already in use by another program; see: ss -ltnp 'sport = :$port' (or set SMTPCHECK_LAB_PORT_OFFSET)"
   fi
 done
 
@@ -233,8 +288,13 @@ ensure_tls
 render() { # template output
   local port_args=() entry name base role tls flaw var
   for entry in "${SERVICES[@]}"; do
-    IFS='|' read -r name base role tls flaw <<<"$entry"
+    IFS='|' read -r name base role tls flaw front <<<"$entry"
     var="PORT_$(tr 'a-z-' 'A-Z_' <<<"$name")"
+    port_args+=(-e "s|@${var}@|$(port_of "$name" "$base")|g")
+  done
+  for entry in "${POSTGREYS[@]}"; do
+    IFS='|' read -r name base rest <<<"$entry"
+    var="PORT_POSTGREY_$(tr 'a-z-' 'A-Z_' <<<"$name")"
     port_args+=(-e "s|@${var}@|$(port_of "$name" "$base")|g")
   done
   sed -e "s|@LAB_DIR@|$LAB_DIR|g" -e "s|@VMAIL_UID@|$VMAIL_UID|g" -e "s|@VMAIL_GID@|$VMAIL_GID|g" \
@@ -277,7 +337,7 @@ touch -d "$backdate" "$PF_DIR/main.cf" "$PF_DIR/master.cf" "$PF_DIR/vmailbox" "$
 # Every service in the table must be in master.cf, on the table's port.
 configured="$(postconf -c "$PF_DIR" -M 2>&1)" || fail "postconf cannot read $PF_DIR/master.cf: $configured"
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r name base role tls flaw <<<"$entry"
+  IFS='|' read -r name base role tls flaw front <<<"$entry"
   port="$(port_of "$name" "$base")"
   grep -q "^127\.0\.0\.1:${port}[[:space:]].*syslog_name=postfix/${name}\b" <<<"$configured" ||
     fail "service '$name' (port $port) is missing from $PF_DIR/master.cf (templates/master.cf.in out of step with start.sh)"
@@ -314,6 +374,32 @@ problem_since() { # log-file start-line
 }
 lines_of() { if [[ -r $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 
+# Front state from an earlier run (postscreen's allowlist, the address
+# verification cache, postgrey's triplets) would let this run skip the fronts.
+rm -f "$LAB_DIR"/data/postscreen-*-cache.db "$LAB_DIR"/data/verify_cache.db
+rm -rf "$PG_DIR"
+mkdir -p "$PG_DIR"
+chmod 755 "$PG_DIR"
+: >"$PG_DIR/empty" # the "no whitelists" file
+
+# postgrey runs in the foreground of its own session (logging to a file; with
+# --daemonize it would want syslog), as user postgrey, db in the lab.
+start_postgrey() { # name base delay extra-options
+  local db="$PG_DIR/$1-db" port extra
+  port="$(port_of "$1" "$2")"
+  read -r -a extra <<<"${4//@EMPTY@/$PG_DIR/empty}"
+  mkdir -p "$db"
+  chown postgrey:postgrey "$db"
+  chmod 700 "$db"
+  setsid postgrey --inet="127.0.0.1:$port" --dbdir="$db" --delay="$3" \
+    --auto-whitelist-clients=0 "${extra[@]}" </dev/null >>"$PG_DIR/$1.log" 2>&1 9>&- &
+  echo "$!" >"$PG_DIR/$1.pid"
+}
+for entry in "${POSTGREYS[@]}"; do
+  IFS='|' read -r name base delay options <<<"$entry"
+  start_postgrey "$name" "$base" "$delay" "$options"
+done
+
 pf_mark="$(lines_of "$PF_LOG")"
 dc_mark="$(lines_of "$DC_LOG")"
 
@@ -343,6 +429,16 @@ until dovecot_pid >/dev/null && [[ -S $QUEUE_DIR/private/auth ]]; do
   sleep 0.05
 done
 
+for entry in "${POSTGREYS[@]}"; do
+  IFS='|' read -r name base rest <<<"$entry"
+  until port_busy "$(port_of "$name" "$base")"; do
+    if ((SECONDS >= deadline)) || ! postgrey_pid "$name" >/dev/null; then
+      fail "the lab's postgrey '$name' does not listen on 127.0.0.1:$(port_of "$name" "$base"): $(tail -n 1 "$PG_DIR/$name.log" 2>/dev/null) (log: $PG_DIR/$name.log)"
+    fi
+    sleep 0.1
+  done
+done
+
 until down="$(services_not_greeting)"; [[ -z $down ]]; do
   if ((SECONDS >= deadline)); then
     name="${down%%$'\n'*}"
@@ -367,8 +463,8 @@ done
 # shellcheck source=lab-json.sh
 source "$HERE/lab-json.sh"
 for entry in "${SERVICES[@]}"; do
-  IFS='|' read -r name base role tls flaw <<<"$entry"
-  printf '%s|%s|%s|%s|%s\n' "$name" "$(port_of "$name" "$base")" "$role" "$tls" "$flaw"
+  IFS='|' read -r name base role tls flaw front <<<"$entry"
+  printf '%s|%s|%s|%s|%s|%s\n' "$name" "$(port_of "$name" "$base")" "$role" "$tls" "$flaw" "$front"
 done | write_lab_json "$LAB_DIR/lab.json" "$LAB_DIR" "$MAIL_DIR/$DOMAIN" "postfixVersion=$POSTFIX_VERSION" "postfixLog=$PF_LOG"
 echo "$FINGERPRINT" >"$LAB_DIR/.fingerprint"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stop the smtpcheck lab's private Postfix and Dovecot and make sure no process
+# Stop the smtpcheck lab's private Postfix, Dovecot and postgrey instances and make sure no process
 # of the lab is left. Exit 0 when nothing was running.
 #
 #   bash test/lab/stop.sh        # same SMTPCHECK_LAB_DIR as start.sh
@@ -65,6 +65,19 @@ lab_pids() {
   done
 }
 
+# The lab's postgrey instances (start.sh, POSTGREYS): perl processes whose
+# command line names a db directory of this lab.
+postgrey_pids() {
+  local p cmd
+  for p in /proc/[0-9]*; do
+    cmd="$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" || continue
+    [[ $cmd == *postgrey*"--dbdir=$LAB_DIR/postgrey/"* ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+mapfile -t greys < <(postgrey_pids)
+if ((${#greys[@]})); then kill -TERM "${greys[@]}" 2>/dev/null || true; fi
+
 masters=()
 if pf="$(live_pid "$QUEUE_DIR/pid/master.pid" "$QUEUE_DIR")"; then
   masters+=("$pf")
@@ -103,6 +116,14 @@ if ((${#left[@]})); then
     )" | tr '\n' ';')"
   fi
 fi
-rm -f "$QUEUE_DIR/pid/master.pid" "$DC_RUN/master.pid"
+for ((i = 0; i < 50; i++)); do
+  mapfile -t greys < <(postgrey_pids)
+  ((${#greys[@]})) || break
+  ((i < 49)) || kill -KILL "${greys[@]}" 2>/dev/null || true
+  sleep 0.1
+done
+mapfile -t greys < <(postgrey_pids)
+((${#greys[@]} == 0)) || fail "lab postgrey still running: ${greys[*]}"
+rm -f "$QUEUE_DIR/pid/master.pid" "$DC_RUN/master.pid" "$LAB_DIR"/postgrey/*.pid
 if ((${#masters[@]})); then say "stopped the lab in $LAB_DIR"; fi
 exit 0
