@@ -1,6 +1,7 @@
 import type { Deferral } from '../core/deferral.js';
 import { DEFERRAL_ADVICE, deferralOf, replyDisposition } from '../core/deferral.js';
 import type { Reply } from '../core/reply.js';
+import { isSyntaxRefusal } from '../core/reply.js';
 import type { CheckOutcome } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
 
@@ -21,17 +22,11 @@ const NOT_IMPLEMENTED = new Set([500, 502, 504]);
 const POLICY_TEXT = /administrative|prohibit|disabled|not (allowed|permitted|available)|denied/i;
 
 /**
- * A refusal of the probe's form, not of the user: 501 (syntax error in parameters,
- * RFC 5321 §4.2.3), X.5.X (protocol or command syntax, RFC 3463 §3.6) or X.1.3 (bad
- * address syntax, §3.2). Exim answers `VRFY john` with `501 john: recipient address
- * must contain a domain` for every local part alike: an answer about the form.
+ * A refusal of the probe's form, not of the user (isSyntaxRefusal), other than "not
+ * implemented", which has its own rule. Exim answers `VRFY john` with `501 john:
+ * recipient address must contain a domain` for every local part alike.
  */
-function isSyntaxRefusal(reply: Reply): boolean {
-  const enhanced = reply.enhanced;
-  // Not-implemented has its own rule, and an X.7.X refusal is by policy whatever its code.
-  if (replyDisposition(reply) !== 'refused' || NOT_IMPLEMENTED.has(reply.code) || enhanced?.subject === 7) return false;
-  return reply.code === 501 || enhanced?.subject === 5 || (enhanced?.subject === 1 && enhanced.detail === 3);
-}
+const isFormRefusal = (reply: Reply): boolean => !NOT_IMPLEMENTED.has(reply.code) && isSyntaxRefusal(reply);
 
 const isPolicyRefusal = (reply: Reply): boolean => replyDisposition(reply) === 'refused' && (reply.enhanced?.subject === 7 || POLICY_TEXT.test(reply.lines.join(' ')));
 
@@ -58,9 +53,9 @@ export function judgeEnumeration(verb: EnumerationVerb, pairs: readonly Enumerat
   for (const pair of pairs) {
     if (verb === 'EXPN' && pair.hostedReply.code === 250) return fail(`EXPN ${pair.hosted} expanded: ${pair.hostedReply.raw.join(' | ')}`);
   }
-  // A pair refused as a syntax error says nothing about users (isSyntaxRefusal): the
+  // A pair refused as a syntax error says nothing about users (isFormRefusal): the
   // other pairs are judged without it, and a syntax error never counts as "no such user".
-  const judged = pairs.filter((pair) => !isSyntaxRefusal(pair.hostedReply) && !isSyntaxRefusal(pair.randomReply));
+  const judged = pairs.filter((pair) => !isFormRefusal(pair.hostedReply) && !isFormRefusal(pair.randomReply));
   for (const pair of judged) {
     if (replyDisposition(pair.hostedReply) === 'accepted' && replyDisposition(pair.randomReply) === 'refused') {
       return fail(`${verb} tells users apart: ${answered}`);

@@ -2,7 +2,7 @@ import { SmtpCheckError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
 import { DEFERRAL_ADVICE, deferralOf, replyDisposition } from '../core/deferral.js';
 import type { Deferral } from '../core/deferral.js';
-import { oddAcceptance, recipientAccepted, replySummary } from '../core/reply.js';
+import { isSyntaxRefusal, oddAcceptance, recipientAccepted, replySummary } from '../core/reply.js';
 import type { SmtpSession } from '../core/session.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
@@ -124,6 +124,17 @@ const senderNotAccepted = (vector: RelayVector, mail: Reply): RelayProbeResult =
 // refuses at most five RCPTs (its first probe is asked twice): well below.
 export const MAX_PROBES_PER_SESSION = 4;
 
+// Exim drops a session at its fourth syntax or protocol error (smtp_max_synprot_errors,
+// 3 by default) and logs a line that fail2ban's exim filter bans the client on. Malformed
+// forms draw 501s there, so a group stops once it has drawn three and asks the rest
+// alone: no session of a relay check reaches the limit (a one-form session makes one).
+export const MAX_SYNTAX_ERRORS_PER_SESSION = 3;
+
+/** Whether a session that got these replies may ask one more RCPT: fewer syntax refusals than the budget. */
+export function withinSyntaxBudget(replies: readonly Reply[], budget = MAX_SYNTAX_ERRORS_PER_SESSION): boolean {
+  return replies.filter(isSyntaxRefusal).length < budget;
+}
+
 /** Probes with the same MAIL FROM, in the order given, at most `perSession` to a group. */
 export function groupBySender(vectors: readonly RelayVector[], perSession = MAX_PROBES_PER_SESSION): RelayVector[][] {
   const groups: RelayVector[][] = [];
@@ -199,7 +210,13 @@ async function attemptGroup(context: CheckContext, session: SmtpSession, group: 
     if (replyDisposition(sender) === 'refused') return { results: group.map((vector) => senderNotAccepted(vector, sender)), unsettled: null };
     // Deferred or odd: each probe is asked alone, where deferrals are retried.
     if (replyDisposition(sender) !== 'accepted') return { results: group.map(() => null), unsettled: `MAIL was answered ${replySummary(sender)}` };
-    for (const step of steps) answers.push({ step, reply: await session.rcptTo(step === 'control' ? context.target.localRecipient : step.rcptTo) });
+    for (const step of steps) {
+      if (!withinSyntaxBudget(answers.map((answer) => answer.reply))) {
+        broken = `the group stopped after ${MAX_SYNTAX_ERRORS_PER_SESSION} syntax errors, to stay under the server's error limit`;
+        break;
+      }
+      answers.push({ step, reply: await session.rcptTo(step === 'control' ? context.target.localRecipient : step.rcptTo) });
+    }
     await session.reset();
   } catch (error) {
     if (!(error instanceof SmtpCheckError)) throw error;

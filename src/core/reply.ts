@@ -60,6 +60,18 @@ export function recipientAccepted(reply: Reply): boolean {
   return reply.code >= 200 && reply.code < 300;
 }
 
+/**
+ * A permanent refusal of a command's form rather than its content: 500 or 501 (syntax
+ * error, RFC 5321 §4.2.2), X.5.X (protocol or command syntax, RFC 3463 §3.6) or X.1.3
+ * (bad address syntax, §3.2); never X.7.X, a refusal by policy whatever its code.
+ * Servers count these: Exim drops a session at its fourth (smtp_max_synprot_errors).
+ */
+export function isSyntaxRefusal(reply: Reply): boolean {
+  const enhanced = reply.enhanced;
+  if (reply.code < 500 || reply.code > 599 || enhanced?.subject === 7) return false;
+  return reply.code === 500 || reply.code === 501 || enhanced?.subject === 5 || (enhanced?.subject === 1 && enhanced.detail === 3);
+}
+
 /** An acceptance with a code other than the ones the command's RFC names (250, or 251 for RCPT): accepted, but odd. */
 export function oddAcceptance(reply: Reply, expected: readonly number[] = [250, 251]): boolean {
   return isPositive(reply) && !expected.includes(reply.code);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GroupStep, RelayVector } from '../../src/checks/relay-probe.js';
-import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION } from '../../src/checks/relay-probe.js';
+import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION, MAX_SYNTAX_ERRORS_PER_SESSION, withinSyntaxBudget } from '../../src/checks/relay-probe.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseEnhancedStatus } from '../../src/core/reply.js';
 
@@ -100,3 +100,19 @@ describe('relay probe groups (docs/relay-test.md)', () => {
     assert.match(unsettled ?? '', /354 go ahead/);
   });
 });
+
+describe('the syntax-error budget of a relay group session (Exim drops a session at its fourth)', () => {
+  const malformed = reply(501, '<r@example.net@example.org>: malformed address');
+
+  it('counts 500/501, X.5.X and X.1.3 refusals, and stops the session at three, before a fourth', () => {
+    assert.equal(MAX_SYNTAX_ERRORS_PER_SESSION, 3);
+    assert.equal(withinSyntaxBudget([malformed, reply(250), reply(501, '5.1.3 Bad recipient address syntax')]), true);
+    assert.equal(withinSyntaxBudget([malformed, reply(250), malformed, reply(550, '5.5.2 syntax error')]), false);
+  });
+
+  it('does not count relay refusals, unknown users or policy refusals', () => {
+    const refusals = [reply(550, 'relay not permitted'), relayDenied(), reply(550, '5.1.1 User unknown'), reply(554, '5.7.1 Access denied'), reply(501, '5.7.0 not allowed')];
+    assert.equal(withinSyntaxBudget([...refusals, ...refusals]), true);
+  });
+});
+

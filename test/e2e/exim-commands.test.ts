@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eximLab, runCli, waitForDelivery } from './postfix-lab.js';
 
-/** send and relay-test through the real Exim lab, which words its replies its own way and cuts sessions after three syntax errors. */
+/** send, auth, caps and relay-test through the real Exim lab, which words its replies its own way and cuts a session at its fourth syntax error. */
 describe('commands against the real Exim lab', () => {
   const lab = eximLab();
   const port = lab.services['exim-submission']!.port;
@@ -38,11 +39,13 @@ describe('commands against the real Exim lab', () => {
     return { code: result.code, outcomes: Object.fromEntries(probes.map((probe) => [probe.form, probe.outcome])) };
   };
 
-  it('relay-test on the secure Exim MTA: all 28 forms refused (550 relay not permitted, 501 syntax errors), exit 0', async () => {
+  it('relay-test on the secure Exim MTA: all 28 forms refused (550 relay not permitted, 501 syntax errors), exit 0, no session cut', async () => {
+    const log = readFileSync(lab.eximLog, 'utf8').length;
     const { code, outcomes } = await relayTest('exim-mta');
     assert.equal(code, 0);
     assert.equal(Object.keys(outcomes).length, 28);
     assert.deepEqual([...new Set(Object.values(outcomes))], ['refused']);
+    assert.doesNotMatch(readFileSync(lab.eximLog, 'utf8').slice(log), /too many syntax or protocol errors/);
   });
 
   it('relay-test on the Exim open relay: exactly the forms Exim routes are relayed, exit 10', async () => {

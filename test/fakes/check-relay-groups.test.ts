@@ -112,4 +112,29 @@ describe('relay probe groups against scripted servers', { concurrency: true }, (
     await runCheck(findCheck('relay-double-at')!, fakeCheckTarget(server.port));
     assert.equal(greetingOnly(), 1);
   });
+  it('an MX that drops a session at its fourth syntax error (Exim) never has to: a group stops at three and asks the rest alone', async () => {
+    let cuts = 0;
+    const server = await track(
+      startResponder((line, state) => {
+        if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING']);
+        if (/^(MAIL|RSET)/i.test(line)) return '250 OK';
+        const address = /^RCPT TO:<(.*)>$/i.exec(line)?.[1];
+        if (address === undefined) return '500 unrecognized command';
+        if (hosted(address)) return '250 Accepted';
+        if (/^[a-z0-9.%+-]+@[a-z0-9.-]+$/i.test(address)) return '550 relay not permitted';
+        // Exim's synprot_error(): a 501 per malformed address, and at the fourth a second line and a hang-up.
+        const errors = ((state.memory.errors as number | undefined) ?? 0) + 1;
+        state.memory.errors = errors;
+        if (errors <= 3) return `501 <${address}>: malformed address`;
+        cuts += 1;
+        setTimeout(() => state.peer.close(), 5);
+        return `501-<${address}>: malformed address\n501 Too many syntax or protocol errors`;
+      }),
+    );
+    const checks = CHECKS.filter((check) => ['relay-quoted', 'relay-double-at', 'relay-bang', 'relay-source-route'].includes(check.id));
+    const results = await runChecks(checks, fakeCheckTarget(server.port));
+    assert.deepEqual(results.map((result) => `${result.id}: ${result.verdict}`), checks.map((check) => `${check.id}: pass`));
+    assert.equal(cuts, 0, 'no session reached the fourth syntax error');
+    assert.ok(results.some((result) => probes(result.details).some((probe) => /group stopped after 3 syntax errors/.test(probe.reason))), 'some group stopped at its budget');
+  });
 });
