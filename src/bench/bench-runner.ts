@@ -18,7 +18,7 @@ import type { BenchLoad } from './bench-stats.js';
 import { BenchStats } from './bench-stats.js';
 import type { FailureRecord } from './error-groups.js';
 import { failureOf, refusal } from './error-groups.js';
-import { delayBeforeMs } from './rate-schedule.js';
+import { delayBeforeMs, scheduledStartMs } from './rate-schedule.js';
 import { StepTimer } from './step-timer.js';
 
 export interface BenchOptions extends BenchLoad {
@@ -129,6 +129,10 @@ class LoadRun {
           if (pipelined) this.handedBack.push(pipelined.index);
           break;
         }
+        // Open loop: under --rate a message's latency runs from when it was due, so a
+        // server that falls behind shows in the figures instead of slowing the load
+        // down unseen (coordinated omission).
+        const dueAt = this.options.rate !== null && !pipelined ? this.startedAt + scheduledStartMs(index, this.options.rate) : performance.now();
         try {
           session ??= await this.openSession();
           // Stopped while the session came up: by an abort, which ended it already, or
@@ -138,6 +142,7 @@ class LoadRun {
             break;
           }
           const outcome = await this.sendMessage(session, index, pipelined?.envelope ?? null);
+          this.stats.recordStep('message', performance.now() - dueAt);
           pipelined = outcome.next;
           if (!this.options.reuse || !outcome.reusable) {
             await this.close(session);

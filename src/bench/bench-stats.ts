@@ -2,7 +2,7 @@ import type { ExitCodeValue } from '../cli/exit-codes.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { ErrorGroup, FailureRecord } from './error-groups.js';
 import { ErrorGroups, exitCodeOfKind } from './error-groups.js';
-import type { LatencySummary } from './latency-histogram.js';
+import type { LatencySummary, SerializedHistogram } from './latency-histogram.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { BenchStep } from './step-timer.js';
 import { BENCH_STEPS } from './step-timer.js';
@@ -50,6 +50,10 @@ export class BenchStats {
   latency(step: BenchStep): LatencySummary {
     return this.latencies.get(step)!.summary();
   }
+
+  histogram(step: BenchStep): SerializedHistogram {
+    return this.latencies.get(step)!.toJSON();
+  }
 }
 
 /** The shape of a load run, as asked for (docs/bench.md has the flags). */
@@ -68,11 +72,15 @@ export interface BenchLoad {
 
 export interface BenchParameters extends BenchLoad {
   server: string;
+  /** Set when this run is one slice of a load spread over machines (docs/bench.md#shards): messages and rate are its share. */
+  shard?: { index: number; total: number; messages: number; rate: number | null };
 }
 
 export interface BenchReport {
   parameters: BenchParameters;
   messages: { attempted: number; accepted: number; refused: number; failed: number };
+  /** Octets of the accepted messages. */
+  acceptedBytes: number;
   sessions: number;
   durationMs: number;
   /** Accepted messages per second of wall time. */
@@ -81,6 +89,8 @@ export interface BenchReport {
   bytesPerSecond: number;
   /** Latency per step in milliseconds; steps that never happened are left out. */
   steps: Partial<Record<BenchStep, LatencySummary>>;
+  /** The same latencies as mergeable histograms (SerializedHistogram), for report merge. */
+  histograms: Partial<Record<BenchStep, SerializedHistogram>>;
   errors: ErrorGroup[];
   /** Failures past the report's group limit: counted above, not itemised. */
   ungroupedErrors: number;
@@ -93,18 +103,23 @@ export function perSecond(count: number, milliseconds: number): number {
 
 export function benchReport(stats: BenchStats, parameters: BenchParameters, durationMs: number, interrupted: boolean): BenchReport {
   const steps: Partial<Record<BenchStep, LatencySummary>> = {};
+  const histograms: Partial<Record<BenchStep, SerializedHistogram>> = {};
   for (const step of BENCH_STEPS) {
     const summary = stats.latency(step);
-    if (summary.count > 0) steps[step] = summary;
+    if (summary.count === 0) continue;
+    steps[step] = summary;
+    histograms[step] = stats.histogram(step);
   }
   return {
     parameters,
     messages: { attempted: stats.attempted, accepted: stats.accepted, refused: stats.refused, failed: stats.failed },
+    acceptedBytes: stats.acceptedBytes,
     sessions: stats.sessions,
     durationMs: Math.round(durationMs),
     messagesPerSecond: perSecond(stats.accepted, durationMs),
     bytesPerSecond: Math.round(perSecond(stats.acceptedBytes, durationMs)),
     steps,
+    histograms,
     errors: stats.errors.list(),
     ungroupedErrors: stats.errors.ungrouped,
     interrupted,

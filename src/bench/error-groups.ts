@@ -76,11 +76,21 @@ export class ErrorGroups {
   private dropped = 0;
 
   add(failure: FailureRecord): void {
-    const key = `${failure.step} ${failure.code ?? failure.kind}`;
+    this.addGroup({ step: failure.step, code: failure.code, kind: failure.kind, count: 1, example: failure.text });
+  }
+
+  /** A group counted elsewhere (another run's report): its count joins the group of the same step and code. */
+  addGroup(counted: ErrorGroup): void {
+    const key = `${counted.step} ${counted.code ?? counted.kind}`;
     const group = this.groups.get(key);
-    if (group) group.count += 1;
-    else if (this.groups.size < MAX_GROUPS) this.groups.set(key, { step: failure.step, code: failure.code, kind: failure.kind, count: 1, example: failure.text });
-    else this.dropped += 1;
+    if (group) group.count += counted.count;
+    else if (this.groups.size < MAX_GROUPS) this.groups.set(key, { ...counted });
+    else this.dropped += counted.count;
+  }
+
+  /** Failures another run counted past its own group limit. */
+  addUngrouped(count: number): void {
+    this.dropped += count;
   }
 
   /** Most frequent first; ties in step order of the conversation, then by code. */

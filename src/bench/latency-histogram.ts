@@ -42,6 +42,20 @@ export interface LatencySummary {
   max: number;
 }
 
+/**
+ * A histogram as data, for JSON reports: the non-empty buckets as [index, count]
+ * pairs plus the exact count, sum, min and max, so that the reports of several runs
+ * merge into exactly the histogram one run of all their samples would have
+ * (`smtpcheck report merge`; percentiles could not be merged).
+ */
+export interface SerializedHistogram {
+  buckets: [number, number][];
+  count: number;
+  sumMicros: number;
+  minMicros: number;
+  maxMicros: number;
+}
+
 export class LatencyHistogram {
   private readonly counts = new Float64Array(BUCKET_COUNT);
   private total = 0;
@@ -60,6 +74,28 @@ export class LatencyHistogram {
 
   get count(): number {
     return this.total;
+  }
+
+  toJSON(): SerializedHistogram {
+    const buckets: [number, number][] = [];
+    for (let index = 0; index < BUCKET_COUNT; index += 1) if (this.counts[index]! > 0) buckets.push([index, this.counts[index]!]);
+    return { buckets, count: this.total, sumMicros: this.sumMicros, minMicros: this.total > 0 ? this.minMicros : 0, maxMicros: this.maxMicros };
+  }
+
+  /** Add another run's samples (exact: the buckets are the same everywhere). Throws on data that is not a histogram. */
+  add(other: SerializedHistogram): void {
+    let counted = 0;
+    for (const [index, count] of other.buckets) {
+      if (!Number.isInteger(index) || index < 0 || index >= BUCKET_COUNT || !Number.isInteger(count) || count < 0) throw new RangeError(`bucket ${index} of ${count} is not in the histogram's layout`);
+      this.counts[index]! += count;
+      counted += count;
+    }
+    if (counted !== other.count) throw new RangeError(`the buckets hold ${counted} samples, not the ${other.count} the histogram says`);
+    if (other.count === 0) return;
+    this.total += other.count;
+    this.sumMicros += other.sumMicros;
+    this.minMicros = Math.min(this.minMicros, other.minMicros);
+    this.maxMicros = Math.max(this.maxMicros, other.maxMicros);
   }
 
   /**

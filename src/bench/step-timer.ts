@@ -1,7 +1,11 @@
 import type { TranscriptEvent } from '../core/transcript.js';
 
-/** The steps a load report times, in the order of a conversation. */
-export const BENCH_STEPS = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data'] as const;
+/**
+ * The steps a load report times, in the order of a conversation, and `message`: each
+ * message from its start (under --rate, its scheduled start) to the server's verdict,
+ * which the bench runner records itself (docs/bench.md#latency).
+ */
+export const BENCH_STEPS = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message'] as const;
 export type BenchStep = (typeof BENCH_STEPS)[number];
 
 /**

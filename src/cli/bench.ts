@@ -13,8 +13,10 @@ import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 import { splitList } from './list-flags.js';
+import type { ShardFlags } from './shard-flags.js';
+import { shardFromFlags } from './shard-flags.js';
 
-export interface BenchFlags extends ConnectionFlags, OutputFlags, AuthFlags {
+export interface BenchFlags extends ConnectionFlags, OutputFlags, AuthFlags, ShardFlags {
   from?: string;
   to?: string[];
   connections?: string;
@@ -49,9 +51,13 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
     const { transcript: _transcript, ...session } = establishOptionsFrom(flags, output.transcript);
     assertAuthCanBeEncrypted(flags, session.tlsMode);
     const auth = await authRequestFrom(flags, output.transcript);
-    const load = { connections, messages, size, reuse: flags.reuse ?? false, pipeline: flags.pipeline ?? false, rate };
+    // One slice of a load spread over machines: its share of the messages and of the rate (docs/bench.md#shards).
+    const shard = shardFromFlags(flags, 'docs/bench.md#shards');
+    const share = shard ? Math.floor((messages + shard.total - shard.index) / shard.total) : messages;
+    if (share === 0) throw new UsageError(`--messages ${messages} leaves shard ${shard!.index} of ${shard!.total} nothing to send`, 'send at least one message per shard');
+    const load = { connections, messages: share, size, reuse: flags.reuse ?? false, pipeline: flags.pipeline ?? false, rate: shard && rate !== null ? rate / shard.total : rate };
     const stats = new BenchStats();
-    const progress = progressBar(stats, messages, !flags.quiet && process.stderr.isTTY === true);
+    const progress = progressBar(stats, share, !flags.quiet && process.stderr.isTTY === true);
     const { value: run } = await interruptible((signal) =>
       runBench(
         {
@@ -67,7 +73,7 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
         stats,
       ),
     ).finally(() => progress.stop());
-    const report = benchReport(run.stats, { server: `${session.host}:${session.port}`, ...load }, run.durationMs, run.interrupted);
+    const report = benchReport(run.stats, { server: `${session.host}:${session.port}`, ...load, ...(shard ? { shard: { index: shard.index, total: shard.total, messages, rate } } : {}) }, run.durationMs, run.interrupted);
     const exitCode = benchExitCode(report);
     output.print(renderBenchReport(report, output.palette).join('\n'));
     output.summary(summaryLine(report), exitCode === ExitCode.ok);
@@ -115,3 +121,4 @@ function progressBar(stats: BenchStats, total: number, enabled: boolean): { stop
     },
   };
 }
+

@@ -19,8 +19,10 @@ import { CommandOutput } from './output.js';
 import { hintFor } from './error-hints.js';
 import type { BaselineFlags } from './baseline-gate.js';
 import { BaselineGate } from './baseline-gate.js';
+import type { ShardFlags } from './shard-flags.js';
 
-export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags {
+/** --shard and --shard-total split suites only (docs/ci.md#shards). */
+export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags, ShardFlags {
   checks?: string;
   skip?: string;
   strict?: boolean;
@@ -28,10 +30,6 @@ export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags {
   junit?: string;
   config?: string;
   list?: boolean;
-  /** `--shard I/N` (suites only). */
-  shard?: string;
-  /** `--shard-total N` with JOB_COMPLETION_INDEX (suites only). */
-  shardTotal?: string;
 }
 
 /** `check --list`: every check id with its roles, severity and title. */

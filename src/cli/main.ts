@@ -104,6 +104,8 @@ export function buildProgram(): Command {
     .option('--reuse', 'send message after message in each session instead of one connection per message')
     .option('--pipeline', 'pipeline MAIL, RCPT and DATA when the server offers PIPELINING, and (without --rate) the next message or QUIT behind each end of data')
     .option('--rate <per-second>', 'start at most this many messages per second, over all connections')
+    .option('--shard <i/n>', 'run slice i of a load spread over n machines: 1/n of --messages and of --rate (default: CI_NODE_INDEX/CI_NODE_TOTAL); merge with report merge')
+    .option('--shard-total <n>', 'with JOB_COMPLETION_INDEX (Kubernetes indexed Jobs): the number of slices')
     .action(run(async () => (await import('./bench.js')).runBenchCommand as Action));
 
   withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))

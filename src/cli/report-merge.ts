@@ -10,6 +10,10 @@ import type { ExitCodeValue } from './exit-codes.js';
 import { ExitCode, exitCodeForOutcome } from './exit-codes.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
+import { mergeBenchReports } from '../bench/bench-merge.js';
+import { renderBenchReport } from '../bench/bench-report.js';
+import type { BenchReport } from '../bench/bench-stats.js';
+import { benchExitCode } from '../bench/bench-stats.js';
 
 /**
  * `smtpcheck report merge FILE…`: the JSON reports of a sharded suite (or of several
@@ -58,14 +62,26 @@ interface CheckReport {
   baseline: BaselineSummary | null;
 }
 
-function readReport(file: string): CheckReport {
-  let data: Record<string, unknown>;
+function readJson(file: string): Record<string, unknown> {
   try {
-    data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     const why = error instanceof SyntaxError ? 'is not JSON' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
-    throw new UsageError(`${file} ${why}`, 'give the files that smtpcheck check --config … --json wrote');
+    throw new UsageError(`${file} ${why}`, 'give the files that smtpcheck check --config … --json (or bench --json) wrote');
   }
+}
+
+/** The file's JSON, or the usage error that says why there is none (reported once the kind of merge is known). */
+function readJsonOrError(file: string): Record<string, unknown> | UsageError {
+  try {
+    return readJson(file);
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+}
+
+function readReport(file: string, data: Record<string, unknown>): CheckReport {
   const result = data.result as Record<string, unknown> | undefined;
   if (data.command !== 'check' || !result) {
     throw new UsageError(`${file} is not the JSON report of smtpcheck check${data.command ? ` (it is from ${JSON.stringify(data.command)})` : ''}`, 'give the files that smtpcheck check --config … --json wrote');
@@ -80,10 +96,16 @@ function readReport(file: string): CheckReport {
 }
 
 export function runReportMerge(files: string[], flags: MergeFlags): number {
+  const documents = files.map((file) => ({ file, data: readJsonOrError(file) }));
+  const commands = new Set(documents.map((document) => (document.data instanceof UsageError ? null : document.data.command)));
+  if (commands.size === 1 && commands.has('bench')) return mergeBench(documents.map((document) => document.data as Record<string, unknown>), files, flags);
   const output = new CommandOutput('check', flags);
   try {
     if (files.length === 0) throw new UsageError('no report to merge', 'give the JSON files: smtpcheck report merge shard-*.json');
-    const reports = files.map(readReport);
+    const failed = documents.find((document) => document.data instanceof UsageError);
+    if (failed) throw failed.data;
+    if (commands.has('bench')) throw new UsageError('the files mix check and bench reports', 'merge the reports of one kind at a time');
+    const reports = documents.map((document) => readReport(document.file, document.data as Record<string, unknown>));
     const notes = mismatches(reports);
     const seen = new Map<string, string>();
     const targets: TargetReport[] = [];
@@ -178,4 +200,31 @@ function mergeBaselines(reports: CheckReport[], targets: TargetReport[], notes: 
     new: baselines.reduce((sum, baseline) => sum + baseline.new, 0),
     targetsNotRun: [...new Set(baselines.flatMap((baseline) => baseline.targetsNotRun))].filter((name) => !ran.has(name)),
   };
+}
+
+/** Bench reports (shards of one load on several machines) as one load report; its exit code as bench's. */
+function mergeBench(documents: Record<string, unknown>[], files: string[], flags: MergeFlags): number {
+  const output = new CommandOutput('bench', flags);
+  try {
+    const reports = documents.map((document, index) => {
+      const report = document.result as BenchReport | undefined;
+      if (!report?.parameters || !report.messages) throw new UsageError(`${files[index]} is a bench report without a result (the run failed before it measured)`, 'merge only the runs that finished');
+      if (!report.histograms) throw new UsageError(`${files[index]} has no latency histograms (an older smtpcheck wrote it)`, 'rerun that shard with this version');
+      return report;
+    });
+    let merged: ReturnType<typeof mergeBenchReports>;
+    try {
+      merged = mergeBenchReports(reports);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new UsageError(`a bench report's histogram does not merge: ${error.message}`, 'give the unmodified files that smtpcheck bench --json wrote');
+    }
+    for (const note of merged.notes) output.transcript.warn(note);
+    const exitCode = benchExitCode(merged.report);
+    output.print(renderBenchReport(merged.report, output.palette).join('\n'));
+    output.summary(`${reports.length} bench runs merged: ${merged.report.messages.accepted} of ${merged.report.messages.attempted} messages accepted, ${merged.report.messagesPerSecond} messages/s (exit ${exitCode})`, exitCode === ExitCode.ok);
+    return output.finish({ ...merged.report, merged: { files, notes: merged.notes } }, exitCode);
+  } catch (error) {
+    return output.fail(error);
+  }
 }

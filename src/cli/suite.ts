@@ -21,9 +21,8 @@ import type { SuiteTarget } from './suite-config.js';
 import { ConfigError, loadSuiteConfig } from './suite-config.js';
 import { hintFor } from './error-hints.js';
 import { BaselineGate } from './baseline-gate.js';
-import type { Shard } from '../checks/shard.js';
-import { parseShard, shardFromEnvironment, shardSlice, ShardError } from '../checks/shard.js';
-import { UsageError } from '../core/errors.js';
+import { shardSlice } from '../checks/shard.js';
+import { shardFromFlags } from './shard-flags.js';
 import { SMTPCHECK_VERSION } from './version.js';
 
 interface TargetRun {
@@ -48,7 +47,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
   try {
     const config = loadSuiteConfig(flags.config);
     const gate = BaselineGate.from(flags);
-    const shard = shardOf(flags);
+    const shard = shardFromFlags(flags, 'docs/ci.md#shards');
     const slice = shardSlice(config.targets, shard);
     const targets = slice.map(({ item }) => item);
     // A password variable that is not set is a configuration error (exit 12), found
@@ -162,12 +161,3 @@ function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
   return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }
 
-/** --shard, else the index the CI system or scheduler gives (docs/ci.md#shards); null runs every target. */
-function shardOf(flags: CheckFlags): Shard | null {
-  try {
-    return flags.shard !== undefined ? parseShard(flags.shard) : shardFromEnvironment(process.env, flags.shardTotal);
-  } catch (error) {
-    if (error instanceof ShardError) throw new UsageError(error.message, 'see docs/ci.md#shards');
-    throw error;
-  }
-}

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../e2e/postfix-lab.js';
@@ -110,6 +112,41 @@ describe('bench against smtp-sink', { timeout: 20_000 }, () => {
     const report = JSON.parse(result.stdout).result;
     assert.deepEqual(report.messages, { attempted: 6, accepted: 0, refused: 0, failed: 6 });
     assert.deepEqual(report.errors.map((group: { step: string; kind: string; count: number; example: string }) => [group.step, group.kind, group.count, group.example]), [['connect', 'connect', 6, 'ECONNREFUSED']]);
+  });
+
+  it('a load split into shards at a rate gives each shard its share, and report merge adds them up exactly', async () => {
+    const port = await startSink();
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-bench-shards-'));
+    try {
+      const files: string[] = [];
+      for (const shard of ['1/2', '2/2']) {
+        const result = await bench(port, '-c', '2', '-m', '31', '--reuse', '--rate', '400', '--shard', shard);
+        assert.equal(result.code, 0, result.stderr);
+        const report = JSON.parse(result.stdout).result;
+        assert.equal(report.parameters.rate, 200, 'each of 2 shards sends at half the rate');
+        assert.deepEqual(report.parameters.shard, { index: Number(shard[0]), total: 2, messages: 31, rate: 400 });
+        assert.equal(report.steps.message.count, report.messages.attempted, 'every message has its open-loop latency');
+        const file = join(dir, `bench-${shard[0]}.json`);
+        writeFileSync(file, result.stdout);
+        files.push(file);
+      }
+      const [first, second] = files.map((file) => JSON.parse(readFileSync(file, 'utf8')).result);
+      assert.deepEqual([first.messages.attempted, second.messages.attempted], [16, 15]);
+      const merged = await runCli(['report', 'merge', '--json', ...files], { timeoutMs: 15_000 });
+      assert.equal(merged.code, 0, merged.stderr);
+      const report = JSON.parse(merged.stdout).result;
+      assert.deepEqual(report.messages, { attempted: 31, accepted: 31, refused: 0, failed: 0 });
+      assert.equal(report.parameters.messages, 31);
+      assert.equal(report.parameters.rate, 400);
+      assert.deepEqual(report.merged.notes, []);
+      for (const step of ['mail', 'data', 'message']) {
+        assert.equal(report.steps[step].count, first.steps[step].count + second.steps[step].count);
+        assert.equal(report.steps[step].max, Math.max(first.steps[step].max, second.steps[step].max));
+        assert.equal(report.histograms[step].sumMicros, first.histograms[step].sumMicros + second.histograms[step].sumMicros);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('text output: a report with rates and the latency table, no progress bar when not on a terminal', async () => {

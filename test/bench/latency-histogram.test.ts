@@ -64,4 +64,25 @@ describe('LatencyHistogram', () => {
       assert.ok(upper >= micros && upper <= micros * (1 + 1 / 128) + 1, `${micros} µs lands in a bucket up to ${upper} µs`);
     }
   });
+
+  it('merges exactly: the histograms of several runs added are the histogram of all their samples', () => {
+    const whole = new LatencyHistogram();
+    const parts = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
+    let seed = 7;
+    for (let index = 0; index < 3000; index += 1) {
+      seed = (seed * 48271) % 2147483647;
+      const milliseconds = (seed % 5_000_000) / 1000;
+      whole.record(milliseconds);
+      parts[index % 3]!.record(milliseconds);
+    }
+    const merged = new LatencyHistogram();
+    for (const part of parts) merged.add(JSON.parse(JSON.stringify(part)));
+    assert.deepEqual(merged.toJSON(), whole.toJSON());
+    assert.deepEqual(merged.summary(), whole.summary());
+  });
+
+  it('refuses data that is not a histogram of this layout', () => {
+    assert.throws(() => new LatencyHistogram().add({ buckets: [[99_999_999, 1]], count: 1, sumMicros: 1, minMicros: 1, maxMicros: 1 }), RangeError);
+    assert.throws(() => new LatencyHistogram().add({ buckets: [[3, 2]], count: 5, sumMicros: 6, minMicros: 3, maxMicros: 3 }), RangeError);
+  });
 });
