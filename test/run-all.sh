@@ -30,6 +30,20 @@ else
   test_dirs+=(dist/test/e2e dist/test/repl dist/test/bench)
 fi
 
+# The DNS lab (NSD + validating Unbound, test/lab/dns/) for `smtpcheck domain`.
+dns_lab_started=0
+if [ "${SMTPCHECK_SKIP_DNS_LAB:-}" = "1" ]; then
+  printf '\n!!! SMTPCHECK_SKIP_DNS_LAB=1: the real DNS lab tests (smtpcheck domain) are NOT run. !!!\n\n' >&2
+else
+  if ! bash test/lab/dns/start.sh; then
+    echo "run-all: the DNS lab did not start (see the line above); set SMTPCHECK_SKIP_DNS_LAB=1 to run without it" >&2
+    [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ] && bash test/lab/stop.sh >/dev/null 2>&1
+    exit 1
+  fi
+  dns_lab_started=1
+  test_dirs+=(dist/test/domain)
+fi
+
 existing=()
 for dir in "${test_dirs[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
 node --test --test-concurrency=2 "${existing[@]}"
@@ -37,5 +51,8 @@ status=$?
 
 if [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
   bash test/lab/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Postfix lab failed" >&2
+fi
+if [ "$dns_lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
+  bash test/lab/dns/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the DNS lab failed" >&2
 fi
 exit "$status"
