@@ -49,10 +49,10 @@ export function renderMatrix(inspection: DomainInspection, c: ChalkInstance): st
   const header = ['pref', 'MX address', ...MATRIX_COLUMNS.map((column) => column.title)];
   const rows = inspection.targets.map((target) => [String(target.preference), targetName(target), ...MATRIX_COLUMNS.map((column) => worstVerdict(target.checks, column.ids) ?? '—')]);
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
-  lines.push(`  ${header.map((title, index) => title.padEnd(widths[index]!)).join('  ')}`);
+  lines.push(`  ${header.map((title, index) => title.padEnd(widths[index]!)).join('  ')}`.trimEnd());
   for (const row of rows) {
     const cells = row.map((cell, index) => {
-      const padded = cell.padEnd(widths[index]!);
+      const padded = index === row.length - 1 ? cell : cell.padEnd(widths[index]!);
       return index < 2 ? printable(padded) : cell in CELL_COLOUR ? CELL_COLOUR[cell as Verdict](c)(padded) : padded;
     });
     lines.push(`  ${cells.join('  ')}`);
