@@ -2,6 +2,7 @@ import type { CheckDefinition, CheckResult } from '../checks/check.js';
 import { inconclusive, info } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
 import { CheckContext } from '../checks/context.js';
+import type { TlsClientOptions } from '../core/connection.js';
 import type { RunOptions } from '../checks/runner.js';
 import { runChecks } from '../checks/runner.js';
 import type { DnsResolver } from '../core/dns/resolver.js';
@@ -10,6 +11,7 @@ import { SmtpCheckError, TlsError } from '../core/errors.js';
 import type { DomainCheckId, StsPolicyState, StsRecordState, TargetProbe, TlsaState } from './domain-checks.js';
 import { daneOutcome, dnssecOutcome, domainResult, mxAddressesOutcome, mxReachableOutcome, mxRecordsOutcome, stsMatchOutcome, stsPolicyOutcome, stsPolicyState, stsRecordOutcome, tlsRptOutcome } from './domain-checks.js';
 import { parseStsPolicy, parseStsRecords } from './mta-sts.js';
+import { NO_TRUST_ANCHORS_PEM } from './presented-chain.js';
 import type { PolicyFetch } from './mta-sts-fetch.js';
 import { fetchStsPolicy } from './mta-sts-fetch.js';
 import type { MxDiscovery } from './mx-discovery.js';
@@ -138,8 +140,10 @@ async function inspectTarget(target: DomainTarget, policy: StsPolicyState, optio
     if (options.wanted(id)) checks.push(domainResult(id, outcome, evidence, elapsed));
   };
   add('mx-reachable', mxReachableOutcome(probed.probe, target.address, target.port), probed.evidence);
-  const dane = daneOutcome(tlsa.state, probed.probe, [target.host]);
-  add('dane-tlsa', dane, [...tlsa.evidence, ...probed.evidence]);
+  // DANE matches the chain as presented: a second session whose trust store cannot complete it.
+  const daneProbe = tlsa.state.kind === 'validated' && probed.probe.reachable && probed.probe.startTls === 'up' ? await probe(checkTarget, options.runOptions?.signal, { caPem: NO_TRUST_ANCHORS_PEM }) : probed;
+  const dane = daneOutcome(tlsa.state, daneProbe.probe, [target.host]);
+  add('dane-tlsa', dane, [...tlsa.evidence, ...daneProbe.evidence]);
   add('mta-sts-mx-match', stsMatchOutcome(policy, target.host, probed.probe), probed.evidence);
   let mta: CheckResult[];
   if (probed.probe.reachable) {
@@ -178,11 +182,11 @@ async function lookupTlsa(resolver: DnsResolver, target: DomainTarget): Promise<
 }
 
 /** One session: connect, greeting, EHLO, STARTTLS with the MX name as SNI; what it found is the probe. */
-async function probe(target: CheckTarget, signal: AbortSignal | undefined): Promise<{ probe: TargetProbe; evidence: string[] }> {
+async function probe(target: CheckTarget, signal: AbortSignal | undefined, tlsOptions: Partial<TlsClientOptions> = {}): Promise<{ probe: TargetProbe; evidence: string[] }> {
   const context = new CheckContext(target, signal);
   let found: TargetProbe;
   try {
-    const session = await context.open('tls');
+    const session = await context.open('tls', { tlsOptions });
     found = { reachable: true, startTls: 'up', tls: session.tls! };
   } catch (error) {
     if (error instanceof CheckNotApplicable) found = { reachable: true, startTls: 'not-offered' };

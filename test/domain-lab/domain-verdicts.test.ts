@@ -29,6 +29,8 @@ const EXPECTED: Record<string, Expected> = {
   'tlsa-bogus.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-bogus.test', '22', { 'dane-tlsa': 'fail' })], exitCode: ExitCode.checksFailed },
   'tlsa-unsigned.test': { domain: { 'dnssec-signed': 'warn' }, targets: [target('mx.tlsa-unsigned.test', '23', { 'dane-tlsa': 'info' })], exitCode: ExitCode.ok },
   'tlsa-rollover.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-rollover.test', '24', { 'dane-tlsa': 'pass' })], exitCode: ExitCode.ok },
+  // --tls-ca trusts the lab CA, so only a match against the chain as presented fails it.
+  'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' })], exitCode: ExitCode.checksFailed },
   'tlsa-nostarttls.test': { domain: {}, targets: [target('mx.tlsa-nostarttls.test', '25', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'starttls-offered': 'fail', 'cert-hostname': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-enforce-mismatch.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-enforce-mismatch.test', '26', { 'mta-sts-mx-match': 'fail', 'dane-tlsa': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-testing-mismatch.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-testing-mismatch.test', '27', { 'mta-sts-mx-match': 'warn' })], exitCode: ExitCode.ok },

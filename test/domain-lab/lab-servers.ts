@@ -13,9 +13,12 @@ import type { DnsLab } from './dns-lab.js';
  * each lab domain's policy, or its scripted fault. Addresses as in test/lab/dns/start.sh.
  */
 
-/** MX address (last octet) → whether STARTTLS is offered; NET.34 (the dead primary) is left without a server. */
-const MX_SERVERS: Record<number, { startTls: boolean }> = Object.fromEntries(
-  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37].map((octet) => [octet, { startTls: octet !== 25 }]),
+/**
+ * MX address (last octet) → whether STARTTLS is offered and whether the CA goes with
+ * the leaf; NET.34 (the dead primary) is left without a server.
+ */
+const MX_SERVERS: Record<number, { startTls: boolean; sendCa: boolean }> = Object.fromEntries(
+  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38 }]),
 );
 
 /** The policy each lab domain serves at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, or its HTTP status. */
@@ -37,7 +40,8 @@ export interface LabServers {
 export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   const read = (path: string) => readFileSync(path, 'utf8');
   const ca = read(lab.certs.ca);
-  const mxIdentity = { key: read(lab.certs.mxKey), cert: read(lab.certs.mxCert) + ca };
+  const mxKey = read(lab.certs.mxKey);
+  const mxCert = read(lab.certs.mxCert);
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -45,9 +49,10 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   };
   const closers: (() => Promise<void>)[] = [];
 
-  const listenSmtp = async (host: string, startTls: boolean) => {
+  const listenSmtp = async (host: string, startTls: boolean, sendCa: boolean) => {
     const server = new SMTPServer({
-      ...mxIdentity,
+      key: mxKey,
+      cert: sendCa ? mxCert + ca : mxCert,
       minVersion: 'TLSv1.2',
       name: 'mx.lab.test',
       banner: 'lab MX',
@@ -100,8 +105,8 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   });
   closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
 
-  await Promise.all(Object.entries(MX_SERVERS).map(([octet, { startTls }]) => listenSmtp(`${lab.net}.${octet}`, startTls)));
-  await listenSmtp(lab.ipv6, true);
+  await Promise.all(Object.entries(MX_SERVERS).map(([octet, { startTls, sendCa }]) => listenSmtp(`${lab.net}.${octet}`, startTls, sendCa)));
+  await listenSmtp(lab.ipv6, true, true);
   return {
     async close() {
       for (const socket of sockets) socket.destroy();

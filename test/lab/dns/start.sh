@@ -40,15 +40,17 @@ cd "$DNS_DIR"
 MX_NAMES=(mx1.good.test mx2.good.test mx.tlsa-mismatch.test mx.tlsa-bogus.test mx.tlsa-unsigned.test mx.tlsa-rollover.test
   mx.tlsa-nostarttls.test mx.sts-enforce-mismatch.test mx.sts-testing-mismatch.test mail.sts-wildcard.test mx.sts-missing.test
   mx.sts-badcert.test mx.sts-malformed.test implicit.test alias.mx-cname.test real.mx-cname.test backup.dead-primary.test
-  dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test)
+  dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test mx.tlsa-ta-unsent.test)
 WEB_NAMES=(mta-sts.good.test mta-sts.sts-enforce-mismatch.test mta-sts.sts-testing-mismatch.test mta-sts.sts-wildcard.test mta-sts.sts-missing.test)
 sans() { local IFS=,; local -a out=(); local n; for n in "$@"; do out+=("DNS:$n"); done; echo "${out[*]}"; }
 issue() { # name common-name names...
   local name=$1 cn=$2; shift 2
-  [[ -s certs/$name.pem ]] && return 0
+  # Reissued when the list of names changed (a new lab zone), kept otherwise.
+  [[ -s certs/$name.pem && "$(cat "certs/$name.names" 2>/dev/null)" == "$*" ]] && return 0
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "certs/$name.key" -out "certs/$name.csr" -subj "/CN=$cn" 2>/dev/null
   openssl x509 -req -in "certs/$name.csr" -CA certs/ca.pem -CAkey certs/ca.key -CAcreateserial -days 825 -out "certs/$name.pem" \
-    -extfile <(printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' "$(sans "$@")") 2>/dev/null
+    -extfile <(printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' "$(sans "$@")") 2>/dev/null &&
+    printf '%s' "$*" >"certs/$name.names"
 }
 if [[ ! -s certs/ca.pem ]]; then
   rm -f certs/*
@@ -137,6 +139,10 @@ nowhere IN TXT \"this name has no address\""
 zone tlsrpt-malformed.test signed "@ IN MX 10 mx
 mx IN A $NET.36
 _smtp._tls IN TXT \"v=TLSRPTv1; rua=ftp://reports.tlsrpt-malformed.test\""
+# DANE-TA for the lab CA, but this MX sends its leaf alone (RFC 7671 §5.2.2).
+zone tlsa-ta-unsent.test signed "@ IN MX 10 mx
+mx IN A $NET.38
+_25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
 # Signed with MX 10, then changed to MX 20: the MX answer is bogus.
 zone bogus-mx.test signed "@ IN MX 10 mx
 mx IN A $NET.37"
