@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { CheckDefinition } from '../checks/check.js';
+import type { CheckDefinition, CheckResult } from '../checks/check.js';
 import { CHECKS } from '../checks/registry.js';
 import { DnsResolver } from '../core/dns/resolver.js';
 import type { ResolverAddress } from '../core/dns/transport.js';
 import { formatResolver } from '../core/dns/transport.js';
 import { UsageError } from '../core/errors.js';
+import type { Transcript } from '../core/transcript.js';
 import type { DomainCheckId } from '../domain/domain-checks.js';
 import { DOMAIN_CHECKS } from '../domain/domain-checks.js';
 import type { DomainInspection } from '../domain/inspect-domain.js';
@@ -68,7 +69,7 @@ export function domainNameFrom(text: string): string {
   return name;
 }
 
-const isDomainCheckId = (id: string): id is DomainCheckId => id in DOMAIN_CHECKS;
+export const isDomainCheckId = (id: string): id is DomainCheckId => Object.hasOwn(DOMAIN_CHECKS, id);
 
 /** --checks and --skip over both kinds of ids: the domain's own and the MTA checks of `check`. */
 function selection(flags: DomainFlags): { wanted: (id: DomainCheckId) => boolean; mtaChecks: CheckDefinition[] } {
@@ -85,40 +86,58 @@ function selection(flags: DomainFlags): { wanted: (id: DomainCheckId) => boolean
   return { wanted: chosen, mtaChecks: CHECKS.filter((check) => check.roles.includes('mta') && chosen(check.id)) };
 }
 
+export interface DomainRun {
+  inspection: DomainInspection;
+  /** The resolvers asked, as host:port. */
+  resolvers: string[];
+  durationMs: number;
+}
+
+/** The flags of `domain` (or a suite's domain target) turned into a finished inspection; Ctrl-C through `signal`. */
+export async function runDomainInspection(domainArgument: string, flags: DomainFlags, transcript: Transcript, signal: AbortSignal): Promise<DomainRun> {
+  if (flags.server) throw new UsageError('domain finds its servers in DNS: --server does not apply', 'drop --server; use --port N for a lab whose MX listen on another port');
+  const domain = domainNameFrom(domainArgument);
+  const resolvers = resolversFrom(flags);
+  const resolver = new DnsResolver({ resolvers });
+  const port = flags.port === undefined ? 25 : parsePort(flags.port, '--port');
+  const stsPort = flags.mtaStsPort === undefined ? undefined : parsePort(flags.mtaStsPort, '--mta-sts-port');
+  const { wanted, mtaChecks } = selection(flags);
+  const caPem = flags.tlsCa ? readFileSync(flags.tlsCa, 'utf8') : undefined;
+  const started = performance.now();
+  const inspection = await inspectDomain({
+    domain,
+    resolver,
+    port,
+    ...(caPem ? { caPem } : {}),
+    ...(stsPort ? { stsPort } : {}),
+    fetchTimeoutMs: MTA_STS_FETCH_TIMEOUT_MS,
+    wanted,
+    mtaChecks,
+    checkTarget: (target) =>
+      checkTargetFrom({ ...flags, server: isIP(target.address) === 6 ? `[${target.address}]` : target.address, port: String(target.port), role: 'mta', localDomain: domain, tlsServername: target.host }, transcript),
+    runOptions: { signal, explainError: hintFor },
+  });
+  return { inspection, resolvers: resolvers.map(formatResolver), durationMs: Math.round(performance.now() - started) };
+}
+
+// RFC 8461 §3.3 leaves the fetch timeout to the sender; a policy is a few hundred
+// bytes, and a server slower than this would hold up every run.
+const MTA_STS_FETCH_TIMEOUT_MS = 10_000;
+
+/** Every result of an inspection, domain-wide first, for exit codes and counts. */
+export const allResults = (inspection: DomainInspection): CheckResult[] => [...inspection.checks, ...inspection.targets.flatMap((target) => target.checks)];
+
 /** `smtpcheck domain DOMAIN`: every MX address of a domain, with DNSSEC, DANE, MTA-STS and TLS-RPT (docs/domain.md). */
 export async function runDomainCommand(domainArgument: string, flags: DomainFlags): Promise<number> {
   const output = new CommandOutput('domain', flags);
   try {
-    if (flags.server) throw new UsageError('domain finds its servers in DNS: --server does not apply', 'drop --server; use --port N for a lab whose MX listen on another port');
-    const domain = domainNameFrom(domainArgument);
-    const resolvers = resolversFrom(flags);
-    const resolver = new DnsResolver({ resolvers });
-    const port = flags.port === undefined ? 25 : parsePort(flags.port, '--port');
-    const stsPort = flags.mtaStsPort === undefined ? undefined : parsePort(flags.mtaStsPort, '--mta-sts-port');
-    const { wanted, mtaChecks } = selection(flags);
-    const caPem = flags.tlsCa ? readFileSync(flags.tlsCa, 'utf8') : undefined;
-    const started = performance.now();
-    const { value: inspection, interrupted } = await interruptible((signal) =>
-      inspectDomain({
-        domain,
-        resolver,
-        port,
-        ...(caPem ? { caPem } : {}),
-        ...(stsPort ? { stsPort } : {}),
-        fetchTimeoutMs: 10_000,
-        wanted,
-        mtaChecks,
-        checkTarget: (target) =>
-          checkTargetFrom({ ...flags, server: isIP(target.address) === 6 ? `[${target.address}]` : target.address, port: String(target.port), role: 'mta', localDomain: domain, tlsServername: target.host }, output.transcript),
-        runOptions: { signal, explainError: hintFor },
-      }),
-    );
-    const durationMs = Math.round(performance.now() - started);
-    output.print(renderDomainReport(inspection, resolvers.map(formatResolver), output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
-    const all = [...inspection.checks, ...inspection.targets.flatMap((target) => target.checks)];
+    const { value: run, interrupted } = await interruptible((signal) => runDomainInspection(domainArgument, flags, output.transcript, signal));
+    const { inspection } = run;
+    output.print(renderDomainReport(inspection, run.resolvers, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
+    const all = allResults(inspection);
     const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(all, flags.strict ?? false);
-    if (flags.quiet) output.summary(`${domain}: ${inspection.targets.length} MX addresses, ${all.filter((result) => result.verdict === 'fail').length} failed (exit ${exitCode})`, exitCode === ExitCode.ok);
-    return output.finish(domainJson(inspection, durationMs), exitCode);
+    if (flags.quiet) output.summary(`${inspection.domain}: ${inspection.targets.length} MX addresses, ${all.filter((result) => result.verdict === 'fail').length} failed (exit ${exitCode})`, exitCode === ExitCode.ok);
+    return output.finish(domainJson(inspection, run.durationMs), exitCode);
   } catch (error) {
     return output.fail(error);
   }
