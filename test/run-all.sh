@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 npm run --silent build || { echo "run-all: TypeScript build failed" >&2; exit 1; }
 
-test_dirs=(dist/test/core dist/test/fakes dist/test/fuzz dist/test/cli dist/test/lab dist/test/checks dist/test/render)
+test_dirs=(dist/test/core dist/test/fakes dist/test/fuzz dist/test/cli dist/test/lab dist/test/checks dist/test/render dist/test/domain)
 lab_started=0
 if [ "${SMTPCHECK_SKIP_POSTFIX_LAB:-}" = "1" ]; then
   printf '\n!!! SMTPCHECK_SKIP_POSTFIX_LAB=1: the real Postfix and Exim lab tests are NOT run. Verdicts are unproven on a real server. !!!\n\n' >&2
@@ -36,6 +36,20 @@ else
   test_dirs+=(dist/test/e2e dist/test/repl dist/test/bench)
 fi
 
+# The DNS lab (NSD + validating Unbound, test/lab/dns/) for `smtpcheck domain`.
+dns_lab_started=0
+if [ "${SMTPCHECK_SKIP_DNS_LAB:-}" = "1" ]; then
+  printf '\n!!! SMTPCHECK_SKIP_DNS_LAB=1: the real DNS lab tests (smtpcheck domain) are NOT run. !!!\n\n' >&2
+else
+  if ! bash test/lab/dns/start.sh; then
+    echo "run-all: the DNS lab did not start (see the line above); set SMTPCHECK_SKIP_DNS_LAB=1 to run without it" >&2
+    [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ] && bash test/lab/stop.sh >/dev/null 2>&1
+    exit 1
+  fi
+  dns_lab_started=1
+  test_dirs+=(dist/test/domain-lab)
+fi
+
 existing=()
 for dir in "${test_dirs[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
 node --test --test-concurrency=2 "${existing[@]}"
@@ -44,5 +58,8 @@ status=$?
 if [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
   bash test/lab/exim/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Exim lab failed" >&2
   bash test/lab/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Postfix lab failed" >&2
+fi
+if [ "$dns_lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
+  bash test/lab/dns/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the DNS lab failed" >&2
 fi
 exit "$status"

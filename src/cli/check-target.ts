@@ -28,8 +28,8 @@ export const CHECK_HELO_NAME = 'smtpcheck.example';
 // RFC 2606 names: they never route, so a relay probe to them can deliver nothing.
 const FOREIGN_CANDIDATES = ['example.net', 'example.com', 'example.edu'];
 
-// Letters, digits, hyphens and dots (IDNA names as their A-labels); nothing that could break a command line.
-const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** Letters, digits, hyphens and dots (IDNA names as their A-labels); nothing that could break a command line. */
+export const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 const ROLE_BY_PORT: Record<number, Role> = { 25: 'mta', 587: 'submission', 465: 'submissions' };
 

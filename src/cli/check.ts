@@ -126,13 +126,18 @@ export function quietSummary(name: string, results: CheckResult[], exitCode: Exi
   return `${name}: ${results.length} checks, ${count('fail')} failed, ${count('warn')} warnings, ${unsettled} unsettled (exit ${exitCode})`;
 }
 
+/** One check result as --json shows it (docs/json.md). */
+export function jsonCheck({ id, title, verdict, severity, summary, evidence, fix, durationMs, details, expected }: CheckResult): Record<string, unknown> {
+  return { id, title, verdict, severity, summary, evidence, fix, durationMs, ...(expected ? { expected } : {}), ...(details !== undefined ? { details } : {}) };
+}
+
 /** The documented --json schema (docs/json.md). */
 export function jsonReport(target: CheckTarget, results: CheckResult[], durationMs: number, interrupted = false): Record<string, unknown> {
   const counts: Record<string, number> = {};
   for (const result of results) counts[result.verdict] = (counts[result.verdict] ?? 0) + 1;
   return {
     target: { host: target.host, port: target.port, role: target.role },
-    checks: results.map(({ id, title, verdict, severity, summary, evidence, fix, durationMs: ms, details, expected }) => ({ id, title, verdict, severity, summary, evidence, fix, durationMs: ms, ...(expected ? { expected } : {}), ...(details !== undefined ? { details } : {}) })),
+    checks: results.map(jsonCheck),
     summary: { total: results.length, ...counts, durationMs, ...(interrupted ? { interrupted } : {}) },
   };
 }

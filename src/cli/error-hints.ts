@@ -1,5 +1,5 @@
 import type { SmtpCheckError } from '../core/errors.js';
-import { AuthError, ConnectError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../core/errors.js';
+import { AuthError, ConnectError, DnsError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
 import { replyMessage } from '../core/reply.js';
 import { SASL_MECHANISMS } from '../core/sasl.js';
@@ -23,6 +23,7 @@ export function hintFor(error: SmtpCheckError): string | undefined {
     return 'the server is slow or not speaking SMTP on this port; raise the limit with --timeout SECONDS or check the port';
   }
   if (error instanceof ProtocolError) return protocolHint(error);
+  if (error instanceof DnsError) return DNS_HINTS[error.reason];
   return undefined;
 }
 
@@ -34,6 +35,17 @@ const CONNECT_HINTS: Record<ConnectError['reason'], string> = {
   'local-address': 'check --local-address',
   'connect-reset': 'a firewall or the server dropped the connection',
   'connect-failed': 'check the host and port',
+};
+
+const DNS_HINTS: Record<DnsError['reason'], string> = {
+  'dns-timeout': 'check that the resolver runs and is reachable, or name another with --resolver IP[:PORT]',
+  'dns-refused': 'the resolver does not answer for you: name one that does with --resolver IP[:PORT]',
+  'dns-servfail': 'the resolver could not get a valid answer: in a signed zone the DNSSEC signatures are probably broken (bogus); check the zone with a DNSSEC debugger',
+  'dns-malformed': 'the resolver sent an answer that does not parse or does not match the question; try another --resolver',
+  'dns-truncated': 'the answer did not fit over UDP and the TCP fallback failed: allow DNS over TCP to the resolver',
+  'dns-cname-loop': 'fix the CNAME records of the zone: the chain loops or is too long',
+  'dns-oversized': 'no sane mail domain needs an answer this large; check the zone',
+  'dns-unreachable': 'check the resolver address and your network route',
 };
 
 function tlsHint(error: TlsError): string | undefined {

@@ -63,6 +63,15 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
       return ExitCode.protocol;
     case 'interrupted':
       return ExitCode.interrupted;
+    case 'dns-timeout':
+    case 'dns-refused':
+    case 'dns-servfail':
+    case 'dns-malformed':
+    case 'dns-truncated':
+    case 'dns-cname-loop':
+    case 'dns-oversized':
+    case 'dns-unreachable':
+      return ExitCode.connect;
   }
 }
 

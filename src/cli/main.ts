@@ -95,6 +95,21 @@ export function buildProgram(): Command {
     run(async () => (await import('./relay-test.js')).runRelayTest as Action),
   );
 
+  withOutput(addConnectionOptions(program.command('domain').argument('<domain>', 'the mail domain (the part after @)').description('test every MX of a domain: DNS, DNSSEC, DANE, MTA-STS, TLS-RPT and the MTA checks on each address (docs/domain.md)')))
+    .option('--resolver <ip[:port]>', 'validating resolver to ask; repeatable (default: the nameservers of /etc/resolv.conf)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--mta-sts-port <port>', 'HTTPS port of the MTA-STS policy fetch (default 443; for labs)')
+    .option('--local-recipient <address>', 'a mailbox the domain hosts (default postmaster@<domain>)')
+    .option('--foreign-domain <domain>', 'a domain the servers do not host (default example.net)')
+    .option('--concurrency <n>', 'connections open at once to each MX address (default 16)')
+    .option('--retry-deferred <seconds>', 'after a deferral (greylisting, 4xx), wait SECONDS and ask once more (default 0)')
+    .option('--checks <ids>', 'only these check ids (comma-separated; domain and MTA checks)')
+    .option('--skip <ids>', 'leave out these check ids')
+    .option('--strict', 'warnings fail the run too')
+    .option('-v, --verbose', 'show the evidence of every check')
+    .action(async (domain: string, flags: Record<string, unknown>) => {
+      process.exitCode = await (await import('./domain.js')).runDomainCommand(domain, flags);
+    });
+
   withAuth(withOutput(addConnectionOptions(program.command('bench').description('load-test a staging server: messages per second, latency per step, errors by reply code (docs/bench.md)'))))
     .option('-f, --from <address>', 'envelope sender and From: header')
     .option('-t, --to <addresses...>', 'recipients of every message (repeat the flag or separate with commas)')

@@ -5,6 +5,7 @@ import type { Verdict } from '../checks/check.js';
 import { findCheck } from '../checks/registry.js';
 import { VERDICTS } from '../checks/verdict-policy.js';
 import { UsageError } from '../core/errors.js';
+import { DOMAIN_CHECKS } from '../domain/domain-checks.js';
 
 /**
  * The CI suite file (docs/ci.md): targets, their checks, expectations and
@@ -13,7 +14,12 @@ import { UsageError } from '../core/errors.js';
  */
 export interface SuiteTarget {
   name: string;
+  /** host:port; empty for a domain target. */
   server: string;
+  /** A mail domain: every MX address of it is tested as `smtpcheck domain` does (docs/domain.md). */
+  domain?: string;
+  /** Resolvers for a domain target (IP[:PORT]); default /etc/resolv.conf. */
+  resolver?: string[];
   role?: string;
   tls?: 'starttls' | 'none' | 'implicit';
   localRecipient?: string;
@@ -47,7 +53,7 @@ export class ConfigError extends UsageError {
   }
 }
 
-const TARGET_KEYS = ['name', 'server', 'role', 'tls', 'local-recipient', 'local-domain', 'foreign-domain', 'alias', 'other-sender', 'tls-ca', 'tls-servername', 'helo', 'timeout', 'retry-deferred', 'auth', 'checks', 'skip', 'expect', 'thresholds'] as const;
+const TARGET_KEYS = ['name', 'server', 'domain', 'resolver', 'role', 'tls', 'local-recipient', 'local-domain', 'foreign-domain', 'alias', 'other-sender', 'tls-ca', 'tls-servername', 'helo', 'timeout', 'retry-deferred', 'auth', 'checks', 'skip', 'expect', 'thresholds'] as const;
 
 export function loadSuiteConfig(path: string): SuiteConfig {
   let text: string;
@@ -112,6 +118,7 @@ function parseTarget(node: Node, index: number, _doc: Document, bad: Bad): Suite
     switch (key) {
       case 'name':
       case 'server':
+      case 'domain':
       case 'role':
       case 'local-recipient':
       case 'local-domain':
@@ -129,6 +136,9 @@ function parseTarget(node: Node, index: number, _doc: Document, bad: Bad): Suite
         target.tls = mode as SuiteTarget['tls'];
         break;
       }
+      case 'resolver':
+        target.resolver = isSeq(pair.value) ? (pair.value as unknown as { items: Node[] }).items.map((item) => stringValue({ key: pair.key, value: item } as Pair, bad)) : [stringValue(pair, bad)];
+        break;
       case 'timeout':
         target.timeout = positiveNumber(pair, bad);
         break;
@@ -150,10 +160,15 @@ function parseTarget(node: Node, index: number, _doc: Document, bad: Bad): Suite
         break;
     }
   }
-  if (!target.server) bad(node, `target ${index + 1} has no server`, 'add server: host:port');
-  if (!target.name) target.name = target.server;
+  if (target.server && target.domain) bad(node, `target ${index + 1} has both server and domain`, 'a target is one server (server: host:port) or every MX of a domain (domain: example.org)');
+  if (!target.server && !target.domain) bad(node, `target ${index + 1} has no server`, 'add server: host:port, or domain: example.org for every MX of a domain');
+  if (target.resolver && !target.domain) bad(node, `target ${index + 1}: resolver applies to domain targets only`);
+  if (!target.name) target.name = target.server || target.domain!;
   return target;
 }
+
+/** An id of `check` or of `domain` (a suite may name either; docs/checks.md). */
+const knownCheckId = (id: string): boolean => findCheck(id) !== undefined || Object.hasOwn(DOMAIN_CHECKS, id);
 
 const camel = (key: string) => key.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 
@@ -181,7 +196,7 @@ function checkIdList(pair: Pair, bad: Bad): string[] {
   return (value as unknown as { items: Node[] }).items.map((item) => {
     if (!isScalar(item) || typeof item.value !== 'string') bad(item, 'a check id must be text');
     const id = (item as Scalar<string>).value;
-    if (!findCheck(id)) bad(item, `unknown check id "${id}"`, 'see docs/checks.md for the ids');
+    if (!knownCheckId(id)) bad(item, `unknown check id "${id}"`, 'see docs/checks.md for the ids');
     return id;
   });
 }
@@ -208,7 +223,7 @@ function parseExpect(pair: Pair, bad: Bad): Record<string, Verdict[]> {
   const expect: Record<string, Verdict[]> = {};
   for (const item of (value as unknown as { items: Pair[] }).items) {
     const id = String((item.key as Scalar).value);
-    if (!findCheck(id)) bad(item, `unknown check id "${id}" in expect`, 'see docs/checks.md for the ids');
+    if (!knownCheckId(id)) bad(item, `unknown check id "${id}" in expect`, 'see docs/checks.md for the ids');
     const verdicts = isSeq(item.value) ? (item.value as unknown as { items: Scalar[] }).items.map((scalar) => String(scalar.value)) : [stringValue(item, bad)];
     for (const verdict of verdicts) if (!(VERDICTS as readonly string[]).includes(verdict)) bad(item.value as Node, `"${verdict}" is not a verdict (${VERDICTS.join(', ')})`);
     expect[id] = verdicts as Verdict[];

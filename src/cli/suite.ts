@@ -24,10 +24,15 @@ import { BaselineGate } from './baseline-gate.js';
 import { shardSlice } from '../checks/shard.js';
 import { shardFromFlags } from './shard-flags.js';
 import { SMTPCHECK_VERSION } from './version.js';
+import type { DomainRun } from './domain.js';
+import { allResults, domainJson, runDomainInspection } from './domain.js';
+import { renderDomainReport } from '../render/domain-report.js';
 
 interface TargetRun {
   target: SuiteTarget;
   checkTarget: CheckTarget | null;
+  /** A domain target's inspection (docs/domain.md); its results are also in `results`. */
+  domain?: DomainRun;
   results: CheckResult[];
   /** How many checks were selected: after Ctrl-C, more than there are results. */
   selected: number;
@@ -69,6 +74,12 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
     // A target that could not run at all has no results: every check its baseline had is then "not run", worse.
     gate.apply(output, runs.map((run) => ({ name: run.target.name, results: run.results })), interrupted);
     for (const run of runs) {
+      if (run.domain) {
+        output.print(renderDomainReport(run.domain.inspection, run.domain.resolvers, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
+        output.print('');
+        if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(run.target.name, run.results)) process.stdout.write(`${line}\n`);
+        continue;
+      }
       if (run.error || !run.checkTarget) {
         output.print(output.palette.red(`✘ ${run.target.name}: ${printable(run.error ?? '')}`));
         continue;
@@ -91,7 +102,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
         targets: runs.map((run, index) => ({
           name: run.target.name,
           position: slice[index]!.position,
-          ...(run.checkTarget ? jsonReport(run.checkTarget, run.results, run.durationMs, run.interrupted) : { error: run.error }),
+          ...(run.domain ? domainJson(run.domain.inspection, run.durationMs) : run.checkTarget ? jsonReport(run.checkTarget, run.results, run.durationMs, run.interrupted) : { error: run.error }),
         })),
         summary: { targets: runs.length, durationMs, ...(interrupted ? { interrupted } : {}) },
         ...gate.json(),
@@ -105,24 +116,20 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
 
 async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: ConnectionSlots, signal: AbortSignal): Promise<TargetRun> {
   const started = performance.now();
+  if (target.domain) return runDomainTarget(target, target.domain, flags, signal);
   try {
     const password = target.auth ? process.env[target.auth.passwordEnv] : undefined;
     const checkTarget = await checkTargetFrom(
       {
         ...pickConnectionFlags(flags),
+        ...sharedTargetFlags(target),
         server: target.server,
         ...(target.role ? { role: target.role } : {}),
         ...(target.tls === 'starttls' ? { tls: true } : target.tls === 'implicit' ? { tlsOnConnect: true } : {}),
-        ...(target.localRecipient ? { localRecipient: target.localRecipient } : {}),
         ...(target.localDomain ? { localDomain: target.localDomain } : {}),
-        ...(target.foreignDomain ? { foreignDomain: target.foreignDomain } : {}),
         ...(target.alias ? { alias: target.alias } : {}),
         ...(target.otherSender ? { otherSender: target.otherSender } : {}),
-        ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
         ...(target.tlsServername ? { tlsServername: target.tlsServername } : {}),
-        ...(target.helo ? { helo: target.helo } : {}),
-        ...(target.timeout ? { timeout: String(target.timeout) } : {}),
-        ...(target.retryDeferred !== undefined ? { retryDeferred: String(target.retryDeferred) } : {}),
         ...(target.auth ? { authUser: target.auth.user } : {}),
       },
       new Transcript(),
@@ -144,8 +151,54 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
       },
     });
     const interrupted = signal.aborted;
-    const marked = results.map((result) => (!cutShort.has(result) && target.expect[result.id]?.includes(result.verdict) && result.verdict !== 'pass' ? { ...result, expected: true } : result));
+    const marked = results.map((result) => (cutShort.has(result) ? result : markExpected(target, result)));
     return { target, checkTarget, results: marked, selected: checks.length, durationMs: Math.round(performance.now() - started), error: null, interrupted };
+  } catch (error) {
+    return { target, checkTarget: null, results: [], selected: 0, durationMs: Math.round(performance.now() - started), error: (error as Error).message, interrupted: false };
+  }
+}
+
+/** The target keys that mean the same for a server and a domain target. */
+function sharedTargetFlags(target: SuiteTarget): Partial<CheckFlags> {
+  return {
+    ...(target.localRecipient ? { localRecipient: target.localRecipient } : {}),
+    ...(target.foreignDomain ? { foreignDomain: target.foreignDomain } : {}),
+    ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
+    ...(target.helo ? { helo: target.helo } : {}),
+    ...(target.timeout ? { timeout: String(target.timeout) } : {}),
+    ...(target.retryDeferred !== undefined ? { retryDeferred: String(target.retryDeferred) } : {}),
+  };
+}
+
+/** A verdict the suite declared acceptable for this target does not fail the run (never a pass: it needs no marking). */
+function markExpected(target: SuiteTarget, result: CheckResult): CheckResult {
+  return target.expect[result.id]?.includes(result.verdict) && result.verdict !== 'pass' ? { ...result, expected: true } : result;
+}
+
+/**
+ * `domain: NAME`: every MX address of the domain, as `smtpcheck domain` tests them.
+ * Each MX address has its own connection budget (--concurrency), not the suite's
+ * max-connections.
+ */
+async function runDomainTarget(target: SuiteTarget, domain: string, flags: CheckFlags, signal: AbortSignal): Promise<TargetRun> {
+  const started = performance.now();
+  try {
+    const run = await runDomainInspection(
+      domain,
+      {
+        ...pickConnectionFlags(flags),
+        ...sharedTargetFlags(target),
+        ...(target.resolver ? { resolver: target.resolver } : {}),
+        ...(target.checks ? { checks: target.checks.join(',') } : {}),
+        ...(target.skip ? { skip: target.skip.join(',') } : {}),
+      },
+      new Transcript(),
+      signal,
+    );
+    const mark = (results: CheckResult[]) => results.map((result) => markExpected(target, result));
+    const inspection = { ...run.inspection, checks: mark(run.inspection.checks), targets: run.inspection.targets.map((mx) => ({ ...mx, checks: mark(mx.checks) })) };
+    const results = allResults(inspection);
+    return { target, checkTarget: null, domain: { ...run, inspection }, results, selected: results.length, durationMs: Math.round(performance.now() - started), error: null, interrupted: signal.aborted };
   } catch (error) {
     return { target, checkTarget: null, results: [], selected: 0, durationMs: Math.round(performance.now() - started), error: (error as Error).message, interrupted: false };
   }

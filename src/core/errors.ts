@@ -19,7 +19,9 @@ export type SmtpStep =
   | 'data'
   | 'bdat'
   | 'command'
-  | 'quit';
+  | 'quit'
+  /** A DNS lookup (smtpcheck domain), before any SMTP. */
+  | 'dns';
 
 /**
  * Why something failed, as a type the callers decide on (a check skips a port without
@@ -89,7 +91,31 @@ export type ErrorReason =
   /** A reply no command asked for, or a flood of them. */
   | 'unsolicited-reply'
   /** The user stopped the wait (Ctrl-C). */
-  | 'interrupted';
+  | 'interrupted'
+  | DnsFailureReason;
+
+/**
+ * Why a DNS lookup gave no answer to judge (src/core/dns/). NXDOMAIN and NODATA are
+ * answers, not errors; a SERVFAIL from a validating resolver is how a bogus (DNSSEC
+ * failed) answer looks to a stub, so callers decide what it means.
+ */
+export type DnsFailureReason =
+  /** No resolver answered within its timeout, after its retries. */
+  | 'dns-timeout'
+  /** The resolver answered REFUSED (it does not serve us, or not this name). */
+  | 'dns-refused'
+  /** The resolver answered SERVFAIL: bogus DNSSEC, or it could not reach the zone. */
+  | 'dns-servfail'
+  /** An answer that does not parse or does not answer our question. */
+  | 'dns-malformed'
+  /** Still truncated over TCP, or the TCP fallback failed. */
+  | 'dns-truncated'
+  /** A CNAME chain that loops or is longer than smtpcheck follows. */
+  | 'dns-cname-loop'
+  /** An answer over smtpcheck's bounds (docs/security.md). */
+  | 'dns-oversized'
+  /** The resolver's address cannot be reached (no route, refused on TCP). */
+  | 'dns-unreachable';
 
 export abstract class SmtpCheckError extends Error {
   abstract readonly reason: ErrorReason;
@@ -241,6 +267,23 @@ export class InterruptedError extends SmtpCheckError {
   readonly reason = 'interrupted';
   constructor(step: SmtpStep, message = 'interrupted') {
     super(step, message);
+  }
+}
+
+/** A DNS lookup that gave no answer to judge (see DnsFailureReason). */
+export class DnsError extends SmtpCheckError {
+  readonly reason: DnsFailureReason;
+  /** The name and record type asked for. */
+  readonly name: string;
+  readonly type: string;
+  /** The resolver(s) asked, as host:port. */
+  readonly resolvers: readonly string[];
+  constructor(reason: DnsFailureReason, message: string, query: { name: string; type: string; resolvers: readonly string[] }) {
+    super('dns', message);
+    this.reason = reason;
+    this.name = query.name;
+    this.type = query.type;
+    this.resolvers = query.resolvers;
   }
 }
 

@@ -34,9 +34,17 @@ export function renderResultLine(result: CheckResult, c: ChalkInstance, idWidth 
  * before they are coloured, as the transcript escapes replies.
  */
 export function renderCheckReport(header: ReportHeader, results: CheckResult[], c: ChalkInstance, options: { verbose?: boolean; durationMs: number }): string[] {
-  const idWidth = Math.max(20, ...results.map((result) => result.id.length));
   const lines = [c.bold(`smtpcheck check ${header.target} (role ${header.role}${header.source ? `, probing from ${header.source}` : ''})`)];
   if (header.roleAssumed) lines.push(c.yellow(`  ! role ${header.role} assumed: the port is not 25, 587 or 465; set --role mta|submission|submissions if that is wrong`));
+  lines.push(...renderResultLines(results, c, options));
+  lines.push(summaryLine(results, options.durationMs, c));
+  return lines;
+}
+
+/** One line a check, the fix under each finding, evidence with `verbose`. */
+export function renderResultLines(results: CheckResult[], c: ChalkInstance, options: { verbose?: boolean }): string[] {
+  const idWidth = Math.max(20, ...results.map((result) => result.id.length));
+  const lines: string[] = [];
   let previousFix: string | null = null;
   for (const result of results) {
     lines.push(renderResultLine(result, c, idWidth));
@@ -50,7 +58,6 @@ export function renderCheckReport(header: ReportHeader, results: CheckResult[], 
       for (const line of result.evidence) lines.push(c.dim(`      │ ${printable(line)}`));
     }
   }
-  lines.push(summaryLine(results, options.durationMs, c));
   return lines;
 }
 

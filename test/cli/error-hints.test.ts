@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authFailureHint } from '../../src/cli/error-hints.js';
+import { authFailureHint, hintFor } from '../../src/cli/error-hints.js';
+import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { DnsError } from '../../src/core/errors.js';
 import type { Reply } from '../../src/core/reply.js';
 import { ReplyReader } from '../../src/core/reply-reader.js';
 
@@ -60,6 +62,16 @@ describe('authFailureHint: replies that mean something else get their own hint',
       const chosen = authFailureHint(received(line));
       assert.match(chosen, hint);
       assert.doesNotMatch(chosen, WRONG_PASSWORD);
+    });
+  }
+});
+
+describe('DNS failures: a hint and exit code 2 from the reason alone', () => {
+  for (const reason of ['dns-timeout', 'dns-refused', 'dns-servfail', 'dns-malformed', 'dns-truncated', 'dns-cname-loop', 'dns-oversized', 'dns-unreachable'] as const) {
+    it(`${reason} has a hint and exits 2`, () => {
+      const error = new DnsError(reason, 'whatever the message says', { name: 'example.test', type: 'MX', resolvers: ['127.0.0.1:53'] });
+      assert.ok(hintFor(error));
+      assert.equal(exitCodeFor(error.reason), ExitCode.connect);
     });
   }
 });

@@ -61,3 +61,23 @@ targets:
     failsAt('targets:\n  - {name: a, server: x:25}\n  - {name: a, server: y:25}\n', /:3:/, /two targets are named "a"/);
   });
 });
+
+describe('suite config: domain targets', () => {
+  it('a domain target takes resolvers and domain check ids, and is named after its domain', () => {
+    const config = parse('targets:\n  - domain: example.org\n    resolver: [127.0.0.1, "[::1]:5353"]\n    checks: [mx-records, dane-tlsa, starttls-offered]\n    expect: {mta-sts-mx-match: warn}\n');
+    const target = config.targets[0]!;
+    assert.equal(target.name, 'example.org');
+    assert.equal(target.domain, 'example.org');
+    assert.equal(target.server, '');
+    assert.deepEqual(target.resolver, ['127.0.0.1', '[::1]:5353']);
+    assert.deepEqual(target.checks, ['mx-records', 'dane-tlsa', 'starttls-offered']);
+    assert.deepEqual(target.expect, { 'mta-sts-mx-match': ['warn'] });
+  });
+  it('server and domain together, or resolver on a server target, are configuration errors', () => {
+    assert.throws(() => parse('targets:\n  - server: mx.example.org:25\n    domain: example.org\n'), (error: unknown) => error instanceof ConfigError && /both server and domain/.test(error.message));
+    assert.throws(() => parse('targets:\n  - server: mx.example.org:25\n    resolver: 127.0.0.1\n'), (error: unknown) => error instanceof ConfigError && /resolver applies to domain targets only/.test(error.message));
+  });
+  it('an id that is neither a check nor a domain check, even an Object property name, is refused', () => {
+    for (const id of ['no-such-check', 'toString', 'constructor']) assert.throws(() => parse(`targets:\n  - domain: example.org\n    checks: [${id}]\n`), ConfigError, id);
+  });
+});

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { CheckDefinition, CheckResult } from '../checks/check.js';
+import { CHECKS } from '../checks/registry.js';
+import { DnsResolver } from '../core/dns/resolver.js';
+import type { ResolverAddress } from '../core/dns/transport.js';
+import { formatResolver } from '../core/dns/transport.js';
+import { UsageError } from '../core/errors.js';
+import type { Transcript } from '../core/transcript.js';
+import type { DomainCheckId } from '../domain/domain-checks.js';
+import { DOMAIN_CHECKS } from '../domain/domain-checks.js';
+import type { DomainInspection } from '../domain/inspect-domain.js';
+import { inspectDomain } from '../domain/inspect-domain.js';
+import { renderDomainReport } from '../render/domain-report.js';
+import type { TargetFlags } from './check-target.js';
+import { checkTargetFrom, DOMAIN } from './check-target.js';
+import { jsonCheck } from './check.js';
+import { hintFor } from './error-hints.js';
+import { ExitCode, exitCodeForResults } from './exit-codes.js';
+import { interruptible } from './interrupt.js';
+import type { OutputFlags } from './output.js';
+import { CommandOutput } from './output.js';
+import { parsePort } from './target.js';
+
+export interface DomainFlags extends TargetFlags, OutputFlags {
+  resolver?: string[];
+  checks?: string;
+  skip?: string;
+  strict?: boolean;
+  verbose?: boolean;
+  mtaStsPort?: string;
+}
+
+const RESOLV_CONF = '/etc/resolv.conf';
+
+/** `--resolver IP[:PORT]`: an address, not a name (a name would need a resolver to find the resolver). */
+export function parseResolver(text: string): ResolverAddress {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : isIP(text) === 6 ? [text, undefined] : (text.split(/:(?=\d+$)/) as [string, string?]);
+  if (isIP(host) === 0) throw new UsageError(`--resolver ${JSON.stringify(text)} is not an IP address`, 'give the resolver as IP[:PORT], e.g. --resolver 127.0.0.1 or --resolver [::1]:5353');
+  return { host, port: port === undefined ? 53 : parsePort(port, '--resolver') };
+}
+
+/** The nameservers of resolv.conf(5), in order. */
+export function resolversFromResolvConf(text: string): ResolverAddress[] {
+  return text
+    .split('\n')
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((address): address is string => address !== undefined && isIP(address.replace(/%.*$/, '')) !== 0)
+    .map((address) => ({ host: address.replace(/%.*$/, ''), port: 53 }));
+}
+
+function resolversFrom(flags: DomainFlags): ResolverAddress[] {
+  if (flags.resolver && flags.resolver.length > 0) return flags.resolver.flatMap((value) => value.split(',')).map((value) => parseResolver(value.trim()));
+  let text = '';
+  try {
+    text = readFileSync(RESOLV_CONF, 'utf8');
+  } catch {
+    // handled below: no resolver at all
+  }
+  const found = resolversFromResolvConf(text);
+  if (found.length === 0) throw new UsageError(`no nameserver in ${RESOLV_CONF}`, 'name a validating resolver with --resolver IP[:PORT]');
+  return found;
+}
+
+export function domainNameFrom(text: string): string {
+  const name = text.trim().replace(/\.$/, '').toLowerCase();
+  if (!DOMAIN.test(name) || !name.includes('.') || isIP(name) !== 0) throw new UsageError(`${JSON.stringify(text)} is not a domain name`, 'give a mail domain like example.org (the part after @)');
+  return name;
+}
+
+export const isDomainCheckId = (id: string): id is DomainCheckId => Object.hasOwn(DOMAIN_CHECKS, id);
+
+/** --checks and --skip over both kinds of ids: the domain's own and the MTA checks of `check`. */
+function selection(flags: DomainFlags): { wanted: (id: DomainCheckId) => boolean; mtaChecks: CheckDefinition[] } {
+  const ids = (list: string | undefined, flag: string): Set<string> => {
+    const parsed = new Set((list ?? '').split(',').map((id) => id.trim()).filter(Boolean));
+    for (const id of parsed) {
+      if (!isDomainCheckId(id) && !CHECKS.some((check) => check.id === id)) throw new UsageError(`${flag}: unknown check id ${id}`, 'see docs/checks.md for the ids; `smtpcheck check --list` lists the MTA checks');
+    }
+    return parsed;
+  };
+  const only = flags.checks ? ids(flags.checks, '--checks') : null;
+  const skipped = ids(flags.skip, '--skip');
+  const chosen = (id: string): boolean => (only === null || only.has(id)) && !skipped.has(id);
+  return { wanted: chosen, mtaChecks: CHECKS.filter((check) => check.roles.includes('mta') && chosen(check.id)) };
+}
+
+export interface DomainRun {
+  inspection: DomainInspection;
+  /** The resolvers asked, as host:port. */
+  resolvers: string[];
+  durationMs: number;
+}
+
+/** The flags of `domain` (or a suite's domain target) turned into a finished inspection; Ctrl-C through `signal`. */
+export async function runDomainInspection(domainArgument: string, flags: DomainFlags, transcript: Transcript, signal: AbortSignal): Promise<DomainRun> {
+  if (flags.server) throw new UsageError('domain finds its servers in DNS: --server does not apply', 'drop --server; use --port N for a lab whose MX listen on another port');
+  const domain = domainNameFrom(domainArgument);
+  const resolvers = resolversFrom(flags);
+  const resolver = new DnsResolver({ resolvers });
+  const port = flags.port === undefined ? 25 : parsePort(flags.port, '--port');
+  const stsPort = flags.mtaStsPort === undefined ? undefined : parsePort(flags.mtaStsPort, '--mta-sts-port');
+  const { wanted, mtaChecks } = selection(flags);
+  const caPem = flags.tlsCa ? readFileSync(flags.tlsCa, 'utf8') : undefined;
+  const started = performance.now();
+  const inspection = await inspectDomain({
+    domain,
+    resolver,
+    port,
+    ...(caPem ? { caPem } : {}),
+    ...(stsPort ? { stsPort } : {}),
+    fetchTimeoutMs: MTA_STS_FETCH_TIMEOUT_MS,
+    wanted,
+    mtaChecks,
+    checkTarget: (target) =>
+      checkTargetFrom({ ...flags, server: isIP(target.address) === 6 ? `[${target.address}]` : target.address, port: String(target.port), role: 'mta', localDomain: domain, tlsServername: target.host }, transcript),
+    runOptions: { signal, explainError: hintFor },
+  });
+  return { inspection, resolvers: resolvers.map(formatResolver), durationMs: Math.round(performance.now() - started) };
+}
+
+// RFC 8461 §3.3 leaves the fetch timeout to the sender; a policy is a few hundred
+// bytes, and a server slower than this would hold up every run.
+const MTA_STS_FETCH_TIMEOUT_MS = 10_000;
+
+/** Every result of an inspection, domain-wide first, for exit codes and counts. */
+export const allResults = (inspection: DomainInspection): CheckResult[] => [...inspection.checks, ...inspection.targets.flatMap((target) => target.checks)];
+
+/** `smtpcheck domain DOMAIN`: every MX address of a domain, with DNSSEC, DANE, MTA-STS and TLS-RPT (docs/domain.md). */
+export async function runDomainCommand(domainArgument: string, flags: DomainFlags): Promise<number> {
+  const output = new CommandOutput('domain', flags);
+  try {
+    const { value: run, interrupted } = await interruptible((signal) => runDomainInspection(domainArgument, flags, output.transcript, signal));
+    const { inspection } = run;
+    output.print(renderDomainReport(inspection, run.resolvers, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
+    const all = allResults(inspection);
+    const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(all, flags.strict ?? false);
+    if (flags.quiet) output.summary(`${inspection.domain}: ${inspection.targets.length} MX addresses, ${all.filter((result) => result.verdict === 'fail').length} failed (exit ${exitCode})`, exitCode === ExitCode.ok);
+    return output.finish(domainJson(inspection, run.durationMs), exitCode);
+  } catch (error) {
+    return output.fail(error);
+  }
+}
+
+/** The `result` of the --json envelope (docs/domain.md#json). */
+export function domainJson(inspection: DomainInspection, durationMs: number): Record<string, unknown> {
+  return {
+    domain: inspection.domain,
+    checks: inspection.checks.map(jsonCheck),
+    targets: inspection.targets.map(({ host, address, port, preference, checks }) => ({ host, address, port, preference, checks: checks.map(jsonCheck) })),
+    durationMs,
+  };
+}

@@ -1,0 +1,63 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import type { TlsaRecord } from '../core/dns/resolver.js';
+
+/**
+ * DANE for SMTP (RFC 7672) with the TLSA matching rules of RFC 6698 §2.1 and the
+ * operational updates of RFC 7671: pure functions over TLSA records and the DER
+ * chain the server presented.
+ */
+
+/** RFC 7672 §3.1: only DANE-TA(2) and DANE-EE(3) are for SMTP; selectors 0/1, matching 0/1/2 are defined. */
+export function isUsableTlsa(record: TlsaRecord): boolean {
+  return (record.usage === 2 || record.usage === 3) && (record.selector === 0 || record.selector === 1) && record.matchingType >= 0 && record.matchingType <= 2;
+}
+
+export const describeTlsa = (record: TlsaRecord): string => `${record.usage} ${record.selector} ${record.matchingType} ${record.data.toString('hex').slice(0, 16)}…`;
+
+export interface DaneMatch {
+  record: TlsaRecord;
+  /** Index in the presented chain (0 = leaf) of the certificate that matched. */
+  chainIndex: number;
+}
+
+export type DaneVerdict = { authenticated: true; match: DaneMatch } | { authenticated: false; problem: string };
+
+/** The selected bytes, transformed by the matching type, compared with the record data. */
+function matches(record: TlsaRecord, certificate: X509Certificate): boolean {
+  const selected = record.selector === 0 ? certificate.raw : certificate.publicKey.export({ type: 'spki', format: 'der' });
+  const value = record.matchingType === 0 ? selected : createHash(record.matchingType === 1 ? 'sha256' : 'sha512').update(selected).digest();
+  return value.equals(record.data);
+}
+
+/**
+ * Whether the chain (leaf first, DER) is authenticated by one of the usable records
+ * for the MX host `names` (the TLSA base domain and the MX host name, RFC 7672 §3.2.2).
+ * DANE-EE(3) authenticates the leaf's key alone: no name, expiry or chain (§3.1.1).
+ * DANE-TA(2) needs the chain from the leaf up to the matching issuer to verify and
+ * the leaf to carry one of the names (§3.1.2); the leaf itself is not a trust anchor.
+ */
+export function authenticateChain(records: readonly TlsaRecord[], chainDer: readonly Buffer[], names: readonly string[]): DaneVerdict {
+  const chain = chainDer.map((der) => new X509Certificate(der));
+  const leaf = chain[0];
+  if (!leaf) return { authenticated: false, problem: 'the server presented no certificate' };
+  const usable = records.filter(isUsableTlsa);
+  for (const record of usable.filter((candidate) => candidate.usage === 3)) {
+    if (matches(record, leaf)) return { authenticated: true, match: { record, chainIndex: 0 } };
+  }
+  let taProblem: string | null = null;
+  for (const record of usable.filter((candidate) => candidate.usage === 2)) {
+    const index = chain.findIndex((certificate, position) => position > 0 && matches(record, certificate));
+    if (index < 0) continue;
+    const broken = chain.slice(0, index).findIndex((certificate, position) => !certificate.verify(chain[position + 1]!.publicKey));
+    if (broken >= 0) {
+      taProblem = `certificate ${broken} of the chain is not signed by the next one up to the DANE-TA trust anchor`;
+      continue;
+    }
+    if (!names.some((name) => leaf.checkHost(name) !== undefined)) {
+      taProblem = `the DANE-TA chain matches but the certificate is not valid for ${names.join(' or ')}`;
+      continue;
+    }
+    return { authenticated: true, match: { record, chainIndex: index } };
+  }
+  return { authenticated: false, problem: taProblem ?? `none of the ${usable.length} usable TLSA records matches the certificate chain the server presented` };
+}

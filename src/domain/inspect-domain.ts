@@ -1,0 +1,200 @@
+import type { CheckDefinition, CheckResult } from '../checks/check.js';
+import { inconclusive, info } from '../checks/check.js';
+import type { CheckTarget } from '../checks/context.js';
+import { CheckContext } from '../checks/context.js';
+import type { TlsClientOptions } from '../core/connection.js';
+import type { RunOptions } from '../checks/runner.js';
+import { runChecks } from '../checks/runner.js';
+import type { DnsResolver } from '../core/dns/resolver.js';
+import { CheckNotApplicable } from '../checks/check.js';
+import { SmtpCheckError, TlsError } from '../core/errors.js';
+import type { DomainCheckId, StsPolicyState, StsRecordState, TargetProbe, TlsaState } from './domain-checks.js';
+import { daneOutcome, dnssecOutcome, domainResult, mxAddressesOutcome, mxReachableOutcome, mxRecordsOutcome, stsMatchOutcome, stsPolicyOutcome, stsPolicyState, stsRecordOutcome, tlsRptOutcome } from './domain-checks.js';
+import { parseStsPolicy, parseStsRecords } from './mta-sts.js';
+import { NO_TRUST_ANCHORS_PEM } from './presented-chain.js';
+import type { PolicyFetch } from './mta-sts-fetch.js';
+import { fetchStsPolicy } from './mta-sts-fetch.js';
+import type { MxDiscovery } from './mx-discovery.js';
+import { describeAnswer, discoverMx, isBogus } from './mx-discovery.js';
+import { parseTlsRptRecords } from './tls-rpt.js';
+
+/**
+ * `smtpcheck domain` without the command line: from a domain name to the verdicts of
+ * its DNS, MTA-STS and TLS-RPT records, and of every MX address (docs/domain.md).
+ * Targets are probed in parallel; the MTA checks of `smtpcheck check` run on each.
+ */
+
+export interface DomainTarget {
+  host: string;
+  address: string;
+  port: number;
+  preference: number;
+}
+
+export interface DomainTargetResult extends DomainTarget {
+  checks: CheckResult[];
+}
+
+export interface DomainInspection {
+  domain: string;
+  checks: CheckResult[];
+  targets: DomainTargetResult[];
+}
+
+export interface DomainInspectionOptions {
+  domain: string;
+  resolver: DnsResolver;
+  /** The SMTP port on every MX address (25; other ports for labs). */
+  port: number;
+  /** Trust anchors for the MTA-STS fetch (--tls-ca), instead of the system roots. */
+  caPem?: string;
+  /** The HTTPS port of the MTA-STS fetch (443; other ports for labs). */
+  stsPort?: number;
+  fetchTimeoutMs: number;
+  /** Whether a domain check id is part of the run (--checks). */
+  wanted: (id: DomainCheckId) => boolean;
+  /** The MTA checks to run on every reachable target. */
+  mtaChecks: readonly CheckDefinition[];
+  /** The check target for one MX address, with the run's connection settings. */
+  checkTarget: (target: DomainTarget) => Promise<CheckTarget>;
+  runOptions?: RunOptions;
+}
+
+export async function inspectDomain(options: DomainInspectionOptions): Promise<DomainInspection> {
+  const { domain, resolver } = options;
+  const started = performance.now();
+  const [discovery, sts, tlsRpt] = await Promise.all([discoverMx(resolver, domain), lookupSts(options), lookupTxt(resolver, `_smtp._tls.${domain}`)]);
+  const elapsed = () => Math.round(performance.now() - started);
+  const checks: CheckResult[] = [];
+  const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: string[]) => {
+    if (options.wanted(id)) checks.push(domainResult(id, outcome, evidence, elapsed()));
+  };
+  add('mx-records', mxRecordsOutcome(discovery, domain), discovery.evidence);
+  add('mx-addresses', mxAddressesOutcome(discovery), discovery.evidence);
+  add('dnssec-signed', dnssecOutcome(discovery), discovery.evidence.slice(0, 1));
+  add('mta-sts-record', stsRecordOutcome(sts.record), sts.evidence.slice(0, 1));
+  add('mta-sts-policy', stsPolicyOutcome(sts.record, sts.policy), sts.evidence);
+  add('tls-rpt-record', tlsRptOutcome(tlsRpt.state.kind === 'bogus' ? tlsRpt.state : parseTlsRptRecords(tlsRpt.state.texts)), tlsRpt.evidence);
+  const targets = targetsOf(discovery, options.port);
+  const results = await Promise.all(targets.map((target) => inspectTarget(target, sts.policy, options)));
+  return { domain, checks, targets: results };
+}
+
+/** Every MX host × every address, A before AAAA, in preference order. */
+export function targetsOf(discovery: MxDiscovery, port: number): DomainTarget[] {
+  if (discovery.kind !== 'mx' && discovery.kind !== 'implicit') return [];
+  return discovery.hosts.flatMap((host) => host.addresses.map((address) => ({ host: host.host, address, port, preference: host.preference })));
+}
+
+type TxtState = { kind: 'texts'; texts: string[] } | { kind: 'bogus'; detail: string };
+
+async function lookupTxt(resolver: DnsResolver, name: string): Promise<{ state: TxtState; evidence: string[] }> {
+  try {
+    const answer = await resolver.lookup(name, 'TXT');
+    return { state: { kind: 'texts', texts: answer.records }, evidence: [describeAnswer(answer, (text) => JSON.stringify(text))] };
+  } catch (error) {
+    if (isBogus(error)) return { state: { kind: 'bogus', detail: error.message }, evidence: [`TXT ${name}: ${error.message}`] };
+    throw error;
+  }
+}
+
+async function lookupSts(options: DomainInspectionOptions): Promise<{ record: StsRecordState; policy: StsPolicyState; evidence: string[] }> {
+  const { domain, resolver } = options;
+  const txt = await lookupTxt(resolver, `_mta-sts.${domain}`);
+  const record: StsRecordState = txt.state.kind === 'bogus' ? txt.state : parseStsRecords(txt.state.texts);
+  const evidence = [...txt.evidence];
+  let fetched: PolicyFetch | null = null;
+  if (record.kind === 'valid') {
+    const host = `mta-sts.${domain}`;
+    const addresses = await addressesOf(resolver, host, evidence);
+    fetched = await fetchStsPolicy(domain, { addresses, ...(options.caPem ? { caPem: options.caPem } : {}), ...(options.stsPort ? { port: options.stsPort } : {}), timeoutMs: options.fetchTimeoutMs });
+    evidence.push(fetched.ok ? `GET ${fetched.url} (${fetched.address}): 200, text/plain, ${Buffer.byteLength(fetched.text)} bytes` : `GET ${fetched.url}: ${fetched.detail}`);
+    if (fetched.ok) evidence.push(...fetched.text.split(/\r?\n/).filter(Boolean).map((line) => `  ${line}`));
+  }
+  const parsed = fetched?.ok ? parseStsPolicy(fetched.text) : null;
+  return { record, policy: stsPolicyState(record, fetched, parsed), evidence };
+}
+
+async function addressesOf(resolver: DnsResolver, host: string, evidence: string[]): Promise<string[]> {
+  const addresses: string[] = [];
+  for (const type of ['A', 'AAAA'] as const) {
+    try {
+      const answer = await resolver.lookup(host, type);
+      evidence.push(describeAnswer(answer, String));
+      addresses.push(...answer.records);
+    } catch (error) {
+      if (!(error instanceof SmtpCheckError)) throw error;
+      evidence.push(`${type} ${host}: ${error.message}`);
+    }
+  }
+  return addresses;
+}
+
+async function inspectTarget(target: DomainTarget, policy: StsPolicyState, options: DomainInspectionOptions): Promise<DomainTargetResult> {
+  const started = performance.now();
+  const checkTarget = await options.checkTarget(target);
+  const [tlsa, probed] = await Promise.all([lookupTlsa(options.resolver, target), probe(checkTarget, options.runOptions?.signal)]);
+  const elapsed = Math.round(performance.now() - started);
+  const checks: CheckResult[] = [];
+  const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: string[]) => {
+    if (options.wanted(id)) checks.push(domainResult(id, outcome, evidence, elapsed));
+  };
+  add('mx-reachable', mxReachableOutcome(probed.probe, target.address, target.port), probed.evidence);
+  // DANE matches the chain as presented: a second session whose trust store cannot complete it.
+  const daneProbe = tlsa.state.kind === 'validated' && probed.probe.reachable && probed.probe.startTls === 'up' ? await probe(checkTarget, options.runOptions?.signal, { caPem: NO_TRUST_ANCHORS_PEM }) : probed;
+  const dane = daneOutcome(tlsa.state, daneProbe.probe, [target.host]);
+  add('dane-tlsa', dane, [...tlsa.evidence, ...daneProbe.evidence]);
+  add('mta-sts-mx-match', stsMatchOutcome(policy, target.host, probed.probe), probed.evidence);
+  let mta: CheckResult[];
+  if (probed.probe.reachable) {
+    mta = await runChecks(options.mtaChecks, checkTarget, options.runOptions);
+  } else {
+    // Never a pass for a server that did not answer: nothing was tested.
+    const outcome = inconclusive(`not tested: ${target.address}:${target.port} did not answer (see mx-reachable)`);
+    mta = options.mtaChecks.map((check) => ({ id: check.id, title: check.title, verdict: outcome.verdict, severity: typeof check.severity === 'function' ? check.severity('mta') : check.severity, summary: outcome.summary, evidence: [], fix: null, durationMs: 0 }));
+  }
+  if (dane.verdict === 'pass') mta = mta.map(authenticatedByDane);
+  return { ...target, checks: [...checks, ...mta] };
+}
+
+/** RFC 7672 §3.1: with DANE the WebPKI chain and name do not matter for this MX. */
+function authenticatedByDane(result: CheckResult): CheckResult {
+  if ((result.id !== 'cert-chain-trusted' && result.id !== 'cert-hostname') || (result.verdict !== 'fail' && result.verdict !== 'warn' && result.verdict !== 'info')) return result;
+  const outcome = info(`authenticated by DANE (see dane-tlsa); without it: ${result.summary}`);
+  return { ...result, verdict: outcome.verdict, summary: outcome.summary, fix: null };
+}
+
+/**
+ * The TLSA records at _PORT._tcp.HOST, HOST the MX host name (RFC 7672 §2.2.2; the
+ * CNAME-expanded base domain that section also allows is not tried).
+ */
+async function lookupTlsa(resolver: DnsResolver, target: DomainTarget): Promise<{ state: TlsaState; evidence: string[] }> {
+  const name = `_${target.port}._tcp.${target.host}`;
+  try {
+    const answer = await resolver.lookup(name, 'TLSA');
+    const evidence = [describeAnswer(answer, (record) => `${record.usage} ${record.selector} ${record.matchingType} ${record.data.toString('hex')}`)];
+    if (answer.status !== 'records') return { state: { kind: 'none', name }, evidence };
+    return { state: { kind: answer.authenticated ? 'validated' : 'unsigned', name, records: answer.records }, evidence };
+  } catch (error) {
+    if (isBogus(error)) return { state: { kind: 'bogus', name }, evidence: [`TLSA ${name}: ${error.message}`] };
+    throw error;
+  }
+}
+
+/** One session: connect, greeting, EHLO, STARTTLS with the MX name as SNI; what it found is the probe. */
+async function probe(target: CheckTarget, signal: AbortSignal | undefined, tlsOptions: Partial<TlsClientOptions> = {}): Promise<{ probe: TargetProbe; evidence: string[] }> {
+  const context = new CheckContext(target, signal);
+  let found: TargetProbe;
+  try {
+    const session = await context.open('tls', { tlsOptions });
+    found = { reachable: true, startTls: 'up', tls: session.tls! };
+  } catch (error) {
+    if (error instanceof CheckNotApplicable) found = { reachable: true, startTls: 'not-offered' };
+    else if (error instanceof TlsError) found = { reachable: true, startTls: 'failed', problem: error.message };
+    else if (error instanceof SmtpCheckError) found = { reachable: false, problem: error.message };
+    else throw error;
+  } finally {
+    await context.closeAll();
+  }
+  return { probe: found, evidence: context.evidence() };
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Verdict } from '../../src/checks/check.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { CliResult } from '../e2e/postfix-lab.js';
+import { runCli } from '../e2e/postfix-lab.js';
+import { dnsLab } from './dns-lab.js';
+import type { LabServers } from './lab-servers.js';
+import { startLabServers } from './lab-servers.js';
+
+/**
+ * Every zone of the DNS lab (test/lab/dns/start.sh) through the real CLI, against the
+ * real NSD and validating Unbound: each verdict of the domain checks proven both ways.
+ * `null` for a domain-wide id: the check must not be reported at all.
+ */
+interface Expected {
+  domain: Partial<Record<string, Verdict>>;
+  /** Per target, in report order: host, address octet (or 'v6'), verdicts. */
+  targets: { host: string; address: string; verdicts: Partial<Record<string, Verdict>> }[];
+  exitCode: number;
+}
+
+const DOMAIN_IDS = 'mx-records,mx-addresses,dnssec-signed,mta-sts-record,mta-sts-policy,tls-rpt-record,mx-reachable,dane-tlsa,mta-sts-mx-match,starttls-offered,cert-chain-trusted,cert-hostname';
+const NO_STS = { 'mta-sts-record': 'skip', 'mta-sts-policy': 'skip' } as const;
+const target = (host: string, address: string, verdicts: Partial<Record<string, Verdict>>) => ({ host, address, verdicts });
+
+const EXPECTED: Record<string, Expected> = {
+  'tlsa-mismatch.test': { domain: { 'dnssec-signed': 'pass', ...NO_STS, 'tls-rpt-record': 'info' }, targets: [target('mx.tlsa-mismatch.test', '21', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
+  'tlsa-bogus.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-bogus.test', '22', { 'dane-tlsa': 'fail' })], exitCode: ExitCode.checksFailed },
+  'tlsa-unsigned.test': { domain: { 'dnssec-signed': 'warn' }, targets: [target('mx.tlsa-unsigned.test', '23', { 'dane-tlsa': 'info' })], exitCode: ExitCode.ok },
+  'tlsa-rollover.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-rollover.test', '24', { 'dane-tlsa': 'pass' })], exitCode: ExitCode.ok },
+  // --tls-ca trusts the lab CA, so only a match against the chain as presented fails it.
+  'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' })], exitCode: ExitCode.checksFailed },
+  'tlsa-nostarttls.test': { domain: {}, targets: [target('mx.tlsa-nostarttls.test', '25', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'starttls-offered': 'fail', 'cert-hostname': 'skip' })], exitCode: ExitCode.checksFailed },
+  'sts-enforce-mismatch.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-enforce-mismatch.test', '26', { 'mta-sts-mx-match': 'fail', 'dane-tlsa': 'skip' })], exitCode: ExitCode.checksFailed },
+  'sts-testing-mismatch.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-testing-mismatch.test', '27', { 'mta-sts-mx-match': 'warn' })], exitCode: ExitCode.ok },
+  'sts-wildcard.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mail.sts-wildcard.test', '28', { 'mta-sts-mx-match': 'pass' })], exitCode: ExitCode.ok },
+  'sts-missing.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'fail' }, targets: [target('mx.sts-missing.test', '29', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
+  'sts-badcert.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'fail' }, targets: [target('mx.sts-badcert.test', '30', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
+  'sts-malformed.test': { domain: { 'mta-sts-record': 'fail', 'mta-sts-policy': 'skip' }, targets: [target('mx.sts-malformed.test', '31', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
+  'nullmx.test': { domain: { 'mx-records': 'info', 'mx-addresses': 'skip', 'dnssec-signed': 'pass' }, targets: [], exitCode: ExitCode.ok },
+  'implicit.test': { domain: { 'mx-records': 'warn', 'mx-addresses': 'pass', 'dnssec-signed': 'pass' }, targets: [target('implicit.test', '32', { 'mx-reachable': 'pass' })], exitCode: ExitCode.ok },
+  'mx-cname.test': { domain: { 'mx-records': 'fail', 'mx-addresses': 'pass' }, targets: [target('alias.mx-cname.test', '33', { 'mx-reachable': 'pass' })], exitCode: ExitCode.checksFailed },
+  'dead-primary.test': {
+    domain: { 'mx-records': 'pass', 'mx-addresses': 'pass' },
+    targets: [
+      target('dead.dead-primary.test', '34', { 'mx-reachable': 'fail', 'starttls-offered': 'inconclusive', 'cert-chain-trusted': 'inconclusive', 'cert-hostname': 'inconclusive' }),
+      target('backup.dead-primary.test', '35', { 'mx-reachable': 'pass', 'starttls-offered': 'pass' }),
+    ],
+    exitCode: ExitCode.checksFailed,
+  },
+  'mx-noaddr.test': { domain: { 'mx-records': 'pass', 'mx-addresses': 'fail' }, targets: [], exitCode: ExitCode.checksFailed },
+  'tlsrpt-malformed.test': { domain: { 'tls-rpt-record': 'fail' }, targets: [target('mx.tlsrpt-malformed.test', '36', { 'mx-reachable': 'pass' })], exitCode: ExitCode.checksFailed },
+  'bogus-mx.test': { domain: { 'mx-records': 'fail', 'dnssec-signed': 'fail', 'mx-addresses': 'skip' }, targets: [], exitCode: ExitCode.checksFailed },
+};
+
+interface JsonCheck {
+  id: string;
+  verdict: Verdict;
+  summary: string;
+  evidence: string[];
+}
+interface DomainJson {
+  command: string;
+  ok: boolean;
+  exitCode: number;
+  result: { domain: string; checks: JsonCheck[]; targets: { host: string; address: string; port: number; preference: number; checks: JsonCheck[] }[] };
+}
+
+let servers: LabServers;
+before(async () => {
+  servers = await startLabServers(dnsLab());
+});
+after(async () => servers?.close());
+
+const labArgs = (): string[] => ['--resolver', dnsLab().resolver, '--tls-ca', dnsLab().certs.ca, '--timeout', '5'];
+
+function parse(run: CliResult): DomainJson {
+  try {
+    return JSON.parse(run.stdout) as DomainJson;
+  } catch {
+    throw new Error(`not JSON (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
+  }
+}
+
+const verdictsOf = (checks: JsonCheck[]): Record<string, Verdict> => Object.fromEntries(checks.map((check) => [check.id, check.verdict]));
+
+describe('smtpcheck domain against the DNS lab: every zone, every verdict', () => {
+  for (const [domain, expected] of Object.entries(EXPECTED)) {
+    it(`${domain}: ${Object.entries(expected.domain).map(([id, verdict]) => `${id} ${verdict}`).join(', ') || 'targets'}; exit ${expected.exitCode}`, async () => {
+      const run = await runCli(['domain', domain, ...labArgs(), '--checks', DOMAIN_IDS, '--json'], { timeoutMs: 60_000 });
+      const json = parse(run);
+      const net = dnsLab().net;
+      assert.equal(json.command, 'domain');
+      assert.equal(json.result.domain, domain);
+      const domainVerdicts = verdictsOf(json.result.checks);
+      for (const [id, verdict] of Object.entries(expected.domain)) assert.equal(domainVerdicts[id], verdict, `${id}: ${json.result.checks.find((check) => check.id === id)?.summary}`);
+      assert.deepEqual(
+        json.result.targets.map((t) => `${t.host} ${t.address}:${t.port}`),
+        expected.targets.map((t) => `${t.host} ${t.address === 'v6' ? dnsLab().ipv6 : `${net}.${t.address}`}:25`),
+      );
+      expected.targets.forEach((wanted, index) => {
+        const got = json.result.targets[index]!;
+        const verdicts = verdictsOf(got.checks);
+        for (const [id, verdict] of Object.entries(wanted.verdicts)) assert.equal(verdicts[id], verdict, `${got.host} ${got.address} ${id}: ${got.checks.find((check) => check.id === id)?.summary}`);
+      });
+      assert.equal(run.code, expected.exitCode, run.stderr);
+      assert.equal(json.exitCode, expected.exitCode);
+      assert.equal(json.ok, expected.exitCode === ExitCode.ok);
+    });
+  }
+});
+
+describe('smtpcheck domain good.test: the whole run, text and JSON', () => {
+  it('two MX, one with IPv6, in preference order, A before AAAA; every check passes; DANE-EE and DANE-TA both match', async () => {
+    const run = await runCli(['domain', 'good.test', ...labArgs(), '--json'], { timeoutMs: 60_000 });
+    const json = parse(run);
+    assert.equal(run.code, ExitCode.ok, run.stdout.slice(0, 4000));
+    const net = dnsLab().net;
+    assert.deepEqual(
+      json.result.targets.map((t) => [t.preference, t.host, t.address]),
+      [
+        [10, 'mx1.good.test', `${net}.11`],
+        [10, 'mx1.good.test', '::1'],
+        [20, 'mx2.good.test', `${net}.12`],
+      ],
+    );
+    for (const check of json.result.checks) assert.equal(check.verdict, 'pass', `${check.id}: ${check.summary}`);
+    const [mx1, , mx2] = json.result.targets;
+    assert.match(mx1!.checks.find((check) => check.id === 'dane-tlsa')!.summary, /DANE-EE/);
+    assert.match(mx2!.checks.find((check) => check.id === 'dane-tlsa')!.summary, /DANE-TA/);
+    for (const t of json.result.targets) {
+      const verdicts = verdictsOf(t.checks);
+      for (const id of ['mx-reachable', 'dane-tlsa', 'mta-sts-mx-match', 'starttls-handshake', 'relay-open-basic', 'cert-hostname']) assert.equal(verdicts[id], 'pass', `${t.address} ${id}`);
+      assert.ok(t.checks.every((check) => check.verdict !== 'fail' && check.verdict !== 'error'), `${t.address}: ${t.checks.filter((check) => check.verdict === 'fail').map((check) => check.id)}`);
+    }
+  });
+
+  it('the text report ends with the matrix: the domain-wide verdicts, then one row per MX address', async () => {
+    const run = await runCli(['domain', 'dead-primary.test', ...labArgs(), '--checks', DOMAIN_IDS], { timeoutMs: 60_000 });
+    const lines = run.stdout.trimEnd().split('\n');
+    const header = lines.findIndex((line) => /^\s+pref\s+MX address\s+reachable\s+STARTTLS\s+certificate\s+DANE\s+MTA-STS\s+relay/.test(line));
+    assert.ok(header > 0, run.stdout);
+    assert.match(lines[header - 1]!, /^dead-primary\.test: mx-records pass {2}mx-addresses pass/);
+    assert.match(lines[header + 1]!, /^\s+10\s+dead\.dead-primary\.test \S+:25\s+fail\s+inconclusive\s+inconclusive\s+skip\s+skip\s+—/);
+    assert.match(lines[header + 2]!, /^\s+20\s+backup\.dead-primary\.test \S+:25\s+pass\s+pass\s+pass\s+skip\s+skip\s+—/);
+  });
+});
+
+describe('smtpcheck domain: bad input is one line and a documented exit code', () => {
+  it('not a domain name: exit 1', async () => {
+    const run = await runCli(['domain', 'not a domain', ...labArgs()]);
+    assert.equal(run.code, ExitCode.usage);
+    assert.match(run.stderr, /^smtpcheck: error: "not a domain" is not a domain name — /);
+  });
+
+  it('a resolver that refuses (the lab Unbound, for a name outside .test): exit 2, naming the resolver', async () => {
+    const run = await runCli(['domain', 'example.com', ...labArgs()]);
+    assert.equal(run.code, ExitCode.connect);
+    assert.match(run.stderr, new RegExp(`resolver ${dnsLab().resolver.replace(/\./g, '\\.')}:53 answered REFUSED to MX example\\.com`));
+  });
+
+  it('--resolver that is not an IP address: exit 1', async () => {
+    const run = await runCli(['domain', 'good.test', '--resolver', 'dns.example']);
+    assert.equal(run.code, ExitCode.usage);
+    assert.match(run.stderr, /--resolver "dns\.example" is not an IP address/);
+  });
+});

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { SMTPServer } from 'smtp-server';
+import type { DnsLab } from './dns-lab.js';
+
+/**
+ * The servers behind the DNS lab's names, started by the tests: a small, strict MX
+ * (smtp-server; STARTTLS with the lab's MX certificate and CA; RCPT only for plain
+ * mailboxes of the lab domains, everything else "554 5.7.1 Relay access denied") on
+ * port 25 of each MX address, and the MTA-STS HTTPS server on NET.10:443 that serves
+ * each lab domain's policy, or its scripted fault. Addresses as in test/lab/dns/start.sh.
+ */
+
+/**
+ * MX address (last octet) → whether STARTTLS is offered and whether the CA goes with
+ * the leaf; NET.34 (the dead primary) is left without a server.
+ */
+const MX_SERVERS: Record<number, { startTls: boolean; sendCa: boolean }> = Object.fromEntries(
+  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38 }]),
+);
+
+/** The policy each lab domain serves at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, or its HTTP status. */
+const POLICIES: Record<string, string | number> = {
+  'good.test': 'version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmx: mx2.good.test\r\nmax_age: 86400\r\n',
+  'sts-enforce-mismatch.test': 'version: STSv1\nmode: enforce\nmx: other.sts-enforce-mismatch.test\nmax_age: 86400\n',
+  'sts-testing-mismatch.test': 'version: STSv1\nmode: testing\nmx: other.sts-testing-mismatch.test\nmax_age: 86400\n',
+  'sts-wildcard.test': 'version: STSv1\nmode: enforce\nmx: *.sts-wildcard.test\nmax_age: 604800\n',
+  'sts-missing.test': 404,
+  'sts-badcert.test': 'version: STSv1\nmode: enforce\nmx: mx.sts-badcert.test\nmax_age: 86400\n',
+};
+
+const PLAIN_LAB_MAILBOX = /^[a-z0-9._+-]+@[a-z0-9-]+\.test$/i;
+
+export interface LabServers {
+  close(): Promise<void>;
+}
+
+export async function startLabServers(lab: DnsLab): Promise<LabServers> {
+  const read = (path: string) => readFileSync(path, 'utf8');
+  const ca = read(lab.certs.ca);
+  const mxKey = read(lab.certs.mxKey);
+  const mxCert = read(lab.certs.mxCert);
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const closers: (() => Promise<void>)[] = [];
+
+  const listenSmtp = async (host: string, startTls: boolean, sendCa: boolean) => {
+    const server = new SMTPServer({
+      key: mxKey,
+      cert: sendCa ? mxCert + ca : mxCert,
+      minVersion: 'TLSv1.2',
+      name: 'mx.lab.test',
+      banner: 'lab MX',
+      authOptional: true,
+      disabledCommands: startTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+      hideSTARTTLS: !startTls,
+      onRcptTo(address, _session, callback) {
+        if (PLAIN_LAB_MAILBOX.test(address.address)) return callback();
+        const error = Object.assign(new Error('5.7.1 Relay access denied'), { responseCode: 554 });
+        callback(error);
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback(null, '2.0.0 Ok: queued'));
+      },
+    });
+    server.on('error', () => undefined);
+    server.server.on('connection', track);
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(lab.smtpPort, host, () => resolve());
+    });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  };
+
+  const contexts = {
+    web: tls.createSecureContext({ key: read(lab.certs.webKey), cert: read(lab.certs.webCert) + ca }),
+    wrong: tls.createSecureContext({ key: read(lab.certs.wrongKey), cert: read(lab.certs.wrongCert) + ca }),
+  };
+  const web = https.createServer(
+    {
+      SNICallback: (name, callback) => callback(null, name === 'mta-sts.sts-badcert.test' ? contexts.wrong : contexts.web),
+      key: read(lab.certs.webKey),
+      cert: read(lab.certs.webCert),
+    },
+    (request, response) => {
+      const domain = (request.headers.host ?? '').replace(/:\d+$/, '').replace(/^mta-sts\./, '');
+      const policy = POLICIES[domain];
+      if (request.url !== '/.well-known/mta-sts.txt' || policy === undefined || typeof policy === 'number') {
+        response.writeHead(typeof policy === 'number' ? policy : 404, { 'content-type': 'text/plain' }).end('not here\n');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(policy);
+    },
+  );
+  web.on('connection', track);
+  await new Promise<void>((resolve, reject) => {
+    web.once('error', reject);
+    web.listen(lab.httpsPort, `${lab.net}.10`, () => resolve());
+  });
+  closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
+
+  await Promise.all(Object.entries(MX_SERVERS).map(([octet, { startTls, sendCa }]) => listenSmtp(`${lab.net}.${octet}`, startTls, sendCa)));
+  await listenSmtp(lab.ipv6, true, true);
+  return {
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(closers.map((close) => close()));
+    },
+  };
+}
