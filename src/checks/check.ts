@@ -1,4 +1,3 @@
-import type { PortRole } from '../lab/lab-description.js';
 import type { CheckContext } from './context.js';
 
 /**
@@ -12,7 +11,8 @@ export type Verdict = 'pass' | 'fail' | 'warn' | 'info' | 'skip' | 'inconclusive
 /** crit > high > med > low > info; func is functional, not security (docs/checks.md#verdicts-and-severities). */
 export type Severity = 'crit' | 'high' | 'med' | 'low' | 'info' | 'func';
 
-export type Role = PortRole;
+/** The port role a check is graded for (docs/checks.md#roles). */
+export type Role = 'mta' | 'submission' | 'submissions';
 export const ALL_ROLES: readonly Role[] = ['mta', 'submission', 'submissions'];
 
 /** What a check needs from the user before it can say anything. */

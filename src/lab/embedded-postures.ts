@@ -8,7 +8,8 @@
  * The decisions are pure functions over the client's state; embedded-lab.ts feeds them
  * from smtp-server's callbacks and turns the replies into wire text.
  */
-import type { LabUser, PortRole } from './lab-description.js';
+import type { Role } from '../checks/check.js';
+import type { LabUser } from './lab-description.js';
 
 /** $myhostname: the greeting, the EHLO reply and the certificate name. */
 export const SERVER_HOSTNAME = 'mail.example.org';
@@ -68,7 +69,7 @@ export interface ClientState {
  */
 export interface ServicePosture {
   name: string;
-  role: PortRole;
+  role: Role;
   /** null for a correctly configured service; otherwise its one deliberate flaw. */
   flaw: string | null;
   /** Port = basePort + portOffset when the caller asks for fixed ports. */

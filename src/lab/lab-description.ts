@@ -1,14 +1,14 @@
+import type { Role } from '../checks/check.js';
+
 /**
  * What a lab (the real Postfix + Dovecot one under test/lab, or the embedded one in
  * src/lab) tells its users: where each service listens, what its role is, and which
  * single flaw it was built with. Tests and the demo read only this shape, so the same
  * assertions run against both labs.
  */
-export type PortRole = 'mta' | 'submission' | 'submissions';
-
 export interface LabService {
   port: number;
-  role: PortRole;
+  role: Role;
   /** null for a correctly configured service; otherwise the one deliberate flaw. */
   flaw: string | null;
   /** How the service does TLS, when the lab says. */

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Interface } from 'node:readline';
 import { createInterface } from 'node:readline';
-import { terminalSafe } from '../cli/output.js';
+import { terminalSafe } from '../render/terminal-safe.js';
 import type { ExitCodeValue } from '../cli/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';

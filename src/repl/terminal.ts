@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import readline from 'node:readline';
-import { terminalSafe } from '../cli/output.js';
+import { terminalSafe } from '../render/terminal-safe.js';
 import type { ExitCodeValue } from '../cli/exit-codes.js';
 import { InterruptedError } from '../core/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chalk } from 'chalk';
-import { terminalSafe } from '../../src/cli/output.js';
+import { terminalSafe } from '../../src/render/terminal-safe.js';
 import { parseEhloReply } from '../../src/core/capabilities.js';
 import { capabilityFindings } from '../../src/core/capability-findings.js';
 import { ReplyReader } from '../../src/core/reply-reader.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { terminalSafe } from '../../src/cli/output.js';
+import { terminalSafe } from '../../src/render/terminal-safe.js';
 import type { Reply } from '../../src/core/reply.js';
 import { printable } from '../../src/render/printable.js';
 import { renderEvent } from '../../src/render/text-transcript.js';

@@ -7,7 +7,7 @@ import { BenchStats, benchReport } from '../../src/bench/bench-stats.js';
 import { renderBenchReport } from '../../src/bench/bench-report.js';
 import type { CheckResult } from '../../src/checks/check.js';
 import { renderMechanismTable } from '../../src/cli/auth.js';
-import { terminalSafe } from '../../src/cli/output.js';
+import { terminalSafe } from '../../src/render/terminal-safe.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import type { CertificateSummary, TlsSessionInfo } from '../../src/core/tls-session.js';
 import type { TranscriptEvent } from '../../src/core/transcript.js';
