@@ -1,3 +1,4 @@
+import { mergeNotes } from '../checks/shard.js';
 import type { BenchReport } from './bench-stats.js';
 import { perSecond } from './bench-stats.js';
 import { ErrorGroups } from './error-groups.js';
@@ -13,28 +14,21 @@ import { BENCH_STEPS } from './step-timer.js';
  * shards ran side by side. What does not fit together is returned as notes.
  */
 export function mergeBenchReports(reports: readonly BenchReport[]): { report: BenchReport; notes: string[] } {
-  const notes: string[] = [];
-  const first = reports[0]!;
-  const differing = (what: string, values: unknown[]) => {
-    const distinct = [...new Set(values.map((value) => JSON.stringify(value)))];
-    if (distinct.length > 1) notes.push(`the runs differ in ${what}: ${distinct.join(', ')}`);
-  };
-  differing('server', reports.map((report) => report.parameters.server));
-  differing('message size', reports.map((report) => report.parameters.size));
-  differing('connections per run', reports.map((report) => report.parameters.connections));
-  differing('--reuse', reports.map((report) => report.parameters.reuse));
-  differing('--pipeline', reports.map((report) => report.parameters.pipeline));
-  differing('rate per run', reports.map((report) => report.parameters.rate));
   const shards = reports.map((report) => report.parameters.shard).filter((shard) => shard !== undefined);
-  if (shards.length > 0) {
-    differing('number of shards', shards.map((shard) => shard.total));
-    differing('the whole load (messages, rate)', shards.map((shard) => [shard.messages, shard.rate]));
-    const total = Math.max(...shards.map((shard) => shard.total));
-    const present = new Set(shards.map((shard) => shard.index));
-    const missing = Array.from({ length: total }, (_, index) => index + 1).filter((index) => !present.has(index));
-    if (missing.length > 0) notes.push(`shards missing: ${missing.map((index) => `${index}/${total}`).join(', ')}`);
-    if (shards.length < reports.length) notes.push('some runs were not shards of one load');
-  }
+  const notes = mergeNotes(
+    [
+      ['server', reports.map((report) => report.parameters.server)],
+      ['message size', reports.map((report) => report.parameters.size)],
+      ['connections per run', reports.map((report) => report.parameters.connections)],
+      ['--reuse', reports.map((report) => report.parameters.reuse)],
+      ['--pipeline', reports.map((report) => report.parameters.pipeline)],
+      ['rate per run', reports.map((report) => report.parameters.rate)],
+      ...(shards.length > 0 ? [['the whole load (messages, rate)', shards.map((shard) => [shard.messages, shard.rate])] as [string, unknown[]]] : []),
+    ],
+    shards,
+  );
+  if (shards.length > 0 && shards.length < reports.length) notes.push('some runs were not shards of one load');
+  const first = reports[0]!;
 
   const histograms = new Map<BenchStep, LatencyHistogram>();
   for (const report of reports) {

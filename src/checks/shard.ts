@@ -59,3 +59,25 @@ export function shardFromEnvironment(env: Readonly<Record<string, string | undef
 export function shardSlice<T>(items: readonly T[], shard: Shard | null): { item: T; position: number }[] {
   return items.map((item, position) => ({ item, position })).filter(({ position }) => shard === null || position % shard.total === shard.index - 1);
 }
+
+/**
+ * What a merge of several runs must say about them (`report merge`): each named
+ * property on which they differ, and the shards of one total that are missing or given
+ * twice. Empty when they fit together.
+ */
+export function mergeNotes(properties: readonly [what: string, values: readonly unknown[]][], shards: readonly Pick<Shard, 'index' | 'total'>[]): string[] {
+  const notes: string[] = [];
+  const differing = (what: string, values: readonly unknown[]) => {
+    const distinct = [...new Set(values.map((value) => JSON.stringify(value ?? null)))];
+    if (distinct.length > 1) notes.push(`the runs differ in ${what}: ${distinct.join(', ')}`);
+  };
+  for (const [what, values] of properties) differing(what, values);
+  if (shards.length === 0) return notes;
+  differing('number of shards', shards.map((shard) => shard.total));
+  const total = Math.max(...shards.map((shard) => shard.total));
+  const present = new Set(shards.map((shard) => shard.index));
+  const missing = Array.from({ length: total }, (_, index) => index + 1).filter((index) => !present.has(index));
+  if (missing.length > 0) notes.push(`shards missing: ${missing.map((index) => `${index}/${total}`).join(', ')}; what they ran is not in this report`);
+  if (present.size < shards.length) notes.push('a shard is given more than once');
+  return notes;
+}

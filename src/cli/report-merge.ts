@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CheckResult, Verdict } from '../checks/check.js';
 import type { RunOutcome } from '../checks/verdict-policy.js';
 import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
+import { mergeNotes } from '../checks/shard.js';
 import { UsageError } from '../core/errors.js';
 import { renderJunit } from '../render/junit.js';
 import { printable } from '../render/printable.js';
@@ -163,25 +164,15 @@ function targetOutcome(target: TargetReport, strict: boolean): RunOutcome {
 }
 
 function mismatches(reports: CheckReport[]): string[] {
-  const notes: string[] = [];
-  const differing = (what: string, values: (string | number | boolean | undefined)[]) => {
-    const distinct = [...new Set(values.map((value) => String(value)))];
-    if (distinct.length > 1) notes.push(`the reports differ in ${what}: ${distinct.join(', ')}`);
-  };
-  differing('suite file', reports.map((report) => report.suite.file));
-  differing('smtpcheck version', reports.map((report) => report.suite.smtpcheck));
-  differing('number of targets in the suite', reports.map((report) => report.suite.targets));
-  differing('strictness', reports.map((report) => report.suite.strict));
-  const shards = reports.map((report) => report.suite.shard).filter((shard) => shard !== undefined);
-  if (shards.length > 0) {
-    differing('number of shards', shards.map((shard) => shard.total));
-    const total = Math.max(...shards.map((shard) => shard.total));
-    const present = new Set(shards.map((shard) => shard.index));
-    const missing = Array.from({ length: total }, (_, index) => index + 1).filter((index) => !present.has(index));
-    if (missing.length > 0) notes.push(`shards missing: ${missing.map((index) => `${index}/${total}`).join(', ')}; their targets are not in this report`);
-    if (present.size < shards.length) notes.push('a shard is given more than once');
-  }
-  return notes;
+  return mergeNotes(
+    [
+      ['suite file', reports.map((report) => report.suite.file)],
+      ['smtpcheck version', reports.map((report) => report.suite.smtpcheck)],
+      ['number of targets in the suite', reports.map((report) => report.suite.targets)],
+      ['strictness', reports.map((report) => report.suite.strict)],
+    ],
+    reports.map((report) => report.suite.shard).filter((shard) => shard !== undefined),
+  );
 }
 
 /** The shards' comparisons with one baseline, as one: a target counts as not run only if no shard ran it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseShard, shardFromEnvironment, shardSlice, ShardError } from '../../src/checks/shard.js';
+import { mergeNotes, parseShard, shardFromEnvironment, shardSlice, ShardError } from '../../src/checks/shard.js';
 
 describe('shards', () => {
   it('slices are deterministic, balanced and together hold every target once', () => {
@@ -28,4 +28,13 @@ describe('shards', () => {
   ] as const) {
     it(`refuses ${name}`, () => assert.throws(attempt, ShardError));
   }
+
+  it('a merge names what the runs differ in, and the shards missing or given twice', () => {
+    assert.deepEqual(mergeNotes([['server', ['a:25', 'a:25']]], [{ index: 1, total: 3 }, { index: 2, total: 3 }, { index: 3, total: 3 }]), []);
+    assert.deepEqual(mergeNotes([['server', ['a:25', 'b:25']]], [{ index: 1, total: 4 }, { index: 1, total: 4 }, { index: 3, total: 4 }]), [
+      'the runs differ in server: "a:25", "b:25"',
+      'shards missing: 2/4, 4/4; what they ran is not in this report',
+      'a shard is given more than once',
+    ]);
+  });
 });
