@@ -1,6 +1,7 @@
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { authenticate } from '../core/authenticate.js';
 import type { Capabilities } from '../core/capabilities.js';
+import type { EstablishStop } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { DsnRequest } from '../core/dsn.js';
 import { dsnRequest } from '../core/dsn.js';
@@ -39,8 +40,21 @@ export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
   quitAfter?: string;
 }
 
-const QUIT_POINTS = ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
+/** The stop points of --quit-after in conversation order (docs/send.md#stopping-early). */
+const QUIT_POINTS = ['connect', 'banner', 'first-ehlo', 'tls', 'ehlo', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
 type QuitPoint = (typeof QUIT_POINTS)[number];
+/** swaks's names for the same points (its --quit-after), so a swaks habit works unchanged. */
+const QUIT_ALIASES: Readonly<Record<string, QuitPoint>> = {
+  'first-helo': 'first-ehlo',
+  'first-lhlo': 'first-ehlo',
+  starttls: 'tls',
+  helo: 'ehlo',
+  lhlo: 'ehlo',
+  from: 'mail',
+  to: 'rcpt',
+};
+/** Where establishSession stops for a point before AUTH. */
+const ESTABLISH_STOPS: Partial<Record<QuitPoint, EstablishStop>> = { connect: 'greeting', banner: 'greeting', 'first-ehlo': 'first-ehlo', tls: 'tls', ehlo: 'ehlo' };
 
 /** `smtpcheck send`: one message, every step visible, each recipient's fate reported. */
 export async function runSend(flags: SendFlags): Promise<number> {
@@ -68,11 +82,11 @@ export async function runSend(flags: SendFlags): Promise<number> {
     assertAuthCanBeEncrypted(flags, options.tlsMode);
     const auth = await authRequestFrom(flags, output.transcript);
 
-    const stopAfter = quitAfter === 'connect' || quitAfter === 'banner' ? 'greeting' : quitAfter === 'ehlo' ? 'ehlo' : undefined;
+    const stopAfter = quitAfter === null ? undefined : ESTABLISH_STOPS[quitAfter];
     session = await establishSession({ ...options, ...(stopAfter ? { stopAfter } : {}) });
     saveChain(flags, session.tls?.chain);
     const result: Record<string, unknown> = { server: `${options.host}:${options.port}`, tls: session.tls?.protocol ?? null };
-    if (stopAfter || quitAfter === 'starttls' || quitAfter === 'tls') return await finishEarly(session, output, quitAfter!, result);
+    if (stopAfter) return await finishEarly(session, output, quitAfter!, result);
 
     if (auth) {
       const outcome = await authenticate(session, auth);
@@ -156,8 +170,9 @@ async function finishEarly(session: SmtpSession, output: CommandOutput, point: Q
 
 function parseQuitAfter(value: string | undefined): QuitPoint | null {
   if (value === undefined) return null;
-  const point = value.toLowerCase() as QuitPoint;
-  if (!QUIT_POINTS.includes(point)) throw new UsageError(`--quit-after ${value} is not a step`, `use one of ${QUIT_POINTS.join(', ')}`);
+  const name = value.toLowerCase();
+  const point = QUIT_ALIASES[name] ?? QUIT_POINTS.find((known) => known === name);
+  if (point === undefined) throw new UsageError(`--quit-after ${value} is not a step`, `use one of ${[...QUIT_POINTS, ...Object.keys(QUIT_ALIASES)].join(', ')}`);
   return point;
 }
 

@@ -18,9 +18,18 @@ export interface EstablishOptions extends SessionOptions {
    * caller judges it itself (the cert-* checks). Default true.
    */
   verifyCertificate?: boolean;
-  /** Stop early (send --quit-after): after the greeting, or after the first EHLO. */
-  stopAfter?: 'greeting' | 'ehlo';
+  /** Stop early (send --quit-after); see EstablishStop. */
+  stopAfter?: EstablishStop;
 }
+
+/**
+ * Where establishSession may stop, in conversation order: after the greeting; after
+ * the first EHLO (the one before STARTTLS); right after the TLS handshake, before the
+ * EHLO that follows it (with implicit TLS, after the greeting, which the handshake
+ * precedes); after the EHLO that counts (inside TLS when STARTTLS was used). Without
+ * TLS, `tls` and `ehlo` both stop after the one EHLO.
+ */
+export type EstablishStop = 'greeting' | 'first-ehlo' | 'tls' | 'ehlo';
 
 /**
  * Connect, greet, EHLO and bring TLS up as the mode demands, verifying the
@@ -31,9 +40,9 @@ export async function establishSession(options: EstablishOptions): Promise<SmtpS
   const session = await SmtpSession.open({ ...options, implicitTls: options.tlsMode === 'implicit' });
   try {
     if (session.tls) enforceVerification(session, options);
-    if (options.stopAfter === 'greeting') return session;
+    if (options.stopAfter === 'greeting' || (options.stopAfter === 'tls' && session.tls)) return session;
     await session.hello();
-    if (options.stopAfter === 'ehlo') return session;
+    if (options.stopAfter === 'first-ehlo') return session;
     if (options.tlsMode === 'starttls' || options.tlsMode === 'starttls-optional') {
       if (!session.capabilities?.startTls) {
         if (options.tlsMode === 'starttls') {
@@ -41,7 +50,7 @@ export async function establishSession(options: EstablishOptions): Promise<SmtpS
         }
         options.transcript.warn('server does not offer STARTTLS; continuing in plaintext (--tls-optional)');
       } else {
-        await session.startTls();
+        await session.startTls({ hello: options.stopAfter !== 'tls' });
         enforceVerification(session, options);
       }
     }

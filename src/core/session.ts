@@ -174,8 +174,10 @@ export class SmtpSession {
    * STARTTLS, the handshake, and EHLO again inside TLS (RFC 3207 §4.2: the client
    * MUST discard what it knew before). Throws TlsError when the server refuses; the
    * caller decides whether plaintext may continue, and by default it may not.
+   * `hello: false` stops right after the handshake (send --quit-after tls): the
+   * session then knows no capabilities until the caller asks EHLO itself.
    */
-  async startTls(): Promise<TlsSessionInfo> {
+  async startTls(options: { hello?: boolean } = {}): Promise<TlsSessionInfo> {
     const reply = await this.command('STARTTLS', 'starttls', { pauseAfter: true });
     if (reply.code !== 220) {
       throw new TlsError('starttls', 'starttls-refused', `server refused STARTTLS: ${replySummary(reply)}`, { reply });
@@ -185,7 +187,7 @@ export class SmtpSession {
     this.capabilities = null;
     this.authenticatedAs = null;
     this.inTransaction = false;
-    await this.hello();
+    if (options.hello !== false) await this.hello();
     return session;
   }
 
