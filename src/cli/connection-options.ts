@@ -55,7 +55,7 @@ export function addConnectionOptions(command: Command, options: { tlsDefault?: s
     .option('--command-timeout <seconds>', `wait for each command's reply (default ${DEFAULT_TIMEOUTS.commandMs / 1000})`)
     .option('--data-timeout <seconds>', `wait for the reply to the end of the message (default ${DEFAULT_TIMEOUTS.dataMs / 1000})`)
     .option('--tls', `require STARTTLS; stop if it is not offered or fails${options.tlsDefault ? ` (${options.tlsDefault})` : ''}`)
-    .option('--tls-optional', 'use STARTTLS when offered, continue in plaintext otherwise')
+    .option('--tls-optional', 'use STARTTLS when it works; go on in plaintext when it is missing, refused or fails')
     .option('--tls-on-connect', 'implicit TLS from the first byte (port 465)')
     .option('--tls-ca <file>', 'trust this CA (PEM) instead of the system roots')
     .option('--tls-servername <name>', 'name for SNI and certificate verification (default: the host)')

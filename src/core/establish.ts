@@ -50,10 +50,45 @@ export async function establishSession(options: EstablishOptions): Promise<SmtpS
         }
         options.transcript.warn('server does not offer STARTTLS; continuing in plaintext (--tls-optional)');
       } else {
-        await session.startTls({ hello: options.stopAfter !== 'tls' });
+        try {
+          await session.startTls({ hello: options.stopAfter !== 'tls' });
+        } catch (error) {
+          const fallback = options.tlsMode === 'starttls-optional' ? plaintextFallback(error) : null;
+          if (fallback === null) throw error;
+          options.transcript.warn(`${(error as TlsError).message}; continuing in plaintext (--tls-optional)`);
+          if (fallback === 'same-session') return session;
+          session.close();
+          return await plaintextSession(options);
+        }
         enforceVerification(session, options);
       }
     }
+    return session;
+  } catch (error) {
+    await session.quit();
+    throw error;
+  }
+}
+
+/**
+ * Whether optional TLS (swaks's -tlso) may go on without it after this failure: a
+ * refused STARTTLS leaves the plaintext session as it was (RFC 3207 §4: the server
+ * answered, nothing changed), unless the refusal is a 421, which closes it (RFC 5321
+ * §3.8); a failed handshake leaves a connection in an unknown state, so a new one is
+ * opened. A certificate that does not verify and injected replies are not failures
+ * to get past: they are what TLS is there to catch.
+ */
+function plaintextFallback(error: unknown): 'same-session' | 'reconnect' | null {
+  if (!(error instanceof TlsError)) return null;
+  if (error.reason === 'starttls-refused') return error.reply?.code === 421 ? null : 'same-session';
+  return error.reason === 'tls-handshake' ? 'reconnect' : null;
+}
+
+/** A second connection after a failed handshake: greeting and EHLO, never STARTTLS again. */
+async function plaintextSession(options: EstablishOptions): Promise<SmtpSession> {
+  const session = await SmtpSession.open({ ...options, implicitTls: false });
+  try {
+    await session.hello();
     return session;
   } catch (error) {
     await session.quit();
