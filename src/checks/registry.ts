@@ -15,6 +15,7 @@ import { relayBang } from './relay-bang.js';
 import { relayControl } from './relay-control.js';
 import { relayDomainForms } from './relay-domain-forms.js';
 import { relayDoubleAt } from './relay-double-at.js';
+import { proxyUntrusted } from './proxy-untrusted.js';
 import { relayOpenBasic } from './relay-open-basic.js';
 import { relayPercent } from './relay-percent.js';
 import { relayQuoted } from './relay-quoted.js';
@@ -54,6 +55,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   relaySourceRoute,
   relayBang,
   relayDomainForms,
+  proxyUntrusted,
   spoofLoginMismatchUser,
   spoofLoginMismatchExternal,
   spoofOwnedAlias,

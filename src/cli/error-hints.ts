@@ -34,6 +34,7 @@ const CONNECT_HINTS: Record<ConnectError['reason'], string> = {
   'local-address': 'check --local-address',
   'connect-reset': 'a firewall or the server dropped the connection',
   'connect-failed': 'check the host and port',
+  'proxy-refused': 'this port does not take a PROXY header from you: drop --proxy-protocol, or go through the balancer it trusts (Postfix: smtpd_upstream_proxy_protocol); check --proxy-protocol v1 or v2',
 };
 
 function tlsHint(error: TlsError): string | undefined {

@@ -34,6 +34,7 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
     case 'local-address':
     case 'connect-reset':
     case 'connect-failed':
+    case 'proxy-refused':
       return ExitCode.connect;
     case 'starttls-not-offered':
     case 'starttls-refused':

@@ -46,6 +46,8 @@ export type ErrorReason =
   /** Reset while connecting, or any other connect failure. */
   | 'connect-reset'
   | 'connect-failed'
+  /** The server hung up on the PROXY protocol header, or greeted and then answered it as a command. */
+  | 'proxy-refused'
   /** The server answered 4yz/5yz where the step needed a 2yz (or 3yz). */
   | 'refused'
   /** The server does not list STARTTLS and TLS was required. */
@@ -118,7 +120,7 @@ export class UsageError extends SmtpCheckError {
   }
 }
 
-export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed';
+export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed' | 'proxy-refused';
 
 export class ConnectError extends SmtpCheckError {
   readonly reason: ConnectFailureReason;

@@ -4,7 +4,7 @@ import type { ConnectOptions } from './connection.js';
 import { SmtpConnection } from './connection.js';
 import { DotStuffer } from './dot-stuffing.js';
 import type { SmtpStep } from './errors.js';
-import { AuthError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from './errors.js';
+import { AuthError, ConnectError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from './errors.js';
 import type { Reply } from './reply.js';
 import { isPositive, recipientAccepted, replySummary } from './reply.js';
 import type { SaslCredentials, SaslMechanism } from './sasl.js';
@@ -120,13 +120,39 @@ export class SmtpSession {
       session.greeting = await connection.readReply('greeting', connection.timeouts.greetingMs);
     } catch (error) {
       connection.destroy();
+      // Postfix (smtpd_upstream_proxy_protocol) hangs up on a header it cannot parse, without a greeting.
+      if (options.proxyHeader && error instanceof ProtocolError && error.loss) throw new ConnectError('proxy-refused', `server closed the connection after the PROXY header, before its greeting`);
       throw error;
     }
     if (session.greeting.code !== 220) {
       connection.close();
+      // Bytes before the greeting are what an early-talker rule (postscreen, Exim) refuses.
+      if (options.proxyHeader) throw new ConnectError('proxy-refused', `server refused the session after the PROXY header: ${replySummary(session.greeting)}`);
       throw new ReplyError('greeting', session.greeting);
     }
+    if (options.proxyHeader) await session.confirmProxyHeader();
     return session;
+  }
+
+  /**
+   * Whether the server took the PROXY header, asked with a NOOP (RFC 5321 §4.1.1.9:
+   * always 250). A server that did not expect the header answers it as a command,
+   * and that answer comes first: whatever is not a 250 here, or a hang-up, means the
+   * header was refused, whichever order the replies arrived in.
+   */
+  private async confirmProxyHeader(): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await this.command('NOOP', 'command');
+    } catch (error) {
+      if (!(error instanceof SmtpCheckError) || error instanceof ConnectError) throw error;
+      this.connection.destroy();
+      throw new ConnectError('proxy-refused', `server broke off the session after the PROXY header (${error.message})`);
+    }
+    if (reply.code !== 250) {
+      await this.quit();
+      throw new ConnectError('proxy-refused', `server answered the PROXY header as a command: ${replySummary(reply)}`);
+    }
   }
 
   /** Send one command line and read its reply, whatever the code. */
