@@ -19,7 +19,7 @@ describe('check matrix against the real Postfix lab', { concurrency: 5 }, () => 
     const service = lab.services[name];
     if (!service) continue;
     it(`${name} (${service.role}, port ${service.port}): ${service.flaw ?? 'secure'}; every check gives its expected verdict`, async () => {
-      const target = matrixTarget(lab, service.port, service.role);
+      const target = matrixTarget(lab, service.port, service.role, name);
       const checks = CHECKS.filter((check) => check.roles.includes(service.role));
       const results = await runChecks(checks, target);
       const expected = (id: string): Verdict => expectedVerdict(name, service.role, id);

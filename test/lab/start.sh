@@ -58,7 +58,21 @@ SERVICES=(
   "submissions-untrusted|18465|submissions|implicit|certificate not trusted: self-signed"
   "submissions-wrong-name|19465|submissions|implicit|certificate name mismatch"
   "submissions-expired|20465|submissions|implicit|certificate expired"
+  # --- PROXY protocol (issue 15; ports 24000-24999). Both take only connections
+  # that start with a PROXY header (smtpd_upstream_proxy_protocol=haproxy);
+  # test/lab/proxy/haproxy.sh puts a real HAProxy in front of "proxied".
+  "proxied|24125|mta|starttls|PROXY header taken from any client that reaches it (production: only HAProxy may)"
+  "proxy-open|24625|mta|starttls|PROXY header taken from anyone, and Postfix's default mynetworks (127.0.0.0/8)"
 )
+# Services whose clients must send a PROXY header first; the health probe claims
+# an outside client (192.0.2.99, RFC 5737) as the matrix does.
+PROXY_SERVICES=(proxied proxy-open)
+proxy_prefix() { # name port -> the PROXY v1 line (without CRLF) to send first, or nothing
+  local proxied
+  for proxied in "${PROXY_SERVICES[@]}"; do
+    if [[ $proxied == "$1" ]]; then printf 'PROXY TCP4 192.0.2.99 127.0.0.1 40000 %s' "$2"; return 0; fi
+  done
+}
 
 PF_DIR="$LAB_DIR/postfix"
 QUEUE_DIR="$LAB_DIR/queue"
@@ -143,12 +157,13 @@ live_pid() { # pidfile expected-cwd-prefix
 postfix_pid() { live_pid "$QUEUE_DIR/pid/master.pid" "$QUEUE_DIR"; }
 dovecot_pid() { live_pid "$DC_DIR/run/master.pid" "$DC_DIR/run"; }
 
-# Plain SMTP: connect, expect "220 ", say QUIT.
-smtp_greets() { # port
+# Plain SMTP: connect (writing the PROXY header first, if given), expect "220 ", say QUIT.
+smtp_greets() { # port [proxy-header]
   local line fd
   # (the braces keep the redirection of bash's "connection refused" message
   # from applying to the rest of the script)
   { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  [[ -z ${2:-} ]] || printf '%s\r\n' "$2" 1>&"$fd" 2>/dev/null || true
   if IFS= read -r -t 3 -u "$fd" line && [[ $line == 220\ * ]]; then
     printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true
     exec {fd}>&-
@@ -203,7 +218,7 @@ services_not_greeting() {
       pids+=("$!")
       names+=("$name")
     else
-      smtp_greets "$(port_of "$name" "$base")" || echo "$name"
+      smtp_greets "$(port_of "$name" "$base")" "$(proxy_prefix "$name" "$(port_of "$name" "$base")")" || echo "$name"
     fi
   done
   for i in "${!pids[@]}"; do
