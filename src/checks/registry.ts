@@ -17,6 +17,7 @@ import { relayDomainForms } from './relay-domain-forms.js';
 import { relayDoubleAt } from './relay-double-at.js';
 import { proxyUntrusted } from './proxy-untrusted.js';
 import { relayOpenBasic } from './relay-open-basic.js';
+import { xclientUntrusted } from './xclient-untrusted.js';
 import { relayPercent } from './relay-percent.js';
 import { relayQuoted } from './relay-quoted.js';
 import { relaySenderForms } from './relay-sender-forms.js';
@@ -56,6 +57,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   relayBang,
   relayDomainForms,
   proxyUntrusted,
+  xclientUntrusted,
   spoofLoginMismatchUser,
   spoofLoginMismatchExternal,
   spoofOwnedAlias,

@@ -52,6 +52,9 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
     case 'auth-exchange':
       return ExitCode.auth;
     case 'refused':
+    case 'xclient-not-offered':
+    case 'xclient-attribute-not-offered':
+    case 'xclient-refused':
       return ExitCode.rejected;
     case 'timeout':
     case 'closed-by-server':

@@ -13,6 +13,7 @@ export type SmtpStep =
   | 'helo'
   | 'starttls'
   | 'tls'
+  | 'xclient'
   | 'auth'
   | 'mail'
   | 'rcpt'
@@ -62,6 +63,12 @@ export type ErrorReason =
   | 'tls-certificate'
   /** Plaintext followed the 220 to STARTTLS (RFC 3207 §5). */
   | 'injection'
+  /** The server does not list XCLIENT to this client (Postfix: smtpd_authorized_xclient_hosts). */
+  | 'xclient-not-offered'
+  /** The server lists XCLIENT, but not every attribute asked for. */
+  | 'xclient-attribute-not-offered'
+  /** XCLIENT was answered with something other than 220. */
+  | 'xclient-refused'
   /** The server lists no AUTH here. */
   | 'auth-not-offered'
   /** The user named a mechanism smtpcheck does not know. */
@@ -181,6 +188,19 @@ export class StartTlsInjectionError extends TlsError {
   constructor(injectedBytes: number) {
     super('starttls', 'injection', `response injection: ${injectedBytes} plaintext byte(s) followed the STARTTLS 220 before the TLS handshake`);
     this.injectedBytes = injectedBytes;
+  }
+}
+
+export type XclientFailureReason = 'xclient-not-offered' | 'xclient-attribute-not-offered' | 'xclient-refused';
+
+/** XCLIENT could not be used: not listed, an attribute not listed (nothing sent then), or refused. */
+export class XclientError extends SmtpCheckError {
+  readonly reason: XclientFailureReason;
+  readonly reply: Reply | undefined;
+  constructor(reason: XclientFailureReason, message: string, reply?: Reply) {
+    super('xclient', message);
+    this.reason = reason;
+    this.reply = reply;
   }
 }
 

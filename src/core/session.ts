@@ -4,13 +4,15 @@ import type { ConnectOptions } from './connection.js';
 import { SmtpConnection } from './connection.js';
 import { DotStuffer } from './dot-stuffing.js';
 import type { SmtpStep } from './errors.js';
-import { AuthError, ConnectError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from './errors.js';
+import { AuthError, ConnectError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError, XclientError } from './errors.js';
 import type { Reply } from './reply.js';
 import { isPositive, recipientAccepted, replySummary } from './reply.js';
 import type { SaslCredentials, SaslMechanism } from './sasl.js';
 import type { TlsSessionInfo } from './tls-session.js';
 import type { Transcript } from './transcript.js';
 import { assertSingleLine } from './wire-text.js';
+import type { XclientAttribute } from './xclient.js';
+import { unlistedXclientAttributes, xclientCommand } from './xclient.js';
 
 export interface SessionOptions extends ConnectOptions {
   /** Name sent with EHLO/HELO/LHLO. */
@@ -215,6 +217,24 @@ export class SmtpSession {
     this.inTransaction = false;
     if (options.hello !== false) await this.hello();
     return session;
+  }
+
+  /**
+   * XCLIENT (Postfix's XCLIENT_README): checked against the EHLO list first, so an
+   * unlisted command or attribute is an error with nothing sent. After the 220 the
+   * server starts the session over: the caller asks EHLO again.
+   */
+  async xclient(attributes: readonly XclientAttribute[]): Promise<Reply> {
+    const listed = this.capabilities?.xclient;
+    if (!listed) throw new XclientError('xclient-not-offered', 'server does not list XCLIENT to this client');
+    const unlisted = unlistedXclientAttributes(listed, attributes);
+    if (unlisted.length > 0) throw new XclientError('xclient-attribute-not-offered', `server's XCLIENT does not list ${unlisted.join(', ')} (it lists ${listed.join(' ') || 'nothing'})`);
+    const reply = await this.command(xclientCommand(attributes), 'xclient');
+    if (reply.code !== 220) throw new XclientError('xclient-refused', `XCLIENT refused: ${replySummary(reply)}`, reply);
+    this.capabilities = null;
+    this.authenticatedAs = null;
+    this.inTransaction = false;
+    return reply;
   }
 
   /** Run one SASL exchange. Returns the outcome; throws only when the conversation itself breaks. */

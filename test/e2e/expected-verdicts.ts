@@ -56,6 +56,9 @@ export const EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>>> = 
   // proxied believes a header from anyone, but its mynetworks trusts nobody: the claim does not relay.
   proxied: { 'proxy-untrusted': 'warn' },
   'proxy-open': { 'proxy-untrusted': 'fail' },
+  // XCLIENT services (issue 15): the matrix connects from 127.0.0.1, which only xclient-open trusts.
+  xclient: {},
+  'xclient-open': { 'xclient-untrusted': 'fail' },
 };
 
 /**

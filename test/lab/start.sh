@@ -63,6 +63,10 @@ SERVICES=(
   # test/lab/proxy/haproxy.sh puts a real HAProxy in front of "proxied".
   "proxied|24125|mta|starttls|PROXY header taken from any client that reaches it (production: only HAProxy may)"
   "proxy-open|24625|mta|starttls|PROXY header taken from anyone, and Postfix's default mynetworks (127.0.0.0/8)"
+  # XCLIENT (issue 15): "xclient" trusts only 127.0.0.2 (tests connect from
+  # 127.0.0.1, or from 127.0.0.2 with --local-address to be the trusted proxy).
+  "xclient|24725|mta|starttls|"
+  "xclient-open|24825|mta|starttls|XCLIENT for anyone: smtpd_authorized_xclient_hosts=0.0.0.0/0"
 )
 # Services whose clients must send a PROXY header first; the health probe claims
 # an outside client (192.0.2.99, RFC 5737) as the matrix does.
