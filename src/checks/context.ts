@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Chalk } from 'chalk';
 import { authenticate } from '../core/authenticate.js';
 import type { TlsClientOptions } from '../core/connection.js';
+import type { ProxyHeaderSpec } from '../core/proxy-protocol.js';
 import type { Reply } from '../core/reply.js';
 import type { Timeouts } from '../core/timeouts.js';
 import type { TlsMode } from '../core/establish.js';
@@ -25,6 +26,8 @@ export interface CheckTarget {
   roleAssumed?: boolean;
   family?: 0 | 4 | 6;
   localAddress?: string;
+  /** A PROXY protocol header every session sends first (--proxy-protocol): the target sits behind a balancer. */
+  proxyHeader?: ProxyHeaderSpec;
   /** {h}: EHLO name; default smtpcheck.example. */
   heloName: string;
   tls: TlsClientOptions;
@@ -76,6 +79,13 @@ export interface ServerIdentity {
 }
 
 export type SessionTls = 'none' | 'tls';
+
+/** How a check's session differs from the run's: greeting only, TLS options, its own PROXY header (proxy-untrusted). */
+export interface EstablishChoices {
+  ehlo?: boolean;
+  tlsOptions?: Partial<TlsClientOptions>;
+  proxyHeader?: ProxyHeaderSpec;
+}
 
 const bannerHost = (greeting: Reply): string | null => greeting.lines[0]?.split(/\s+/)[0] || null;
 
@@ -137,7 +147,7 @@ export class CheckContext {
    * since that port has no plaintext phase). Certificates are not enforced here: the
    * cert-* checks judge them, every other check just needs the conversation.
    */
-  async open(tls: SessionTls, options: { ehlo?: boolean; tlsOptions?: Partial<TlsClientOptions> } = {}): Promise<SmtpSession> {
+  async open(tls: SessionTls, options: EstablishChoices = {}): Promise<SmtpSession> {
     if (this.signal?.aborted) throw new InterruptedError('connect');
     const transcript = new Transcript();
     this.transcripts.push(transcript);
@@ -166,7 +176,8 @@ export class CheckContext {
    * the rest of the run, back off without holding a slot, and reconnect, each retry
    * taken from the run's budget (docs/checks.md#deferrals).
    */
-  private async establish(tlsMode: TlsMode, transcript: Transcript, options: { ehlo?: boolean; tlsOptions?: Partial<TlsClientOptions> }): Promise<SmtpSession> {
+  private async establish(tlsMode: TlsMode, transcript: Transcript, options: EstablishChoices): Promise<SmtpSession> {
+    const proxyHeader = options.proxyHeader ?? this.target.proxyHeader;
     for (let attempt = 1; ; attempt += 1) {
       await this.slots.acquire(this.signal);
       try {
@@ -175,6 +186,7 @@ export class CheckContext {
           port: this.target.port,
           family: this.target.family ?? 0,
           ...(this.target.localAddress ? { localAddress: this.target.localAddress } : {}),
+          ...(proxyHeader ? { proxyHeader } : {}),
           heloName: this.target.heloName,
           timeouts: this.target.timeouts,
           tls: { ...this.target.tls, ...options.tlsOptions },

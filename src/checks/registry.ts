@@ -15,7 +15,9 @@ import { relayBang } from './relay-bang.js';
 import { relayControl } from './relay-control.js';
 import { relayDomainForms } from './relay-domain-forms.js';
 import { relayDoubleAt } from './relay-double-at.js';
+import { proxyUntrusted } from './proxy-untrusted.js';
 import { relayOpenBasic } from './relay-open-basic.js';
+import { xclientUntrusted } from './xclient-untrusted.js';
 import { relayPercent } from './relay-percent.js';
 import { relayQuoted } from './relay-quoted.js';
 import { relaySenderForms } from './relay-sender-forms.js';
@@ -54,6 +56,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   relaySourceRoute,
   relayBang,
   relayDomainForms,
+  proxyUntrusted,
+  xclientUntrusted,
   spoofLoginMismatchUser,
   spoofLoginMismatchExternal,
   spoofOwnedAlias,

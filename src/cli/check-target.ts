@@ -73,6 +73,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
     roleAssumed: flags.role === undefined && !(options.port in ROLE_BY_PORT),
     family: options.family ?? 0,
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.proxyHeader ? { proxyHeader: options.proxyHeader } : {}),
     heloName: options.heloName,
     tls: options.tls ?? {},
     timeouts: { connectMs: options.timeouts!.connectMs!, greetingMs: options.timeouts!.greetingMs!, commandMs: options.timeouts!.commandMs!, dataMs: options.timeouts!.dataMs! },

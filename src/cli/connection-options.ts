@@ -9,10 +9,12 @@ import { UsageError } from '../core/errors.js';
 import type { Transcript } from '../core/transcript.js';
 import { chainToPem } from '../core/tls-session.js';
 import { assertSingleLine } from '../core/wire-text.js';
+import type { ProxyFlags } from './proxy-flags.js';
+import { proxyHeaderFrom } from './proxy-flags.js';
 import { defaultHeloName, parsePort, parseServer } from './target.js';
 
 /** Flags shared by every command that talks to a server (docs/connection.md). */
-export interface ConnectionFlags {
+export interface ConnectionFlags extends ProxyFlags {
   server?: string;
   port?: string;
   ipv4?: boolean;
@@ -55,7 +57,7 @@ export function addConnectionOptions(command: Command, options: { tlsDefault?: s
     .option('--command-timeout <seconds>', `wait for each command's reply (default ${DEFAULT_TIMEOUTS.commandMs / 1000})`)
     .option('--data-timeout <seconds>', `wait for the reply to the end of the message (default ${DEFAULT_TIMEOUTS.dataMs / 1000})`)
     .option('--tls', `require STARTTLS; stop if it is not offered or fails${options.tlsDefault ? ` (${options.tlsDefault})` : ''}`)
-    .option('--tls-optional', 'use STARTTLS when offered, continue in plaintext otherwise')
+    .option('--tls-optional', 'use STARTTLS when it works; go on in plaintext when it is missing, refused or fails')
     .option('--tls-on-connect', 'implicit TLS from the first byte (port 465)')
     .option('--tls-ca <file>', 'trust this CA (PEM) instead of the system roots')
     .option('--tls-servername <name>', 'name for SNI and certificate verification (default: the host)')
@@ -66,7 +68,10 @@ export function addConnectionOptions(command: Command, options: { tlsDefault?: s
     .option('--tls-cert <file>', 'client certificate (PEM)')
     .option('--tls-key <file>', 'client key (PEM)')
     .option('--tls-save-chain <file>', 'write the server\'s certificate chain to FILE as PEM')
-    .option('--show-secrets', 'show credentials in the transcript (decoded) instead of redacting them');
+    .option('--show-secrets', 'show credentials in the transcript (decoded) instead of redacting them')
+    .addOption(new Option('--proxy-protocol <version>', 'send a PROXY protocol header first (as a load balancer does)').choices(['v1', 'v2']))
+    .option('--proxy-source <ip:port>', 'the client the PROXY header claims')
+    .option('--proxy-dest <ip:port>', 'the destination the PROXY header claims (default: the server, when it is an IP)');
 }
 
 const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -104,7 +109,9 @@ export function establishOptionsFrom(flags: ConnectionFlags, transcript: Transcr
   const explicitPort = flags.port === undefined ? undefined : parsePort(flags.port, '--port');
   const target = parseServer(flags.server, explicitPort, tlsMode === 'implicit' ? 465 : 25);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together', 'give both, or neither');
+  const proxyHeader = proxyHeaderFrom(flags, target);
   return {
+    ...(proxyHeader ? { proxyHeader } : {}),
     host: target.host,
     port: target.port,
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 0,

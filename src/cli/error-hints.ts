@@ -1,5 +1,5 @@
 import type { SmtpCheckError } from '../core/errors.js';
-import { AuthError, ConnectError, DnsError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../core/errors.js';
+import { AuthError, ConnectError, DnsError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError, XclientError } from '../core/errors.js';
 import type { Reply } from '../core/reply.js';
 import { replyMessage } from '../core/reply.js';
 import { SASL_MECHANISMS } from '../core/sasl.js';
@@ -16,6 +16,7 @@ export function hintFor(error: SmtpCheckError): string | undefined {
   if (error instanceof TlsError) return tlsHint(error);
   if (error instanceof AuthError) return authHint(error);
   if (error instanceof ReplyError) return refusalHint(error);
+  if (error instanceof XclientError) return XCLIENT_HINTS[error.reason];
   if (error instanceof TimeoutError) {
     // The classic cause of a silent greeting: a plaintext client on an implicit-TLS
     // port, where the server waits for a ClientHello.
@@ -35,6 +36,13 @@ const CONNECT_HINTS: Record<ConnectError['reason'], string> = {
   'local-address': 'check --local-address',
   'connect-reset': 'a firewall or the server dropped the connection',
   'connect-failed': 'check the host and port',
+  'proxy-refused': 'this port does not take a PROXY header from you: drop --proxy-protocol, or go through the balancer it trusts (Postfix: smtpd_upstream_proxy_protocol); check --proxy-protocol v1 or v2',
+};
+
+const XCLIENT_HINTS: Record<XclientError['reason'], string> = {
+  'xclient-not-offered': 'the server does not trust this client with XCLIENT: connect from a host in its smtpd_authorized_xclient_hosts (see --local-address), or drop --xclient',
+  'xclient-attribute-not-offered': 'send only the attributes the server lists after XCLIENT in its EHLO answer',
+  'xclient-refused': 'the server refused XCLIENT; its reply says why (Postfix: 550 5.7.0 for an unauthorized client, 501 for a bad attribute)',
 };
 
 const DNS_HINTS: Record<DnsError['reason'], string> = {

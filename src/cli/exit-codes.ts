@@ -35,6 +35,7 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
     case 'local-address':
     case 'connect-reset':
     case 'connect-failed':
+    case 'proxy-refused':
       return ExitCode.connect;
     case 'starttls-not-offered':
     case 'starttls-refused':
@@ -52,6 +53,9 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
     case 'auth-exchange':
       return ExitCode.auth;
     case 'refused':
+    case 'xclient-not-offered':
+    case 'xclient-attribute-not-offered':
+    case 'xclient-refused':
       return ExitCode.rejected;
     case 'timeout':
     case 'closed-by-server':

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { addConnectionOptions } from './connection-options.js';
 import { SMTPCHECK_VERSION } from './version.js';
+import { addXclientOptions } from './xclient-flags.js';
 
 /**
  * commander wiring only. Each command's module is imported when it runs, so what
@@ -59,7 +60,7 @@ export function buildProgram(): Command {
   withAuth(withOutput(addConnectionOptions(program.command('auth').description('log in and report whether the credentials work (AUTH)'))))
     .action(run(async () => (await import('./auth.js')).runAuth as Action));
 
-  withAuth(withOutput(addConnectionOptions(program.command('send').description('send a message, showing every step of the conversation'))))
+  addXclientOptions(withAuth(withOutput(addConnectionOptions(program.command('send').description('send a message, showing every step of the conversation')))))
     .option('-f, --from <address>', 'envelope sender and From: header')
     .option('-t, --to <addresses...>', 'recipients (repeat the flag or separate with commas)')
     .option('--cc <addresses...>', 'Cc recipients (also added to the envelope)')
@@ -75,7 +76,7 @@ export function buildProgram(): Command {
     .option('--dsn-ret <FULL|HDRS>', 'DSN RET=')
     .option('--dsn-envid <id>', 'DSN ENVID=')
     .option('--smtputf8', 'send SMTPUTF8 with MAIL (automatic for non-ASCII addresses)')
-    .option('--quit-after <step>', 'stop after: connect, banner, ehlo, starttls, tls, auth, mail, rcpt (then QUIT); data (the 354: hang up, message not sent); dot (the message)')
+    .option('--quit-after <step>', 'stop after: connect, banner, first-ehlo (before STARTTLS), tls (the handshake), ehlo, xclient, xclient-ehlo, auth, mail, rcpt (then QUIT); data (the 354: hang up, message not sent); dot (the message); swaks names too')
     .action(run(async () => (await import('./send.js')).runSend as Action));
 
   withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes'))

@@ -1,6 +1,7 @@
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { authenticate } from '../core/authenticate.js';
 import type { Capabilities } from '../core/capabilities.js';
+import type { EstablishStop } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { DsnRequest } from '../core/dsn.js';
 import { dsnRequest } from '../core/dsn.js';
@@ -17,10 +18,12 @@ import type { AuthFlags } from './auth-flags.js';
 import { assertAuthCanBeEncrypted, authRequestFrom } from './auth-flags.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { establishOptionsFrom, saveChain } from './connection-options.js';
+import type { XclientFlags } from './xclient-flags.js';
+import { xclientFrom } from './xclient-flags.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 
-export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
+export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags, XclientFlags {
   from?: string;
   to?: string[];
   cc?: string[];
@@ -39,8 +42,22 @@ export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags {
   quitAfter?: string;
 }
 
-const QUIT_POINTS = ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
+/** The stop points of --quit-after in conversation order (docs/send.md#stopping-early). */
+const QUIT_POINTS = ['connect', 'banner', 'first-ehlo', 'tls', 'ehlo', 'xclient', 'xclient-ehlo', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
 type QuitPoint = (typeof QUIT_POINTS)[number];
+/** swaks's names for the same points (its --quit-after), so a swaks habit works unchanged. */
+const QUIT_ALIASES: Readonly<Record<string, QuitPoint>> = {
+  'first-helo': 'first-ehlo',
+  'first-lhlo': 'first-ehlo',
+  starttls: 'tls',
+  helo: 'ehlo',
+  lhlo: 'ehlo',
+  'xclient-helo': 'xclient-ehlo',
+  from: 'mail',
+  to: 'rcpt',
+};
+/** Where establishSession stops for a point before AUTH. */
+const ESTABLISH_STOPS: Partial<Record<QuitPoint, EstablishStop>> = { connect: 'greeting', banner: 'greeting', 'first-ehlo': 'first-ehlo', tls: 'tls', ehlo: 'ehlo', xclient: 'xclient' };
 
 /** `smtpcheck send`: one message, every step visible, each recipient's fate reported. */
 export async function runSend(flags: SendFlags): Promise<number> {
@@ -57,6 +74,8 @@ export async function runSend(flags: SendFlags): Promise<number> {
     const recipients = [...to, ...cc, ...envelopeAddresses(flags.bcc, '--bcc')];
     if (reaches('mail') && from === undefined) throw new UsageError('no sender given', 'add --from ADDRESS (use --from "" for the null sender)');
     if (reaches('rcpt') && recipients.length === 0) throw new UsageError('no recipient given', 'add --to ADDRESS');
+    const xclient = xclientFrom(flags);
+    if (xclient === undefined && (quitAfter === 'xclient' || quitAfter === 'xclient-ehlo')) throw new UsageError(`--quit-after ${flags.quitAfter} needs --xclient`, 'add --xclient "ADDR=…" or a --xclient-* flag');
     const dsn = dsnRequest(flags);
     // Built before the password prompt and the connection, so that a bad --header, a
     // missing or unreadable file or a header that cannot be folded is a usage error
@@ -68,11 +87,12 @@ export async function runSend(flags: SendFlags): Promise<number> {
     assertAuthCanBeEncrypted(flags, options.tlsMode);
     const auth = await authRequestFrom(flags, output.transcript);
 
-    const stopAfter = quitAfter === 'connect' || quitAfter === 'banner' ? 'greeting' : quitAfter === 'ehlo' ? 'ehlo' : undefined;
-    session = await establishSession({ ...options, ...(stopAfter ? { stopAfter } : {}) });
+    const stopAfter = quitAfter === null ? undefined : ESTABLISH_STOPS[quitAfter];
+    session = await establishSession({ ...options, ...(stopAfter ? { stopAfter } : {}), ...(xclient ? { xclient } : {}) });
     saveChain(flags, session.tls?.chain);
     const result: Record<string, unknown> = { server: `${options.host}:${options.port}`, tls: session.tls?.protocol ?? null };
-    if (stopAfter || quitAfter === 'starttls' || quitAfter === 'tls') return await finishEarly(session, output, quitAfter!, result);
+    // xclient-ehlo is the last EHLO establishSession asks: it stops there by itself.
+    if (stopAfter || quitAfter === 'xclient-ehlo') return await finishEarly(session, output, quitAfter!, result);
 
     if (auth) {
       const outcome = await authenticate(session, auth);
@@ -156,8 +176,9 @@ async function finishEarly(session: SmtpSession, output: CommandOutput, point: Q
 
 function parseQuitAfter(value: string | undefined): QuitPoint | null {
   if (value === undefined) return null;
-  const point = value.toLowerCase() as QuitPoint;
-  if (!QUIT_POINTS.includes(point)) throw new UsageError(`--quit-after ${value} is not a step`, `use one of ${QUIT_POINTS.join(', ')}`);
+  const name = value.toLowerCase();
+  const point = QUIT_ALIASES[name] ?? QUIT_POINTS.find((known) => known === name);
+  if (point === undefined) throw new UsageError(`--quit-after ${value} is not a step`, `use one of ${[...QUIT_POINTS, ...Object.keys(QUIT_ALIASES)].join(', ')}`);
   return point;
 }
 

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { SmtpStep, TlsCause } from './errors.js';
+import type { SmtpCheckError, SmtpStep, TlsCause } from './errors.js';
 import { ConnectError, InterruptedError, ProtocolError, StartTlsInjectionError, TimeoutError, TlsError, UsageError } from './errors.js';
+import type { ProxyHeaderSpec } from './proxy-protocol.js';
+import { describeProxyHeader, encodeProxyHeader } from './proxy-protocol.js';
 import type { Reply } from './reply.js';
 import { replySummary } from './reply.js';
 import { ReplyReader } from './reply-reader.js';
@@ -38,6 +40,8 @@ export interface ConnectOptions {
   tls?: TlsClientOptions;
   timeouts?: Partial<Timeouts>;
   transcript: Transcript;
+  /** A PROXY protocol header to write before anything else, under any TLS (docs/connection.md#proxy-protocol). */
+  proxyHeader?: ProxyHeaderSpec;
   /**
    * Aborting it destroys the connection at once, whatever it waits for (the TCP
    * connect, a reply, a handshake), and the wait fails with InterruptedError.
@@ -98,6 +102,8 @@ export class SmtpConnection {
   private lastSendAt = 0;
   private readonly tlsOptions: TlsClientOptions;
   private readonly signal: AbortSignal | undefined;
+  /** A PROXY header went out: a server that did not expect one answers it as a command after its greeting. */
+  private readonly proxyHeaderSent: boolean;
 
   private constructor(socket: net.Socket, options: ConnectOptions, timeouts: Timeouts) {
     this.socket = socket;
@@ -107,6 +113,7 @@ export class SmtpConnection {
     this.transcript = options.transcript;
     this.tlsOptions = options.tls ?? {};
     this.signal = options.signal;
+    this.proxyHeaderSent = options.proxyHeader !== undefined;
     this.attach(socket);
     this.signal?.addEventListener('abort', this.interrupt, { once: true });
   }
@@ -132,11 +139,12 @@ export class SmtpConnection {
     const tlsOptions = options.tls ?? {};
     const { signal } = options;
     if (signal?.aborted) throw new InterruptedError('connect');
+    const header = options.proxyHeader ? encodeProxyHeader(options.proxyHeader) : null;
+    // With a PROXY header and implicit TLS, TCP comes first: the header goes before the ClientHello.
+    const tlsFirst = options.implicitTls && header === null;
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const common = { host: options.host, port: options.port, family: options.family ?? 0, localAddress: options.localAddress };
-      const socket: net.Socket = options.implicitTls
-        ? tls.connect({ ...common, ...secureContextOptions(options.host, tlsOptions) })
-        : net.connect(common);
+      let socket: net.Socket = tlsFirst ? tls.connect({ ...common, ...secureContextOptions(options.host, tlsOptions) }) : net.connect(common);
       const settle = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -160,12 +168,28 @@ export class SmtpConnection {
         settle();
         reject(options.implicitTls && isTlsLayerError(error) ? tlsHandshakeError(error, 'tls') : connectError(options.host, options.port, error));
       };
-      socket.once('error', onError);
-      socket.once(options.implicitTls ? 'secureConnect' : 'connect', () => {
+      const ready = () => {
         settle();
         socket.off('error', onError);
         resolve(socket);
-      });
+      };
+      socket.once('error', onError);
+      if (tlsFirst) socket.once('secureConnect', ready);
+      else {
+        socket.once('connect', () => {
+          if (header) socket.write(header);
+          if (!options.implicitTls) return ready();
+          socket.off('error', onError);
+          socket = tls.connect({ socket, ...secureContextOptions(options.host, tlsOptions) });
+          // A TLS server that hangs up on the bytes before its ClientHello did not take the header.
+          socket.once('error', (error: NodeJS.ErrnoException) => {
+            if (isTlsLayerError(error)) return onError(error);
+            settle();
+            reject(new ConnectError('proxy-refused', `server broke off the connection after the PROXY header, before the TLS handshake (${error.code ?? error.message})`, error.code));
+          });
+          socket.once('secureConnect', ready);
+        });
+      }
     });
     if (signal?.aborted) {
       socket.destroy();
@@ -181,6 +205,7 @@ export class SmtpConnection {
       localPort: socket.localPort,
       implicitTls: options.implicitTls ?? false,
     });
+    if (options.proxyHeader) options.transcript.emit({ type: 'send', step: 'connect', text: describeProxyHeader(options.proxyHeader), tls: false, redacted: false });
     if (options.implicitTls) connection.recordTlsSession(socket as tls.TLSSocket);
     return connection;
   }
@@ -439,7 +464,7 @@ export class SmtpConnection {
     }
   }
 
-  private unexpectedReply(reply: Reply): ProtocolError | null {
+  private unexpectedReply(reply: Reply): SmtpCheckError | null {
     if (this.repliesOwed > 0) {
       this.repliesOwed -= 1;
       return null;
@@ -448,6 +473,7 @@ export class SmtpConnection {
       return this.unread.length < MAX_UNREAD_REPLIES ? null : new ProtocolError(this.lastStep, 'unsolicited-reply', `server sent more than ${MAX_UNREAD_REPLIES} replies that nobody read`);
     }
     const step = this.lastStep;
+    if (step === 'greeting' && this.proxyHeaderSent) return new ConnectError('proxy-refused', `server answered the PROXY header as a command after its greeting: ${JSON.stringify(replySummary(reply).slice(0, 80))}`);
     const after = step === 'greeting' ? 'after the greeting' : `after the reply to ${step.toUpperCase()}`;
     if (reply.code === 421) {
       // RFC 5321 §3.8: a server that must shut down may say so unasked (Postfix does on its idle timeout).

@@ -13,6 +13,7 @@ export type SmtpStep =
   | 'helo'
   | 'starttls'
   | 'tls'
+  | 'xclient'
   | 'auth'
   | 'mail'
   | 'rcpt'
@@ -48,6 +49,8 @@ export type ErrorReason =
   /** Reset while connecting, or any other connect failure. */
   | 'connect-reset'
   | 'connect-failed'
+  /** The server hung up on the PROXY protocol header, or greeted and then answered it as a command. */
+  | 'proxy-refused'
   /** The server answered 4yz/5yz where the step needed a 2yz (or 3yz). */
   | 'refused'
   /** The server does not list STARTTLS and TLS was required. */
@@ -62,6 +65,12 @@ export type ErrorReason =
   | 'tls-certificate'
   /** Plaintext followed the 220 to STARTTLS (RFC 3207 §5). */
   | 'injection'
+  /** The server does not list XCLIENT to this client (Postfix: smtpd_authorized_xclient_hosts). */
+  | 'xclient-not-offered'
+  /** The server lists XCLIENT, but not every attribute asked for. */
+  | 'xclient-attribute-not-offered'
+  /** XCLIENT was answered with something other than 220. */
+  | 'xclient-refused'
   /** The server lists no AUTH here. */
   | 'auth-not-offered'
   /** The user named a mechanism smtpcheck does not know. */
@@ -144,7 +153,7 @@ export class UsageError extends SmtpCheckError {
   }
 }
 
-export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed';
+export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed' | 'proxy-refused';
 
 export class ConnectError extends SmtpCheckError {
   readonly reason: ConnectFailureReason;
@@ -205,6 +214,19 @@ export class StartTlsInjectionError extends TlsError {
   constructor(injectedBytes: number) {
     super('starttls', 'injection', `response injection: ${injectedBytes} plaintext byte(s) followed the STARTTLS 220 before the TLS handshake`);
     this.injectedBytes = injectedBytes;
+  }
+}
+
+export type XclientFailureReason = 'xclient-not-offered' | 'xclient-attribute-not-offered' | 'xclient-refused';
+
+/** XCLIENT could not be used: not listed, an attribute not listed (nothing sent then), or refused. */
+export class XclientError extends SmtpCheckError {
+  readonly reason: XclientFailureReason;
+  readonly reply: Reply | undefined;
+  constructor(reason: XclientFailureReason, message: string, reply?: Reply) {
+    super('xclient', message);
+    this.reason = reason;
+    this.reply = reply;
   }
 }
 

@@ -4,13 +4,15 @@ import type { ConnectOptions } from './connection.js';
 import { SmtpConnection } from './connection.js';
 import { DotStuffer } from './dot-stuffing.js';
 import type { SmtpStep } from './errors.js';
-import { AuthError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from './errors.js';
+import { AuthError, ConnectError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError, XclientError } from './errors.js';
 import type { Reply } from './reply.js';
 import { isPositive, recipientAccepted, replySummary } from './reply.js';
 import type { SaslCredentials, SaslMechanism } from './sasl.js';
 import type { TlsSessionInfo } from './tls-session.js';
 import type { Transcript } from './transcript.js';
 import { assertSingleLine } from './wire-text.js';
+import type { XclientAttribute } from './xclient.js';
+import { unlistedXclientAttributes, xclientCommand } from './xclient.js';
 
 export interface SessionOptions extends ConnectOptions {
   /** Name sent with EHLO/HELO/LHLO. */
@@ -120,13 +122,39 @@ export class SmtpSession {
       session.greeting = await connection.readReply('greeting', connection.timeouts.greetingMs);
     } catch (error) {
       connection.destroy();
+      // Postfix (smtpd_upstream_proxy_protocol) hangs up on a header it cannot parse, without a greeting.
+      if (options.proxyHeader && error instanceof ProtocolError && error.loss) throw new ConnectError('proxy-refused', `server closed the connection after the PROXY header, before its greeting`);
       throw error;
     }
     if (session.greeting.code !== 220) {
       connection.close();
+      // Bytes before the greeting are what an early-talker rule (postscreen, Exim) refuses.
+      if (options.proxyHeader) throw new ConnectError('proxy-refused', `server refused the session after the PROXY header: ${replySummary(session.greeting)}`);
       throw new ReplyError('greeting', session.greeting);
     }
+    if (options.proxyHeader) await session.confirmProxyHeader();
     return session;
+  }
+
+  /**
+   * Whether the server took the PROXY header, asked with a NOOP (RFC 5321 §4.1.1.9:
+   * always 250). A server that did not expect the header answers it as a command,
+   * and that answer comes first: whatever is not a 250 here, or a hang-up, means the
+   * header was refused, whichever order the replies arrived in.
+   */
+  private async confirmProxyHeader(): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await this.command('NOOP', 'command');
+    } catch (error) {
+      if (!(error instanceof SmtpCheckError) || error instanceof ConnectError) throw error;
+      this.connection.destroy();
+      throw new ConnectError('proxy-refused', `server broke off the session after the PROXY header (${error.message})`);
+    }
+    if (reply.code !== 250) {
+      await this.quit();
+      throw new ConnectError('proxy-refused', `server answered the PROXY header as a command: ${replySummary(reply)}`);
+    }
   }
 
   /** Send one command line and read its reply, whatever the code. */
@@ -174,8 +202,10 @@ export class SmtpSession {
    * STARTTLS, the handshake, and EHLO again inside TLS (RFC 3207 §4.2: the client
    * MUST discard what it knew before). Throws TlsError when the server refuses; the
    * caller decides whether plaintext may continue, and by default it may not.
+   * `hello: false` stops right after the handshake (send --quit-after tls): the
+   * session then knows no capabilities until the caller asks EHLO itself.
    */
-  async startTls(): Promise<TlsSessionInfo> {
+  async startTls(options: { hello?: boolean } = {}): Promise<TlsSessionInfo> {
     const reply = await this.command('STARTTLS', 'starttls', { pauseAfter: true });
     if (reply.code !== 220) {
       throw new TlsError('starttls', 'starttls-refused', `server refused STARTTLS: ${replySummary(reply)}`, { reply });
@@ -185,8 +215,26 @@ export class SmtpSession {
     this.capabilities = null;
     this.authenticatedAs = null;
     this.inTransaction = false;
-    await this.hello();
+    if (options.hello !== false) await this.hello();
     return session;
+  }
+
+  /**
+   * XCLIENT (Postfix's XCLIENT_README): checked against the EHLO list first, so an
+   * unlisted command or attribute is an error with nothing sent. After the 220 the
+   * server starts the session over: the caller asks EHLO again.
+   */
+  async xclient(attributes: readonly XclientAttribute[]): Promise<Reply> {
+    const listed = this.capabilities?.xclient;
+    if (!listed) throw new XclientError('xclient-not-offered', 'server does not list XCLIENT to this client');
+    const unlisted = unlistedXclientAttributes(listed, attributes);
+    if (unlisted.length > 0) throw new XclientError('xclient-attribute-not-offered', `server's XCLIENT does not list ${unlisted.join(', ')} (it lists ${listed.join(' ') || 'nothing'})`);
+    const reply = await this.command(xclientCommand(attributes), 'xclient');
+    if (reply.code !== 220) throw new XclientError('xclient-refused', `XCLIENT refused: ${replySummary(reply)}`, reply);
+    this.capabilities = null;
+    this.authenticatedAs = null;
+    this.inTransaction = false;
+    return reply;
   }
 
   /** Run one SASL exchange. Returns the outcome; throws only when the conversation itself breaks. */

@@ -25,7 +25,7 @@ describe('check matrix against the real Postfix lab', { concurrency: 5 }, () => 
     if (!service) continue;
     const row = MATRIX_ROWS[name] ?? {};
     it(`${name} (${service.role}, port ${service.port}): ${service.flaw ?? 'secure'}${service.front ? ` behind ${service.front}` : ''}; every check gives its expected verdict`, async (t) => {
-      const target = { ...matrixTarget(lab, service.port, service.role), ...(await rowTarget(lab.host, service.port, row)) };
+      const target = { ...matrixTarget(lab, service.port, service.role, name), ...(await rowTarget(lab.host, service.port, row)) };
       const checks = CHECKS.filter((check) => check.roles.includes(service.role));
       const started = performance.now();
       const results = await runChecks(checks, target);

@@ -3,6 +3,7 @@ import { CHECKS } from '../../src/checks/registry.js';
 import { ConnectionSlots } from '../../src/checks/connection-slots.js';
 import type { CheckTarget } from '../../src/checks/context.js';
 import type { DeferralClass } from '../../src/core/deferral.js';
+import type { ProxyHeaderSpec } from '../../src/core/proxy-protocol.js';
 import { DEFAULT_TIMEOUTS } from '../../src/core/timeouts.js';
 import type { LabDescription } from '../../src/lab/lab-description.js';
 
@@ -98,6 +99,13 @@ export const EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>>> = 
   // Every RCPT from the tester's address deferred, the control's too: nothing to tell.
   'client-defer': { 'relay-control': 'inconclusive', ...RELAY_INCONCLUSIVE, 'smug-eod': 'inconclusive' },
   'client-defer-relay': { 'relay-control': 'inconclusive', ...RELAY_INCONCLUSIVE, 'smug-eod': 'inconclusive' },
+  // PROXY protocol services (issue 15): reached directly, with the header of an outside client.
+  // proxied believes a header from anyone, but its mynetworks trusts nobody: the claim does not relay.
+  proxied: { 'proxy-untrusted': 'warn' },
+  'proxy-open': { 'proxy-untrusted': 'fail' },
+  // XCLIENT services (issue 15): the matrix connects from 127.0.0.1, which only xclient-open trusts.
+  xclient: {},
+  'xclient-open': { 'xclient-untrusted': 'fail' },
 };
 
 /**
@@ -137,16 +145,29 @@ export const MATRIX_ROWS: Record<string, MatrixRow> = {
   'rate-limit-relay': { spendConnections: true },
 };
 
+/**
+ * Lab services that take only connections starting with a PROXY header: the matrix
+ * connects as a balancer would for an outside client (192.0.2.99, RFC 5737), so that
+ * every other check sees the service as it sees any MX.
+ */
+export const PROXY_ONLY_SERVICES: readonly string[] = ['proxied', 'proxy-open'];
+
+/** The PROXY header the matrix sends to a PROXY_ONLY_SERVICES service on `port`. */
+export function outsideClientHeader(port: number): ProxyHeaderSpec {
+  return { version: 1, source: { address: '192.0.2.99', port: 40000 }, destination: { address: '127.0.0.1', port } };
+}
+
 export function expectedVerdict(service: string, role: Role, checkId: string): Verdict {
   return EXPECTED_FLAWS[service]?.[checkId] ?? ROLE_BASELINE[role][checkId] ?? 'pass';
 }
 
 /** A check target for one lab service, with the lab's users, alias and CA: every check can run. */
-export function matrixTarget(lab: LabDescription, port: number, role: Role): CheckTarget {
+export function matrixTarget(lab: LabDescription, port: number, role: Role, service?: string): CheckTarget {
   return {
     host: lab.host,
     port,
     role,
+    ...(service !== undefined && PROXY_ONLY_SERVICES.includes(service) ? { proxyHeader: outsideClientHeader(port) } : {}),
     heloName: 'smtpcheck.example',
     tls: lab.caFile ? { caFile: lab.caFile } : { caPem: lab.caPem! },
     timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, dataMs: 10_000 },

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import type { FakePeer } from './fake-smtp-server.js';
-import { serverPool } from './hostile-peer.js';
+import { demoCaFile, serverPool } from './hostile-peer.js';
 import type { ServerStep } from './smtp-responder.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
 
@@ -24,13 +24,13 @@ interface Recording {
   linesAtMail: string[];
 }
 
-async function recordingServer(override?: (step: ServerStep) => string | undefined): Promise<Recording> {
+async function recordingServer(override?: (step: ServerStep) => string | undefined, ehlo: (tls: boolean) => string[] = () => ['PIPELINING', '8BITMIME']): Promise<Recording> {
   let peer: FakePeer | null = null;
   const recording: Recording = { port: 0, wire: async () => [], linesAtMail: [] };
   const server = await track(
     startResponder(
       smtpResponder({
-        ehlo: () => ['PIPELINING', '8BITMIME'],
+        ehlo: (state) => ehlo(state.tls),
         override: (step, _line, state) => {
           peer = state.peer;
           if (step === 'mail') recording.linesAtMail = [...state.peer.received];
@@ -99,5 +99,77 @@ describe('send --quit-after data and dot', { concurrency: true }, () => {
     assert.ok(wire.includes('Subject: quit-after probe'), 'the message went out');
     assert.deepEqual(wire.slice(-2), ['.', 'QUIT']);
     assert.match(result.stdout, /accepted for 1 of 1 recipient\(s\), queued as 4XyZ1 \(stopped after the end of data, as asked\)/);
+  });
+});
+
+/** A server that lists STARTTLS in plaintext, as a submission port does. */
+const withStartTls = (tls: boolean) => [...(tls ? [] : ['STARTTLS']), 'PIPELINING', '8BITMIME'];
+
+describe('send --quit-after: the stop points before AUTH, with swaks\'s names', { concurrency: true }, () => {
+  it('--quit-after tls stops right after the handshake: QUIT is the first line inside TLS, no EHLO', async () => {
+    const server = await recordingServer(undefined, withStartTls);
+    const result = await send(server.port, '--tls', '--tls-ca', demoCaFile(), '--quit-after', 'tls');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'STARTTLS', 'QUIT']);
+    assert.match(result.stdout, /✔ stopped after tls as asked/);
+  });
+
+  it('--quit-after starttls (swaks) is the same stop as tls', async () => {
+    const server = await recordingServer(undefined, withStartTls);
+    const result = await send(server.port, '--tls', '--tls-ca', demoCaFile(), '--quit-after', 'starttls', '--json');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'STARTTLS', 'QUIT']);
+    assert.equal(JSON.parse(result.stdout).result.quitAfter, 'tls');
+  });
+
+  it('--quit-after ehlo with --tls is the EHLO inside TLS: EHLO, STARTTLS, EHLO, QUIT', async () => {
+    const server = await recordingServer(undefined, withStartTls);
+    const result = await send(server.port, '--tls', '--tls-ca', demoCaFile(), '--quit-after', 'ehlo');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'STARTTLS', 'EHLO', 'QUIT']);
+  });
+
+  it('--quit-after helo (swaks) is ehlo, with --tls-optional too', async () => {
+    const server = await recordingServer(undefined, withStartTls);
+    const result = await send(server.port, '--tls-optional', '--tls-ca', demoCaFile(), '--quit-after', 'helo');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'STARTTLS', 'EHLO', 'QUIT']);
+  });
+
+  for (const name of ['first-ehlo', 'first-helo']) {
+    it(`--quit-after ${name} stops after the EHLO before STARTTLS`, async () => {
+      const server = await recordingServer(undefined, withStartTls);
+      const result = await send(server.port, '--tls', '--tls-ca', demoCaFile(), '--quit-after', name);
+      assert.equal(result.code, ExitCode.ok, result.stderr);
+      assert.deepEqual(verbs(await server.wire()), ['EHLO', 'QUIT']);
+    });
+  }
+
+  it('--quit-after tls without TLS stops after the one EHLO', async () => {
+    const server = await recordingServer();
+    const result = await send(server.port, '--quit-after', 'tls');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    assert.deepEqual(verbs(await server.wire()), ['EHLO', 'QUIT']);
+  });
+
+  for (const [name, expected] of [
+    ['banner', ['QUIT']],
+    ['connect', ['QUIT']],
+    ['from', ['EHLO', 'MAIL', 'QUIT']],
+    ['to', ['EHLO', 'MAIL', 'RCPT', 'QUIT']],
+  ] as const) {
+    it(`--quit-after ${name} sends exactly ${expected.join(', ')}`, async () => {
+      const server = await recordingServer();
+      const result = await send(server.port, '--quit-after', name);
+      assert.equal(result.code, ExitCode.ok, result.stderr);
+      assert.deepEqual(verbs(await server.wire()), expected);
+    });
+  }
+
+  it('an unknown stop point is a usage error that lists the swaks names too, with nothing sent', async () => {
+    const result = await send(1, '--quit-after', 'xyzzy');
+    assert.equal(result.code, ExitCode.usage);
+    assert.match(result.stderr, /--quit-after xyzzy is not a step/);
+    assert.match(result.stderr, /first-helo/);
   });
 });

@@ -4,14 +4,16 @@
 # command at a time: Postfix (smtpd_forbid_unauth_pipelining) and Exim
 # (smtp_enforce_sync) drop a client that talks out of turn.
 
-# Plain SMTP: connect, wait for the last line of the greeting ("220 "; a server
-# may send "220-" lines first, and pause: postscreen does), say QUIT. With a
-# second argument 421, a "421 " greeting counts too (a rate limit at work).
-smtp_greets() { # port [421]
+# Plain SMTP: connect (writing a PROXY protocol header first, if given), wait
+# for the last line of the greeting ("220 "; a server may send "220-" lines
+# first, and pause: postscreen does), say QUIT. With a second argument 421, a
+# "421 " greeting counts too (a rate limit at work).
+smtp_greets() { # port [421] [proxy-header]
   local line fd
   # (the braces keep the redirection of bash's "connection refused" message
   # from applying to the rest of the script)
   { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  [[ -z ${3:-} ]] || printf '%s\r\n' "$3" 1>&"$fd" 2>/dev/null || true
   while IFS= read -r -t 3 -u "$fd" line && [[ $line == 220-* ]]; do :; done
   if [[ $line == 220\ * || (${2:-} == 421 && $line == 421\ *) ]]; then
     printf 'QUIT\r\n' 1>&"$fd" 2>/dev/null || true

@@ -78,6 +78,15 @@ SERVICES=(
   "client-defer-relay|23525|mta|starttls|open relay: mynetworks=127.0.0.0/8|check_client_access: 450 to every RCPT from 127.0.0.1"
   "rate-limit|23625|mta|starttls||anvil: 3 connections per client per hour"
   "rate-limit-relay|23725|mta|starttls|open relay: mynetworks=127.0.0.0/8|anvil: 3 connections per client per hour"
+  # --- PROXY protocol (issue 15; ports 24000-24999). Both take only connections
+  # that start with a PROXY header (smtpd_upstream_proxy_protocol=haproxy);
+  # test/lab/proxy/haproxy.sh puts a real HAProxy in front of "proxied".
+  "proxied|24125|mta|starttls|PROXY header taken from any client that reaches it (production: only HAProxy may)"
+  "proxy-open|24625|mta|starttls|PROXY header taken from anyone, and Postfix's default mynetworks (127.0.0.0/8)"
+  # XCLIENT (issue 15): "xclient" trusts only 127.0.0.2 (tests connect from
+  # 127.0.0.1, or from 127.0.0.2 with --local-address to be the trusted proxy).
+  "xclient|24725|mta|starttls|"
+  "xclient-open|24825|mta|starttls|XCLIENT for anyone: smtpd_authorized_xclient_hosts=0.0.0.0/0"
 )
 # The lab's own postgrey instances (greylist*): name|base port|delay in
 # seconds|extra options. Never the system service: each has its db under the
@@ -91,6 +100,15 @@ POSTGREYS=(
   "debian|23900|300|"
   "strict|23901|3|--whitelist-clients=@EMPTY@ --whitelist-recipients=@EMPTY@"
 )
+# Services whose clients must send a PROXY header first; the health probe claims
+# an outside client (192.0.2.99, RFC 5737) as the matrix does.
+PROXY_SERVICES=(proxied proxy-open)
+proxy_prefix() { # name port -> the PROXY v1 line (without CRLF) to send first, or nothing
+  local proxied
+  for proxied in "${PROXY_SERVICES[@]}"; do
+    if [[ $proxied == "$1" ]]; then printf 'PROXY TCP4 192.0.2.99 127.0.0.1 40000 %s' "$2"; return 0; fi
+  done
+}
 
 PF_DIR="$LAB_DIR/postfix"
 QUEUE_DIR="$LAB_DIR/queue"
@@ -212,8 +230,9 @@ services_not_greeting() {
       # shellcheck disable=SC2046 # the options are words without blanks
       tls_greets "$(port_of "$name" "$base")" $(tls_verify_args "$name") &
     else
-      # The rate-limit services answer "421 " once their connections are used up: that is them working.
-      smtp_greets "$(port_of "$name" "$base")" "$([[ $name == rate-limit* ]] && echo 421)" &
+      # The rate-limit services answer "421 " once their connections are used up:
+      # that is them working. The PROXY services want their header first.
+      smtp_greets "$(port_of "$name" "$base")" "$([[ $name == rate-limit* ]] && echo 421)" "$(proxy_prefix "$name" "$(port_of "$name" "$base")")" &
     fi
     pids+=("$!")
     names+=("$name")

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { runCli } from '../e2e/postfix-lab.js';
+import { serverPool } from './hostile-peer.js';
+import { smtpResponder, startResponder } from './smtp-responder.js';
+
+/**
+ * --proxy-protocol writes its header before anything else: a server behind a balancer
+ * (Postfix with smtpd_upstream_proxy_protocol = haproxy) reads it before it greets.
+ * The fake here keeps the raw bytes, since a version 2 header is binary.
+ */
+const track = serverPool();
+
+interface ProxyAwareServer {
+  port: number;
+  /** Every byte each connection sent before it closed. */
+  received: Buffer[];
+  closed(): Promise<void>;
+}
+
+/** Reads a PROXY header (v1 up to CRLF, v2 by its length field), then greets; hangs up at once when `refuse`. */
+async function proxyAwareServer(options: { refuse?: boolean } = {}): Promise<ProxyAwareServer> {
+  const received: Buffer[] = [];
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    const index = received.push(Buffer.alloc(0)) - 1;
+    let greeted = false;
+    let consumed = 0;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      const all = (received[index] = Buffer.concat([received[index]!, chunk]));
+      if (!greeted) {
+        const v2 = all.length >= 16 && all[12] === 0x21;
+        const end = v2 ? 16 + all.readUInt16BE(14) : all.indexOf('\r\n') + 2;
+        if ((v2 && all.length < end) || (!v2 && end < 2)) return;
+        if (options.refuse) return void socket.destroy();
+        greeted = true;
+        consumed = end;
+        socket.write('220 fake.example.org ESMTP\r\n');
+      }
+      const lines = all.subarray(consumed).toString('latin1').split('\r\n');
+      lines.pop();
+      for (const line of lines) {
+        consumed += line.length + 2;
+        socket.write(/^QUIT/i.test(line) ? '221 Bye\r\n' : /^EHLO/i.test(line) ? '250 fake.example.org\r\n' : /^NOOP/i.test(line) ? '250 Ok\r\n' : '502 no\r\n');
+        if (/^QUIT/i.test(line)) socket.end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    closed: async () => {
+      await Promise.all(sockets.filter((socket) => !socket.destroyed).map((socket) => once(socket, 'close')));
+    },
+  };
+}
+
+const send = (port: number, ...extra: string[]) =>
+  runCli(['send', '--server', `127.0.0.1:${port}`, '--from', 'a@example.org', '--to', 'b@example.org', '--timeout', '2', '--quit-after', 'ehlo', ...extra], { timeoutMs: 10_000 });
+
+describe('--proxy-protocol: the header goes first, in either version', { concurrency: true }, () => {
+  it('v1: the first bytes on the wire are the text header, then NOOP (was it taken?) and EHLO after the greeting', async () => {
+    const server = await proxyAwareServer();
+    const result = await send(server.port, '--proxy-protocol', 'v1', '--proxy-source', '192.0.2.7:40000', '--proxy-dest', '198.51.100.25:25');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    await server.closed();
+    const text = server.received[0]!.toString('latin1');
+    assert.ok(text.startsWith('PROXY TCP4 192.0.2.7 198.51.100.25 40000 25\r\nNOOP\r\nEHLO '), JSON.stringify(text));
+    assert.match(result.stdout, / -> PROXY TCP4 192\.0\.2\.7 198\.51\.100\.25 40000 25/);
+  });
+
+  it('v2: the binary header with the server as the default destination', async () => {
+    const server = await proxyAwareServer();
+    const result = await send(server.port, '--proxy-protocol', 'v2', '--proxy-source', '192.0.2.7:40000');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    await server.closed();
+    const bytes = server.received[0]!;
+    const port = Buffer.alloc(2);
+    port.writeUInt16BE(server.port);
+    assert.equal(bytes.subarray(0, 28).toString('hex'), `0d0a0d0a000d0a515549540a2111000cc00002077f0000019c40${port.toString('hex')}`);
+    assert.ok(bytes.subarray(28).toString('latin1').startsWith('NOOP\r\nEHLO '));
+  });
+
+  it('a server that hangs up on the header: exit 2, "after the PROXY header", a hint naming the flag', async () => {
+    const server = await proxyAwareServer({ refuse: true });
+    const result = await send(server.port, '--proxy-protocol', 'v1', '--proxy-source', '192.0.2.7:40000');
+    assert.equal(result.code, ExitCode.connect);
+    assert.match(result.stderr, /server closed the connection after the PROXY header, before its greeting — .*--proxy-protocol/);
+  });
+
+  it('a server that does not expect one greets and answers the header as a command: exit 2, nothing more sent', async () => {
+    const server = await track(startResponder(smtpResponder()));
+    const result = await send(server.port, '--proxy-protocol', 'v1', '--proxy-source', '192.0.2.7:40000');
+    assert.equal(result.code, ExitCode.connect, result.stdout + result.stderr);
+    assert.match(result.stderr, /server answered the PROXY header as a command.*502/);
+    assert.ok(!server.connections[0]!.some((line) => /^EHLO/i.test(line)), 'no EHLO after a refused header');
+  });
+
+  for (const [flags, message] of [
+    [['--proxy-source', '192.0.2.7:40000', '--proxy-dest', '[::1]:25'], /the source is IPv4 and the destination IPv6/],
+    [['--proxy-source', 'client.example.org:40000'], /--proxy-source "client\.example\.org:40000" is not IP:PORT/],
+    [['--proxy-source', '192.0.2.7'], /is not IP:PORT/],
+    [[], /--proxy-protocol needs --proxy-source/],
+  ] as const) {
+    it(`bad input (${flags.join(' ') || 'no source'}) is a one-line usage error before connecting`, async () => {
+      const server = await proxyAwareServer();
+      const result = await send(server.port, '--proxy-protocol', 'v2', ...flags);
+      assert.equal(result.code, ExitCode.usage);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+      assert.equal(server.received.length, 0, 'no connection');
+    });
+  }
+});
