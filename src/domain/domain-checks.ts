@@ -153,7 +153,7 @@ export function mxReachableOutcome(probe: TargetProbe, address: string, port: nu
 }
 
 /** The TLSA lookup at _PORT._tcp.HOST (RFC 7672 §2.2). */
-export type TlsaState = { kind: 'none'; name: string } | { kind: 'bogus'; name: string } | { kind: 'unsigned'; name: string; records: TlsaRecord[] } | { kind: 'validated'; name: string; records: TlsaRecord[] };
+export type TlsaState = { kind: 'none'; name: string } | { kind: 'bogus'; name: string } | { kind: 'unanswered'; name: string; problem: string } | { kind: 'unsigned'; name: string; records: TlsaRecord[] } | { kind: 'validated'; name: string; records: TlsaRecord[] };
 
 export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly string[]): CheckOutcome {
   switch (tlsa.kind) {
@@ -163,6 +163,8 @@ export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly
       return fail(`the TLSA answer at ${tlsa.name} is bogus (SERVFAIL): DANE senders will not deliver (RFC 7672 §2.2)`);
     case 'unsigned':
       return info(`${tlsa.records.length} TLSA record(s) at ${tlsa.name} in an unsigned zone: unusable, senders ignore them (RFC 7672 §2.2)`);
+    case 'unanswered':
+      return { verdict: 'error', summary: `no answer to judge for TLSA ${tlsa.name}: ${tlsa.problem}` };
     case 'validated':
       break;
   }

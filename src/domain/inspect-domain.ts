@@ -177,6 +177,8 @@ async function lookupTlsa(resolver: DnsResolver, target: DomainTarget): Promise<
     return { state: { kind: answer.authenticated ? 'validated' : 'unsigned', name, records: answer.records }, evidence };
   } catch (error) {
     if (isBogus(error)) return { state: { kind: 'bogus', name }, evidence: [`TLSA ${name}: ${error.message}`] };
+    // A resolver that times out on one TLSA query leaves this target's DANE unjudged, not the whole run.
+    if (error instanceof SmtpCheckError) return { state: { kind: 'unanswered', name, problem: error.message }, evidence: [`TLSA ${name}: ${error.message}`] };
     throw error;
   }
 }

@@ -13,6 +13,8 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import { UsageError } from '../core/errors.js';
 import { DEMO_CA_CERT_PEM, DEMO_SERVER_CERT_PEM, DEMO_SERVER_KEY_PEM } from './demo-certificates.js';
+import type { DnsListener } from './dns-listener.js';
+import { embeddedZone, startEmbeddedDns } from './embedded-dns.js';
 import {
   AUTHENTICATION_FAILED,
   FOREIGN_DOMAIN,
@@ -44,6 +46,8 @@ export interface ReceivedMessage {
 export interface EmbeddedLab extends LabDescription {
   /** Every message any service accepted, in order, including relayed foreign mail. */
   received: ReceivedMessage[];
+  /** The lab's DNS port (UDP and TCP on `host`), when started with `dns` (embedded-dns.ts). */
+  dnsPort?: number;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,8 @@ export interface EmbeddedLabOptions {
   services?: string[];
   /** Fixed ports: each service listens on basePort + its offset. Ephemeral ports otherwise. */
   basePort?: number;
+  /** Also answer DNS for the lab's domain, its MX pointing at the `mta` service (embedded-dns.ts). */
+  dns?: boolean;
 }
 
 const DEFAULT_LAB_HOST = '127.0.0.1';
@@ -321,6 +327,18 @@ export async function startEmbeddedLab(options: EmbeddedLabOptions = {}): Promis
   for (const service of running) {
     services[service.posture.name] = { port: service.port, role: service.posture.role, flaw: service.posture.flaw };
   }
+  const mta = services.mta;
+  if (options.dns && !mta) {
+    await Promise.all(running.map((service) => service.close()));
+    throw new UsageError('the lab DNS points its MX at the mta service, which is not running', 'add mta to the services');
+  }
+  let dns: DnsListener | null = null;
+  try {
+    dns = options.dns && mta ? await startEmbeddedDns(host, 0, embeddedZone(host, mta.port)) : null;
+  } catch (error) {
+    await Promise.all(running.map((service) => service.close()));
+    throw error;
+  }
 
   return {
     host,
@@ -332,8 +350,9 @@ export async function startEmbeddedLab(options: EmbeddedLabOptions = {}): Promis
     alias: { ...SALES_ALIAS },
     services,
     received,
+    ...(dns ? { dnsPort: dns.port } : {}),
     async close() {
-      await Promise.all(running.map((service) => service.close()));
+      await Promise.all([...running.map((service) => service.close()), dns?.close()]);
     },
   };
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Verdict } from '../../src/checks/check.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
@@ -164,5 +167,38 @@ describe('smtpcheck domain: bad input is one line and a documented exit code', (
     const run = await runCli(['domain', 'good.test', '--resolver', 'dns.example']);
     assert.equal(run.code, ExitCode.usage);
     assert.match(run.stderr, /--resolver "dns\.example" is not an IP address/);
+  });
+});
+
+// In this file, not its own: the lab servers bind fixed addresses and ports, so one
+// test process at a time may run them (node --test runs files in parallel).
+const SUITE_IDS = '[mx-records, dnssec-signed, mta-sts-policy, mx-reachable, dane-tlsa, mta-sts-mx-match, starttls-offered]';
+
+function suite(targets: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'smtpcheck-domain-suite-')), 'suite.yml');
+  writeFileSync(file, `targets:\n${targets}`);
+  return file;
+}
+
+describe('check --config with domain: targets', () => {
+  it('each domain target reports its MX addresses; an expected warning does not fail --strict, an unexpected failure does', async () => {
+    const lab = dnsLab();
+    const common = `    resolver: ${lab.resolver}\n    tls-ca: ${lab.certs.ca}\n    checks: ${SUITE_IDS}\n`;
+    const file = suite(`  - domain: good.test\n${common}  - domain: sts-testing-mismatch.test\n${common}    expect: {mta-sts-mx-match: warn}\n`);
+    const run = await runCli(['check', '--config', file, '--strict', '--json'], { timeoutMs: 60_000 });
+    const json = JSON.parse(run.stdout) as { exitCode: number; result: { targets: { name: string; domain: string; checks: { id: string; verdict: string }[]; targets: { address: string; checks: { id: string; verdict: string; expected?: boolean }[] }[] }[] } };
+    assert.equal(run.code, ExitCode.ok, run.stdout.slice(0, 3000));
+    const [good, testing] = json.result.targets;
+    assert.equal(good!.domain, 'good.test');
+    assert.equal(good!.targets.length, 3);
+    assert.ok(good!.targets.every((mx) => mx.checks.find((check) => check.id === 'dane-tlsa')?.verdict === 'pass'));
+    const match = testing!.targets[0]!.checks.find((check) => check.id === 'mta-sts-mx-match')!;
+    assert.equal(match.verdict, 'warn');
+    assert.equal(match.expected, true);
+
+    const unexpected = suite(`  - domain: tlsa-mismatch.test\n${common}`);
+    const failed = await runCli(['check', '--config', unexpected], { timeoutMs: 60_000 });
+    assert.equal(failed.code, ExitCode.checksFailed, failed.stdout);
+    assert.match(failed.stdout, /dane-tlsa/);
   });
 });

@@ -11,6 +11,8 @@ import type { DnsLab } from './dns-lab.js';
  * mailboxes of the lab domains, everything else "554 5.7.1 Relay access denied") on
  * port 25 of each MX address, and the MTA-STS HTTPS server on NET.10:443 that serves
  * each lab domain's policy, or its scripted fault. Addresses as in test/lab/dns/start.sh.
+ * The addresses and ports are fixed: only one test file (domain-verdicts.test.ts)
+ * starts them, since node --test runs files in parallel.
  */
 
 /**

@@ -53,6 +53,9 @@ describe('the per-target verdict rules', () => {
     const up = { reachable: true, startTls: 'up', tls: { chain: [] } as unknown as TlsSessionInfo } as const;
     assert.equal(daneOutcome({ kind: 'validated', name: 'n', records }, up, []).verdict, 'warn');
   });
+  it('dane-tlsa with no answer to judge (a resolver timeout) is error, never a pass or a skip', () => {
+    assert.equal(daneOutcome({ kind: 'unanswered', name: '_25._tcp.mx.example', problem: 'timed out' }, UNREACHABLE, ['mx.example']).verdict, 'error');
+  });
   it('mta-sts-mx-match: a miss fails in enforce mode and warns in testing mode', () => {
     const probe: TargetProbe = { reachable: true, startTls: 'not-offered' };
     const policy = (mode: 'enforce' | 'testing') => ({ kind: 'policy' as const, url: 'u', policy: { mode, mx: ['mx.example.org'], maxAge: 1 } });

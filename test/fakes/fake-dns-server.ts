@@ -1,7 +1,5 @@
-import dgram from 'node:dgram';
-import { once } from 'node:events';
-import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { listenDns } from '../../src/lab/dns-listener.js';
 
 /**
  * A scripted DNS server on loopback, UDP and TCP on one port, for the resolver's unit
@@ -19,60 +17,14 @@ export interface FakeDnsServer {
 }
 
 export async function startFakeDnsServer(script: DnsScript): Promise<FakeDnsServer> {
-  for (;;) {
-    const udp = dgram.createSocket('udp4');
-    udp.bind(0, '127.0.0.1');
-    await once(udp, 'listening');
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    tcp.listen(port, '127.0.0.1');
-    try {
-      await once(tcp, 'listening');
-    } catch {
-      udp.close();
-      continue; // the TCP port of that number was taken: try another
-    }
-    return serve(udp, tcp, port, script);
-  }
-}
-
-function serve(udp: dgram.Socket, tcp: net.Server, port: number, script: DnsScript): FakeDnsServer {
   const queries: FakeDnsServer['queries'] = [];
-  const sockets = new Set<net.Socket>();
-  const respond = (message: Buffer, transport: 'udp' | 'tcp'): Buffer[] => {
+  const listener = await listenDns('127.0.0.1', 0, (message, transport) => {
     const query = dnsPacket.decode(message);
     queries.push({ query, transport });
     const responses = script(query, transport) ?? [];
     return (Array.isArray(responses) ? responses : [responses]).map((response) => (Buffer.isBuffer(response) ? response : dnsPacket.encode(response)));
-  };
-  udp.on('message', (message, peer) => {
-    for (const response of respond(message, 'udp')) udp.send(response, peer.port, peer.address);
   });
-  tcp.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
-      const responses = respond(buffered.subarray(2, 2 + buffered.readUInt16BE(0)), 'tcp');
-      buffered = Buffer.alloc(0);
-      for (const response of responses) {
-        const prefix = Buffer.alloc(2);
-        prefix.writeUInt16BE(response.length);
-        socket.write(Buffer.concat([prefix, response]));
-      }
-    });
-  });
-  return {
-    port,
-    queries,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      udp.close();
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    },
-  };
+  return { port: listener.port, queries, close: () => listener.close() };
 }
 
 /** A response to `query` with these answers and flags (QR and RD/RA always set); rcode in the low bits of flags. */
