@@ -181,9 +181,11 @@ export class SmtpConnection {
           if (!options.implicitTls) return ready();
           socket.off('error', onError);
           socket = tls.connect({ socket, ...secureContextOptions(options.host, tlsOptions) });
-          // A TLS server that hangs up on the bytes before its ClientHello did not take the header.
+          // A TLS server that hangs up on the bytes before its ClientHello, or reads them
+          // as a TLS record and says it cannot (GnuTLS and OpenSSL: an unexpected_message
+          // or decode_error alert), did not take the header.
           socket.once('error', (error: NodeJS.ErrnoException) => {
-            if (isTlsLayerError(error)) return onError(error);
+            if (isTlsLayerError(error) && !HEADER_READ_AS_TLS.has(opensslReason(error) ?? '')) return onError(error);
             settle();
             reject(new ConnectError('proxy-refused', `server broke off the connection after the PROXY header, before the TLS handshake (${error.code ?? error.message})`, error.code));
           });
@@ -591,6 +593,8 @@ function opensslReason(error: NodeJS.ErrnoException): string | undefined {
 const NOT_TLS = new Set(['WRONG_VERSION_NUMBER', 'PACKET_LENGTH_TOO_LONG', 'HTTP_REQUEST', 'HTTPS_PROXY_REQUEST', 'RECORD_LENGTH_MISMATCH']);
 const NO_COMMON_VERSION = new Set(['UNSUPPORTED_PROTOCOL', 'NO_PROTOCOLS_AVAILABLE', 'VERSION_TOO_LOW', 'LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED']);
 const CLIENT_CERTIFICATE_REQUIRED = new Set(['TLSV13_ALERT_CERTIFICATE_REQUIRED']);
+// The alerts of a TLS server that read a PROXY header as the first TLS record.
+const HEADER_READ_AS_TLS = new Set(['SSLV3_ALERT_UNEXPECTED_MESSAGE', 'TLSV1_ALERT_DECODE_ERROR']);
 
 function tlsCause(reason: string | undefined): TlsCause {
   if (!reason) return 'other';

@@ -3,6 +3,7 @@ import { heloCapabilities, parseEhloReply } from './capabilities.js';
 import type { ConnectOptions } from './connection.js';
 import { SmtpConnection } from './connection.js';
 import { DotStuffer } from './dot-stuffing.js';
+import { replyDisposition } from './deferral.js';
 import type { SmtpStep } from './errors.js';
 import { AuthError, ConnectError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError, XclientError } from './errors.js';
 import type { Reply } from './reply.js';
@@ -128,8 +129,10 @@ export class SmtpSession {
     }
     if (session.greeting.code !== 220) {
       connection.close();
-      // Bytes before the greeting are what an early-talker rule (postscreen, Exim) refuses.
-      if (options.proxyHeader) throw new ConnectError('proxy-refused', `server refused the session after the PROXY header: ${replySummary(session.greeting)}`);
+      // Bytes before the greeting are what an early-talker rule (postscreen, Exim)
+      // refuses, for good: a 5yz. A 4yz greeting is "not now" (a rate limit, a
+      // screening front) whatever came before it, and says nothing about the header.
+      if (options.proxyHeader && replyDisposition(session.greeting) === 'refused') throw new ConnectError('proxy-refused', `server refused the session after the PROXY header: ${replySummary(session.greeting)}`);
       throw new ReplyError('greeting', session.greeting);
     }
     if (options.proxyHeader) await session.confirmProxyHeader();

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
+import { findCheck } from '../../src/checks/registry.js';
+import { runCheck } from '../../src/checks/runner.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
+import { fakeCheckTarget } from './fake-check-target.js';
 import { serverPool } from './hostile-peer.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
 
@@ -118,4 +121,12 @@ describe('--proxy-protocol: the header goes first, in either version', { concurr
       assert.equal(server.received.length, 0, 'no connection');
     });
   }
+});
+
+describe('proxy-untrusted never reads "not now" as "header refused"', () => {
+  it('a 421 greeting after the header (a rate limit, a screening front) is inconclusive, not a pass', async () => {
+    const server = await track(startResponder(() => null, { greeting: '421 4.7.0 fake.example.org Error: too many connections from 127.0.0.1' }));
+    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(server.port));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+  });
 });
