@@ -85,6 +85,11 @@ export interface EstablishChoices {
   ehlo?: boolean;
   tlsOptions?: Partial<TlsClientOptions>;
   proxyHeader?: ProxyHeaderSpec;
+  /**
+   * false: a 4yz greeting is thrown at once, neither retried nor taken as a connection
+   * limit (a probe whose own bytes may have caused it: proxy-untrusted).
+   */
+  retryDeferredGreeting?: boolean;
 }
 
 const bannerHost = (greeting: Reply): string | null => greeting.lines[0]?.split(/\s+/)[0] || null;
@@ -198,7 +203,7 @@ export class CheckContext {
           ...(options.ehlo === false ? { stopAfter: 'greeting' as const } : {}),
         });
       } catch (error) {
-        const deferredGreeting = error instanceof ReplyError && error.step === 'greeting' && replyDisposition(error.reply) === 'deferred';
+        const deferredGreeting = error instanceof ReplyError && error.step === 'greeting' && replyDisposition(error.reply) === 'deferred' && options.retryDeferredGreeting !== false;
         if (deferredGreeting) this.slots.shrink();
         this.slots.release();
         if (!deferredGreeting || attempt >= MAX_GREETING_ATTEMPTS || !this.retryBudget.take()) throw error;

@@ -1,10 +1,13 @@
-import { replyDisposition } from '../core/deferral.js';
-import { ConnectError } from '../core/errors.js';
+import type { DeferralClass } from '../core/deferral.js';
+import { deferralOf, replyDisposition } from '../core/deferral.js';
+import { ConnectError, ReplyError } from '../core/errors.js';
 import type { ProxyHeaderSpec } from '../core/proxy-protocol.js';
 import type { Reply } from '../core/reply.js';
+import type { SmtpSession } from '../core/session.js';
 import { replySummary } from '../core/reply.js';
 import type { CheckDefinition, CheckOutcome } from './check.js';
 import { fail, inconclusive, pass, warn } from './check.js';
+import type { CheckContext, SessionTls } from './context.js';
 
 /**
  * A PROXY protocol header (haproxy's proxy-protocol.txt) tells the server who the
@@ -46,9 +49,10 @@ export const proxyUntrusted: CheckDefinition = {
     const { foreignDomain, foreignDomain2, port } = context.target;
     const header: ProxyHeaderSpec = { version: 1, source: { address: CLAIMED_SOURCE, port: 40000 }, destination: { address: CLAIMED_SOURCE, port } };
     const rcptTo = `r@${foreignDomain2}`;
+    const tls = context.role === 'mta' ? 'none' : 'tls';
     let session;
     try {
-      session = await context.open(context.role === 'mta' ? 'none' : 'tls', { proxyHeader: header });
+      session = await openWithHeader(context, tls, header);
     } catch (error) {
       if (error instanceof ConnectError && error.reason === 'proxy-refused') return proxyVerdict({ header: 'refused' }, rcptTo);
       throw error;
@@ -63,3 +67,32 @@ export const proxyUntrusted: CheckDefinition = {
     }
   },
 };
+
+// Deferral classes that name a limit or a front: "not now" for every client, whatever it sent first.
+const LIMIT_CLASSES: readonly DeferralClass[] = ['rate-limit', 'error-limit', 'screening', 'greylisting', 'client-rejected', 'policy'];
+
+/**
+ * Open with the header first. A 4yz greeting then may be a limit (not now, for anyone)
+ * or the server closing on bytes that came before its greeting (smtp-server's "421
+ * You talk too soon"): the header refused. Only the server can tell them apart: a
+ * session without the header that is greeted 220, between two header attempts that
+ * are not, shows the header caused it. A deferral that names a limit, or a server that
+ * defers the plain session too, stays a deferral (inconclusive), never a pass.
+ */
+async function openWithHeader(context: CheckContext, tls: SessionTls, header: ProxyHeaderSpec): Promise<SmtpSession> {
+  const withHeader = () => context.open(tls, { proxyHeader: header, retryDeferredGreeting: false });
+  try {
+    return await withHeader();
+  } catch (error) {
+    const deferral = error instanceof ReplyError && error.step === 'greeting' ? deferralOf(error.reply) : null;
+    if (!deferral || LIMIT_CLASSES.includes(deferral.class)) throw error;
+    const plain = await context.open(tls, { ehlo: false });
+    await context.done(plain);
+    try {
+      return await withHeader();
+    } catch (again) {
+      if (!(again instanceof ReplyError && again.step === 'greeting' && deferralOf(again.reply))) throw again;
+      throw new ConnectError('proxy-refused', `the server answered ${again.reply.code} to every session that began with the PROXY header, and 220 to one without it`);
+    }
+  }
+}

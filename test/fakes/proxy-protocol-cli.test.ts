@@ -130,3 +130,40 @@ describe('proxy-untrusted never reads "not now" as "header refused"', () => {
     assert.equal(result.verdict, 'inconclusive', result.summary);
   });
 });
+
+/** Greets 220 after a short pause, unless the client talked first: then `earlyReply` and a hang-up (smtp-server's "You talk too soon"). */
+async function earlyTalkerRule(earlyReply: string, alwaysReply?: string): Promise<number> {
+  const server = net.createServer((socket) => {
+    let early = false;
+    socket.on('error', () => undefined);
+    socket.once('data', () => (early = true));
+    setTimeout(() => {
+      if (alwaysReply || early) return void socket.end(`${alwaysReply ?? earlyReply}\r\n`);
+      socket.write('220 fake.example.org ESMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString('latin1').split('\r\n').filter(Boolean)) {
+          if (/^QUIT/i.test(line)) return void socket.end('221 2.0.0 Bye\r\n');
+          socket.write(/^EHLO/i.test(line) ? '250 fake.example.org\r\n' : '250 2.0.0 Ok\r\n');
+        }
+      });
+    }, 150);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  after(() => server.close());
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('proxy-untrusted tells a refused header from a server that defers everyone', () => {
+  it('421 to the session that began with the header, 220 without it: the header was refused, a pass', async () => {
+    const port = await earlyTalkerRule('421 4.4.2 fake.example.org You talk too soon');
+    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(port));
+    assert.equal(result.verdict, 'pass', result.summary);
+  });
+
+  it('421 to every session, with or without the header: a deferral, inconclusive', async () => {
+    const port = await earlyTalkerRule('', '421 4.3.2 fake.example.org Service shutting down');
+    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(port));
+    assert.equal(result.verdict, 'inconclusive', result.summary);
+  });
+});
