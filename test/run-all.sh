@@ -26,9 +26,11 @@ else
     bash test/lab/stop.sh >/dev/null 2>&1 || true
     exit 1
   fi
-  # A real HAProxy in front of the lab's PROXY protocol service (issue 15).
-  if ! bash test/lab/proxy/haproxy.sh start; then
-    echo "run-all: the lab's HAProxy did not start (see the line above)" >&2
+  # A real HAProxy in front of the lab's PROXY protocol service, and dante SOCKS5 servers (issue 15).
+  if ! bash test/lab/proxy/haproxy.sh start || ! bash test/lab/proxy/dante.sh start; then
+    echo "run-all: the lab's HAProxy or dante did not start (see the line above)" >&2
+    bash test/lab/proxy/haproxy.sh stop
+    bash test/lab/proxy/dante.sh stop
     bash test/lab/exim/stop.sh >/dev/null 2>&1 || true
     bash test/lab/stop.sh >/dev/null 2>&1 || true
     exit 1
@@ -65,6 +67,7 @@ status=$?
 if [ "$lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then
   bash test/lab/exim/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Exim lab failed" >&2
   bash test/lab/proxy/haproxy.sh stop || echo "run-all: stopping the lab's HAProxy failed" >&2
+  bash test/lab/proxy/dante.sh stop || echo "run-all: stopping the lab's dante failed" >&2
   bash test/lab/stop.sh >/dev/null 2>&1 || echo "run-all: stopping the Postfix lab failed" >&2
 fi
 if [ "$dns_lab_started" = 1 ] && [ "${SMTPCHECK_KEEP_LAB:-}" != "1" ]; then

@@ -4,6 +4,7 @@ import { authenticate } from '../core/authenticate.js';
 import type { TlsClientOptions } from '../core/connection.js';
 import type { ProxyHeaderSpec } from '../core/proxy-protocol.js';
 import type { Reply } from '../core/reply.js';
+import type { Socks5Proxy } from '../core/socks5.js';
 import type { Timeouts } from '../core/timeouts.js';
 import type { TlsMode } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
@@ -28,6 +29,8 @@ export interface CheckTarget {
   localAddress?: string;
   /** A PROXY protocol header every session sends first (--proxy-protocol): the target sits behind a balancer. */
   proxyHeader?: ProxyHeaderSpec;
+  /** A SOCKS5 server every session goes through (--socks5). */
+  socks5?: Socks5Proxy;
   /** {h}: EHLO name; default smtpcheck.example. */
   heloName: string;
   tls: TlsClientOptions;
@@ -192,6 +195,7 @@ export class CheckContext {
           family: this.target.family ?? 0,
           ...(this.target.localAddress ? { localAddress: this.target.localAddress } : {}),
           ...(proxyHeader ? { proxyHeader } : {}),
+          ...(this.target.socks5 ? { socks5: this.target.socks5 } : {}),
           heloName: this.target.heloName,
           timeouts: this.target.timeouts,
           tls: { ...this.target.tls, ...options.tlsOptions },

@@ -74,6 +74,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
     family: options.family ?? 0,
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     ...(options.proxyHeader ? { proxyHeader: options.proxyHeader } : {}),
+    ...(options.socks5 ? { socks5: options.socks5 } : {}),
     heloName: options.heloName,
     tls: options.tls ?? {},
     timeouts: { connectMs: options.timeouts!.connectMs!, greetingMs: options.timeouts!.greetingMs!, commandMs: options.timeouts!.commandMs!, dataMs: options.timeouts!.dataMs! },

@@ -11,10 +11,12 @@ import { chainToPem } from '../core/tls-session.js';
 import { assertSingleLine } from '../core/wire-text.js';
 import type { ProxyFlags } from './proxy-flags.js';
 import { proxyHeaderFrom } from './proxy-flags.js';
+import type { Socks5Flags } from './socks5-flags.js';
+import { socks5ProxyFrom } from './socks5-flags.js';
 import { defaultHeloName, parsePort, parseServer } from './target.js';
 
 /** Flags shared by every command that talks to a server (docs/connection.md). */
-export interface ConnectionFlags extends ProxyFlags {
+export interface ConnectionFlags extends ProxyFlags, Socks5Flags {
   server?: string;
   port?: string;
   ipv4?: boolean;
@@ -71,7 +73,10 @@ export function addConnectionOptions(command: Command, options: { tlsDefault?: s
     .option('--show-secrets', 'show credentials in the transcript (decoded) instead of redacting them')
     .addOption(new Option('--proxy-protocol <version>', 'send a PROXY protocol header first (as a load balancer does)').choices(['v1', 'v2']))
     .option('--proxy-source <ip:port>', 'the client the PROXY header claims')
-    .option('--proxy-dest <ip:port>', 'the destination the PROXY header claims (default: the server, when it is an IP)');
+    .option('--proxy-dest <ip:port>', 'the destination the PROXY header claims (default: the server, when it is an IP)')
+    .option('--socks5 <host:port>', 'connect through this SOCKS5 proxy (RFC 1928); it resolves the server name')
+    .option('--socks5-user <user>', 'SOCKS5 user (RFC 1929); password from SMTPCHECK_SOCKS5_PASSWORD or --socks5-password-file')
+    .option('--socks5-password-file <file>', 'read the SOCKS5 password from FILE');
 }
 
 const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -110,7 +115,9 @@ export function establishOptionsFrom(flags: ConnectionFlags, transcript: Transcr
   const target = parseServer(flags.server, explicitPort, tlsMode === 'implicit' ? 465 : 25);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together', 'give both, or neither');
   const proxyHeader = proxyHeaderFrom(flags, target);
+  const socks5 = socks5ProxyFrom(flags);
   return {
+    ...(socks5 ? { socks5 } : {}),
     ...(proxyHeader ? { proxyHeader } : {}),
     host: target.host,
     port: target.port,

@@ -36,6 +36,9 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
     case 'connect-reset':
     case 'connect-failed':
     case 'proxy-refused':
+    case 'socks-refused':
+    case 'socks-auth':
+    case 'socks-failed':
       return ExitCode.connect;
     case 'starttls-not-offered':
     case 'starttls-refused':

@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .option('--dsn-ret <FULL|HDRS>', 'DSN RET=')
     .option('--dsn-envid <id>', 'DSN ENVID=')
     .option('--smtputf8', 'send SMTPUTF8 with MAIL (automatic for non-ASCII addresses)')
-    .option('--quit-after <step>', 'stop after: connect, banner, first-ehlo (before STARTTLS), tls (the handshake), ehlo, xclient, xclient-ehlo, auth, mail, rcpt (then QUIT); data (the 354: hang up, message not sent); dot (the message); swaks names too')
+    .option('--quit-after <step>', 'stop after: connect, proxy (the PROXY header taken), banner, first-ehlo (before STARTTLS), tls (the handshake), ehlo, xclient, xclient-ehlo, auth, mail, rcpt (then QUIT); data (the 354: hang up, message not sent); dot (the message); swaks names too')
     .action(run(async () => (await import('./send.js')).runSend as Action));
 
   withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes'))

@@ -43,7 +43,7 @@ export interface SendFlags extends ConnectionFlags, OutputFlags, AuthFlags, Xcli
 }
 
 /** The stop points of --quit-after in conversation order (docs/send.md#stopping-early). */
-const QUIT_POINTS = ['connect', 'banner', 'first-ehlo', 'tls', 'ehlo', 'xclient', 'xclient-ehlo', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
+const QUIT_POINTS = ['connect', 'proxy', 'banner', 'first-ehlo', 'tls', 'ehlo', 'xclient', 'xclient-ehlo', 'auth', 'mail', 'rcpt', 'data', 'dot'] as const;
 type QuitPoint = (typeof QUIT_POINTS)[number];
 /** swaks's names for the same points (its --quit-after), so a swaks habit works unchanged. */
 const QUIT_ALIASES: Readonly<Record<string, QuitPoint>> = {
@@ -57,7 +57,7 @@ const QUIT_ALIASES: Readonly<Record<string, QuitPoint>> = {
   to: 'rcpt',
 };
 /** Where establishSession stops for a point before AUTH. */
-const ESTABLISH_STOPS: Partial<Record<QuitPoint, EstablishStop>> = { connect: 'greeting', banner: 'greeting', 'first-ehlo': 'first-ehlo', tls: 'tls', ehlo: 'ehlo', xclient: 'xclient' };
+const ESTABLISH_STOPS: Partial<Record<QuitPoint, EstablishStop>> = { connect: 'greeting', proxy: 'greeting', banner: 'greeting', 'first-ehlo': 'first-ehlo', tls: 'tls', ehlo: 'ehlo', xclient: 'xclient' };
 
 /** `smtpcheck send`: one message, every step visible, each recipient's fate reported. */
 export async function runSend(flags: SendFlags): Promise<number> {
@@ -75,6 +75,8 @@ export async function runSend(flags: SendFlags): Promise<number> {
     if (reaches('mail') && from === undefined) throw new UsageError('no sender given', 'add --from ADDRESS (use --from "" for the null sender)');
     if (reaches('rcpt') && recipients.length === 0) throw new UsageError('no recipient given', 'add --to ADDRESS');
     const xclient = xclientFrom(flags);
+    // The header is confirmed with the greeting (SmtpSession.open), so `proxy` stops where `banner` does.
+    if (quitAfter === 'proxy' && flags.proxyProtocol === undefined) throw new UsageError('--quit-after proxy needs --proxy-protocol', 'add --proxy-protocol v1 or v2 and --proxy-source IP:PORT');
     if (xclient === undefined && (quitAfter === 'xclient' || quitAfter === 'xclient-ehlo')) throw new UsageError(`--quit-after ${flags.quitAfter} needs --xclient`, 'add --xclient "ADDR=…" or a --xclient-* flag');
     const dsn = dsnRequest(flags);
     // Built before the password prompt and the connection, so that a bad --header, a

@@ -6,6 +6,8 @@ import { ConnectError, InterruptedError, ProtocolError, StartTlsInjectionError, 
 import type { ProxyHeaderSpec } from './proxy-protocol.js';
 import { describeProxyHeader, encodeProxyHeader } from './proxy-protocol.js';
 import type { Reply } from './reply.js';
+import type { Socks5Proxy } from './socks5.js';
+import { socks5Connect } from './socks5.js';
 import { replySummary } from './reply.js';
 import { ReplyReader } from './reply-reader.js';
 import type { TlsSessionInfo } from './tls-session.js';
@@ -42,6 +44,8 @@ export interface ConnectOptions {
   transcript: Transcript;
   /** A PROXY protocol header to write before anything else, under any TLS (docs/connection.md#proxy-protocol). */
   proxyHeader?: ProxyHeaderSpec;
+  /** Connect through this SOCKS5 server (RFC 1928); the host is then resolved by the proxy. */
+  socks5?: Socks5Proxy;
   /**
    * Aborting it destroys the connection at once, whatever it waits for (the TCP
    * connect, a reply, a handshake), and the wait fails with InterruptedError.
@@ -141,9 +145,10 @@ export class SmtpConnection {
     if (signal?.aborted) throw new InterruptedError('connect');
     const header = options.proxyHeader ? encodeProxyHeader(options.proxyHeader) : null;
     // With a PROXY header and implicit TLS, TCP comes first: the header goes before the ClientHello.
-    const tlsFirst = options.implicitTls && header === null;
+    const via = options.socks5;
+    const tlsFirst = options.implicitTls && header === null && via === undefined;
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const common = { host: options.host, port: options.port, family: options.family ?? 0, localAddress: options.localAddress };
+      const common = { host: via?.host ?? options.host, port: via?.port ?? options.port, family: options.family ?? 0, localAddress: options.localAddress };
       let socket: net.Socket = tlsFirst ? tls.connect({ ...common, ...secureContextOptions(options.host, tlsOptions) }) : net.connect(common);
       const settle = () => {
         clearTimeout(timer);
@@ -155,7 +160,7 @@ export class SmtpConnection {
         reject(
           options.implicitTls
             ? new TlsError('tls', 'tls-handshake', `no TLS handshake with ${options.host}:${options.port} within ${timeouts.connectMs / 1000} s`, { cause: 'timed-out', implicit: true })
-            : new ConnectError('connect-timeout', `connecting to ${options.host}:${options.port} timed out after ${timeouts.connectMs / 1000} s`, 'ETIMEDOUT'),
+            : new ConnectError('connect-timeout', `connecting to ${options.host}:${options.port}${via ? ` through the SOCKS5 server ${via.host}:${via.port}` : ''} timed out after ${timeouts.connectMs / 1000} s`, 'ETIMEDOUT'),
         );
       }, timeouts.connectMs);
       const onAbort = () => {
@@ -166,7 +171,7 @@ export class SmtpConnection {
       signal?.addEventListener('abort', onAbort, { once: true });
       const onError = (error: NodeJS.ErrnoException) => {
         settle();
-        reject(options.implicitTls && isTlsLayerError(error) ? tlsHandshakeError(error, 'tls') : connectError(options.host, options.port, error));
+        reject(options.implicitTls && isTlsLayerError(error) ? tlsHandshakeError(error, 'tls') : connectError(common.host, common.port, error));
       };
       const ready = () => {
         settle();
@@ -176,7 +181,16 @@ export class SmtpConnection {
       socket.once('error', onError);
       if (tlsFirst) socket.once('secureConnect', ready);
       else {
-        socket.once('connect', () => {
+        socket.once('connect', async () => {
+          if (via) {
+            try {
+              await socks5Connect(socket, via, options.host, options.port);
+            } catch (error) {
+              settle();
+              socket.destroy();
+              return reject(error);
+            }
+          }
           if (header) socket.write(header);
           if (!options.implicitTls) return ready();
           socket.off('error', onError);
@@ -207,6 +221,7 @@ export class SmtpConnection {
       localPort: socket.localPort,
       implicitTls: options.implicitTls ?? false,
     });
+    if (via) options.transcript.info(`through the SOCKS5 server ${via.host}:${via.port}`);
     if (options.proxyHeader) options.transcript.emit({ type: 'send', step: 'connect', text: describeProxyHeader(options.proxyHeader), tls: false, redacted: false });
     if (options.implicitTls) connection.recordTlsSession(socket as tls.TLSSocket);
     return connection;

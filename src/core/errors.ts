@@ -51,6 +51,12 @@ export type ErrorReason =
   | 'connect-failed'
   /** The server hung up on the PROXY protocol header, or greeted and then answered it as a command. */
   | 'proxy-refused'
+  /** The SOCKS5 server could not or would not open the tunnel (RFC 1928 §6 reply). */
+  | 'socks-refused'
+  /** The SOCKS5 server wants credentials it did not get, or refused them (RFC 1929). */
+  | 'socks-auth'
+  /** The SOCKS5 handshake broke: not a SOCKS5 server, or it hung up. */
+  | 'socks-failed'
   /** The server answered 4yz/5yz where the step needed a 2yz (or 3yz). */
   | 'refused'
   /** The server does not list STARTTLS and TLS was required. */
@@ -153,7 +159,7 @@ export class UsageError extends SmtpCheckError {
   }
 }
 
-export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed' | 'proxy-refused';
+export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed' | 'proxy-refused' | 'socks-refused' | 'socks-auth' | 'socks-failed';
 
 export class ConnectError extends SmtpCheckError {
   readonly reason: ConnectFailureReason;

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipv4Octets, ipv6Octets } from './ip-octets.js';
 
 /**
  * The PROXY protocol header a load balancer puts before a connection's first byte,
@@ -56,7 +57,7 @@ export function encodeProxyHeader(spec: ProxyHeaderSpec): Buffer {
     // §2.1: "PROXY" SP ("TCP4" | "TCP6") SP src SP dst SP srcport SP dstport CRLF.
     return Buffer.from(`PROXY TCP${family} ${source.address} ${destination.address} ${source.port} ${destination.port}\r\n`, 'latin1');
   }
-  const addresses = family === 4 ? Buffer.concat([ipv4Bytes(source.address), ipv4Bytes(destination.address)]) : Buffer.concat([ipv6Bytes(source.address), ipv6Bytes(destination.address)]);
+  const addresses = family === 4 ? Buffer.concat([ipv4Octets(source.address), ipv4Octets(destination.address)]) : Buffer.concat([ipv6Octets(source.address), ipv6Octets(destination.address)]);
   const ports = Buffer.alloc(4);
   ports.writeUInt16BE(source.port, 0);
   ports.writeUInt16BE(destination.port, 2);
@@ -73,25 +74,4 @@ export function describeProxyHeader(spec: ProxyHeaderSpec): string {
   if (spec.version === 1) return encodeProxyHeader(spec).toString('latin1').trimEnd();
   const at = (endpoint: ProxyEndpoint) => (addressFamily(endpoint.address) === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`);
   return `PROXY v2 (binary, ${encodeProxyHeader(spec).length} bytes): ${at(spec.source)} -> ${at(spec.destination)}`;
-}
-
-function ipv4Bytes(address: string): Buffer {
-  return Buffer.from(address.split('.').map(Number));
-}
-
-/** The 16 bytes of an IPv6 address, '::' and a dotted IPv4 tail included (RFC 4291 §2.2). */
-function ipv6Bytes(address: string): Buffer {
-  let text = address.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  const bytes = Buffer.alloc(16);
-  groups.forEach((group, index) => bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2));
-  return bytes;
 }

@@ -98,7 +98,7 @@ describe('the CLI on bad input (one line, documented exit code, no stack trace)'
   it('--quit-after with an unknown step exits 1 and lists the steps', async () => {
     const result = await runCli(['send', '--server', '127.0.0.1:1', '--quit-after', 'lunch']);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /connect, banner, first-ehlo, tls, ehlo/);
+    assert.match(result.stderr, /connect, proxy, banner, first-ehlo, tls, ehlo/);
   });
 
   it('--version and --help exit 0', async () => {

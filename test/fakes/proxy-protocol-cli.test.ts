@@ -91,6 +91,14 @@ describe('--proxy-protocol: the header goes first, in either version', { concurr
     assert.ok(bytes.subarray(28).toString('latin1').startsWith('NOOP\r\nEHLO '));
   });
 
+  it('--quit-after proxy stops once the header is known to be taken: header, NOOP, QUIT', async () => {
+    const server = await proxyAwareServer();
+    const result = await send(server.port, '--proxy-protocol', 'v1', '--proxy-source', '192.0.2.7:40000', '--quit-after', 'proxy');
+    assert.equal(result.code, ExitCode.ok, result.stderr);
+    await server.closed();
+    assert.equal(server.received[0]!.toString('latin1'), `PROXY TCP4 192.0.2.7 127.0.0.1 40000 ${server.port}\r\nNOOP\r\nQUIT\r\n`);
+  });
+
   it('a server that hangs up on the header: exit 2, "after the PROXY header", a hint naming the flag', async () => {
     const server = await proxyAwareServer({ refuse: true });
     const result = await send(server.port, '--proxy-protocol', 'v1', '--proxy-source', '192.0.2.7:40000');
