@@ -26,17 +26,21 @@ export class BaselineGate {
   private constructor(
     private readonly flags: BaselineFlags,
     private readonly baseline: Baseline | null,
+    private readonly isKnownId: (id: string) => boolean,
   ) {}
 
-  /** Reads --baseline at once: a bad file is a usage error before any connection. */
-  static from(flags: BaselineFlags): BaselineGate {
-    return new BaselineGate(flags, flags.baseline ? readBaseline(flags.baseline) : null);
+  /**
+   * Reads --baseline at once: a bad file is a usage error before any connection.
+   * `isKnownId` says which check ids this command can run (`domain` adds its own).
+   */
+  static from(flags: BaselineFlags, isKnownId: (id: string) => boolean = (id) => findCheck(id) !== undefined): BaselineGate {
+    return new BaselineGate(flags, flags.baseline ? readBaseline(flags.baseline) : null, isKnownId);
   }
 
   /** Compare (with --baseline) and print the difference first; save (with --save-baseline) unless the run was cut short. */
   apply(output: CommandOutput, run: readonly TargetResults[], interrupted: boolean): void {
     if (this.baseline) {
-      this.comparison = compareWithBaseline(this.baseline, run, (id) => findCheck(id) !== undefined);
+      this.comparison = compareWithBaseline(this.baseline, run, this.isKnownId);
       output.print(renderBaselineDiff(this.comparison, this.flags.baseline!, output.palette).join('\n'));
       if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations('baseline', baselineResults(this.comparison))) process.stdout.write(`${line}\n`);
     }

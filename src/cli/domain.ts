@@ -21,8 +21,11 @@ import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 import { parsePort } from './target.js';
+import type { TargetResults } from '../checks/baseline.js';
+import type { BaselineFlags } from './baseline-gate.js';
+import { BaselineGate } from './baseline-gate.js';
 
-export interface DomainFlags extends TargetFlags, OutputFlags {
+export interface DomainFlags extends TargetFlags, OutputFlags, BaselineFlags {
   resolver?: string[];
   checks?: string;
   skip?: string;
@@ -131,16 +134,29 @@ export const allResults = (inspection: DomainInspection): CheckResult[] => [...i
 export async function runDomainCommand(domainArgument: string, flags: DomainFlags): Promise<number> {
   const output = new CommandOutput('domain', flags);
   try {
+    const gate = BaselineGate.from(flags, isKnownCheckId);
     const { value: run, interrupted } = await interruptible((signal) => runDomainInspection(domainArgument, flags, output.transcript, signal));
     const { inspection } = run;
+    gate.apply(output, baselineTargets(inspection), interrupted);
     output.print(renderDomainReport(inspection, run.resolvers, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
     const all = allResults(inspection);
-    const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(all, flags.strict ?? false);
+    const exitCode = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForResults(all, flags.strict ?? false));
     if (flags.quiet) output.summary(`${inspection.domain}: ${inspection.targets.length} MX addresses, ${all.filter((result) => result.verdict === 'fail').length} failed (exit ${exitCode})`, exitCode === ExitCode.ok);
-    return output.finish(domainJson(inspection, run.durationMs), exitCode);
+    return output.finish({ ...domainJson(inspection, run.durationMs), ...gate.json() }, exitCode);
   } catch (error) {
     return output.fail(error);
   }
+}
+
+/** Every check id `domain` can run: the MTA checks and its own. */
+export const isKnownCheckId = (id: string): boolean => CHECKS.some((check) => check.id === id) || isDomainCheckId(id);
+
+/** A domain's results as baseline targets: the domain-wide checks under the domain, each MX address under "HOST ADDRESS:PORT". */
+export function baselineTargets(inspection: DomainInspection): TargetResults[] {
+  return [
+    { name: inspection.domain, results: inspection.checks },
+    ...inspection.targets.map((target) => ({ name: `${target.host} ${target.address}:${target.port}`, results: target.checks })),
+  ];
 }
 
 /** The `result` of the --json envelope (docs/domain.md#json). */

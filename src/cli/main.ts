@@ -107,6 +107,8 @@ export function buildProgram(): Command {
     .option('--skip <ids>', 'leave out these check ids')
     .option('--strict', 'warnings fail the run too')
     .option('-v, --verbose', 'show the evidence of every check')
+    .option('--baseline <file>', 'compare with a saved baseline: fail (exit 13) only when a check got worse')
+    .option('--save-baseline <file>', 'write the verdicts as a baseline (domain-wide checks under the domain, the rest per MX address)')
     .action(async (domain: string, flags: Record<string, unknown>) => {
       process.exitCode = await (await import('./domain.js')).runDomainCommand(domain, flags);
     });

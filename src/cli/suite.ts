@@ -25,7 +25,7 @@ import { shardSlice } from '../checks/shard.js';
 import { shardFromFlags } from './shard-flags.js';
 import { SMTPCHECK_VERSION } from './version.js';
 import type { DomainRun } from './domain.js';
-import { allResults, domainJson, runDomainInspection } from './domain.js';
+import { allResults, domainJson, isKnownCheckId, runDomainInspection } from './domain.js';
 import { renderDomainReport } from '../render/domain-report.js';
 
 interface TargetRun {
@@ -51,7 +51,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
   const output = new CommandOutput('check', flags);
   try {
     const config = loadSuiteConfig(flags.config);
-    const gate = BaselineGate.from(flags);
+    const gate = BaselineGate.from(flags, isKnownCheckId);
     const shard = shardFromFlags(flags, 'docs/ci.md#shards');
     const slice = shardSlice(config.targets, shard);
     const targets = slice.map(({ item }) => item);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,7 +67,7 @@ interface DomainJson {
   command: string;
   ok: boolean;
   exitCode: number;
-  result: { domain: string; checks: JsonCheck[]; targets: { host: string; address: string; port: number; preference: number; checks: JsonCheck[] }[] };
+  result: { domain: string; checks: JsonCheck[]; targets: { host: string; address: string; port: number; preference: number; checks: JsonCheck[] }[]; baseline?: { worse: { target: string; id: string }[] } };
 }
 
 let servers: LabServers;
@@ -202,3 +202,31 @@ describe('check --config with domain: targets', () => {
     assert.match(failed.stdout, /dane-tlsa/);
   });
 });
+
+describe('smtpcheck domain --baseline (docs/ci.md#baselines)', () => {
+  it('a domain run compared with its own baseline passes; a check that got worse against it exits 13, named per MX address', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smtpcheck-domain-baseline-'));
+    const saved = join(dir, 'baseline.json');
+    const first = await runCli(['domain', 'tlsa-mismatch.test', ...labArgs(), '--checks', DOMAIN_IDS, '--save-baseline', saved, '--quiet'], { timeoutMs: 60_000 });
+    assert.equal(first.code, ExitCode.checksFailed, first.stderr);
+    const baseline = JSON.parse(readFileSync(saved, 'utf8'));
+    const mxName = `mx.tlsa-mismatch.test ${dnsLab().net}.21:25`;
+    assert.equal(baseline.targets['tlsa-mismatch.test']['dnssec-signed'].verdict, 'pass');
+    assert.equal(baseline.targets[mxName]['dane-tlsa'].verdict, 'fail');
+
+    const same = await runCli(['domain', 'tlsa-mismatch.test', ...labArgs(), '--checks', DOMAIN_IDS, '--baseline', saved, '--json'], { timeoutMs: 60_000 });
+    assert.equal(same.code, ExitCode.ok, same.stderr);
+    assert.deepEqual(parse(same).result.baseline!.worse, []);
+
+    // As if DANE had matched when the baseline was taken: now it does not.
+    baseline.targets[mxName]['dane-tlsa'].verdict = 'pass';
+    writeFileSync(saved, JSON.stringify(baseline));
+    const worse = await runCli(['domain', 'tlsa-mismatch.test', ...labArgs(), '--checks', DOMAIN_IDS, '--baseline', saved, '--json'], { timeoutMs: 60_000 });
+    assert.equal(worse.code, ExitCode.worseThanBaseline, worse.stderr);
+    assert.deepEqual(
+      parse(worse).result.baseline!.worse.map((change: { target: string; id: string }) => [change.target, change.id]),
+      [[mxName, 'dane-tlsa']],
+    );
+  });
+});
+
