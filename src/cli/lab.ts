@@ -35,7 +35,7 @@ export async function runLabCommand(options: LabCommandOptions): Promise<number>
     const caFile = await writeCaFile(lab.caPem ?? '', options.caOut);
     try {
       const { received: _received, close: _close, ...description } = lab;
-      const shown: LabDescription = { ...description, caFile: caFile.path };
+      const shown: ShownLab = { ...description, caFile: caFile.path };
       process.stdout.write(
         options.json ? `${JSON.stringify(shown, null, 2)}\n` : renderLabText(shown, paletteFor(process.stdout)),
       );
@@ -55,6 +55,8 @@ async function startLab(options: LabCommandOptions): Promise<EmbeddedLab> {
       host: options.host,
       ...(options.basePort === undefined ? {} : { basePort: options.basePort }),
       ...(options.services === undefined ? {} : { services: options.services }),
+      // DNS for the lab's domain, its MX the mta service, so `smtpcheck domain` can be tried too.
+      dns: options.services === undefined || options.services.includes('mta'),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -113,7 +115,10 @@ function shellWord(text: string): string {
   return /^[\w./:@%+,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-export function renderLabText(lab: LabDescription, palette: ChalkInstance): string {
+/** What `lab` shows: the description, and the DNS port when the lab answers DNS. */
+type ShownLab = LabDescription & { dnsPort?: number };
+
+export function renderLabText(lab: ShownLab, palette: ChalkInstance): string {
   const rows = Object.entries(lab.services).map(([name, service]) => ({
     name,
     port: String(service.port),
@@ -141,6 +146,7 @@ export function renderLabText(lab: LabDescription, palette: ChalkInstance): stri
       return `  ${user.user}  ${user.password}${alias}`;
     }),
     `Demo CA (trust it for the lab only): ${lab.caFile ?? ''}`,
+    ...(lab.dnsPort !== undefined ? [`DNS for ${lab.domain} (its MX is the mta service; not signed): ${hostPort(lab.host, lab.dnsPort)}, UDP and TCP`] : []),
     '',
     'Try:',
     ...tryCommands(lab).map((command) => `  ${command}`),
@@ -151,7 +157,7 @@ export function renderLabText(lab: LabDescription, palette: ChalkInstance): stri
   return out.join('\n');
 }
 
-function tryCommands(lab: LabDescription): string[] {
+function tryCommands(lab: ShownLab): string[] {
   const ca = `--tls-ca ${shellWord(lab.caFile ?? '')}`;
   const at = (service: string) => hostPort(lab.host, lab.services[service]!.port);
   const [john] = lab.users;
@@ -163,5 +169,6 @@ function tryCommands(lab: LabDescription): string[] {
   if ('submission' in lab.services) commands.push(`${password}smtpcheck auth --server ${at('submission')} --tls ${ca}${login}`);
   if ('submissions' in lab.services) commands.push(`smtpcheck caps --server ${at('submissions')} --tls-on-connect ${ca}`);
   if ('plaintext-auth' in lab.services) commands.push(`smtpcheck caps --server ${at('plaintext-auth')} --tls ${ca}`);
+  if (lab.dnsPort !== undefined && 'mta' in lab.services) commands.push(`smtpcheck domain ${lab.domain} --resolver ${hostPort(lab.host, lab.dnsPort)} --port ${lab.services.mta!.port} ${ca}`);
   return commands;
 }

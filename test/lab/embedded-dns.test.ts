@@ -7,6 +7,7 @@ import { DnsResolver } from '../../src/core/dns/resolver.js';
 import { DnsError } from '../../src/core/errors.js';
 import { demoCaFile } from '../fakes/hostile-peer.js';
 import { runCli } from '../e2e/postfix-lab.js';
+import { startCli } from '../fakes/cli-process.js';
 
 let lab: EmbeddedLab;
 before(async () => {
@@ -42,5 +43,24 @@ describe('the embedded lab answers DNS for its domain', () => {
     assert.equal(verdict(mx!.checks, 'dane-tlsa'), 'info', 'a TLSA record in an unsigned zone is unusable');
     assert.equal(verdict(mx!.checks, 'relay-open-basic'), 'pass');
     assert.equal(run.code, ExitCode.ok, mx!.checks.filter((check) => check.verdict === 'fail').map((check) => `${check.id}: ${check.summary}`).join('\n'));
+  });
+});
+
+describe('smtpcheck lab answers DNS too, and says how to try smtpcheck domain', () => {
+  it('its text names the DNS port and a domain command; the port answers MX for the lab domain; Ctrl-C stops it', async () => {
+    const live = startCli(['lab', '--services', 'mta']);
+    let shown = '';
+    live.child.stdout!.on('data', (chunk) => (shown += chunk));
+    for (let waited = 0; !/Ctrl-C stops the lab/.test(shown); waited += 50) {
+      assert.ok(waited < 15_000, `the lab did not describe itself: ${shown}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const dns = /^DNS for example\.org \(its MX is the mta service; not signed\): 127\.0\.0\.1:(\d+), UDP and TCP$/m.exec(shown);
+    assert.ok(dns, shown);
+    assert.match(shown, new RegExp(`^  smtpcheck domain example\\.org --resolver 127\\.0\\.0\\.1:${dns[1]} --port \\d+ --tls-ca `, 'm'));
+    const mx = await new DnsResolver({ resolvers: [{ host: '127.0.0.1', port: Number(dns[1]) }], timeoutMs: 1000 }).lookup('example.org', 'MX');
+    assert.deepEqual(mx.records, [{ preference: 10, exchange: 'mail.example.org' }]);
+    live.child.kill('SIGINT');
+    assert.equal((await live.done).code, ExitCode.ok);
   });
 });
