@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SmtpStep } from '../core/errors.js';
 import { InterruptedError, UsageError } from '../core/errors.js';
 
 export interface PasswordSources {
@@ -31,17 +32,24 @@ export async function resolvePassword(user: string, sources: PasswordSources, wa
     // One trailing newline is what editors and `echo` add; it is never part of the password.
     return { password: text.replace(/\r?\n$/, ''), origin: 'file' };
   }
-  if (process.stdin.isTTY && process.stderr.isTTY) {
-    const { password } = await import('@inquirer/prompts');
-    try {
-      return { password: await password({ message: `Password for ${user}:`, mask: '*' }, { output: process.stderr }), origin: 'prompt' };
-    } catch (error) {
-      // Ctrl-C at the prompt: the user stopped, nothing broke (exit 130, not an internal error).
-      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) throw new InterruptedError('auth', 'interrupted at the password prompt');
-      throw error;
-    }
-  }
+  if (canPrompt()) return { password: await promptSecret(`Password for ${user}:`, 'auth'), origin: 'prompt' };
   throw new UsageError(`no password for ${user}`, 'set SMTPCHECK_PASSWORD, or use --auth-password-file FILE (or run on a terminal to be prompted)');
+}
+
+/** A masked prompt is possible: standard input and the prompt's output (standard error) are a terminal. */
+export function canPrompt(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
+/** Ask for a secret on the terminal, masked; Ctrl-C is an interruption at `step` (exit 130), not an internal error. */
+export async function promptSecret(message: string, step: SmtpStep): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  try {
+    return await password({ message, mask: '*' }, { output: process.stderr });
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) throw new InterruptedError(step, 'interrupted at the password prompt');
+    throw error;
+  }
 }
 
 /** Keep the password out of `ps` for the rest of the run (Linux shows process.title). */

@@ -26,8 +26,28 @@ const withAuth = (command: Command) =>
 
 type Action = (flags: Record<string, unknown>) => Promise<number>;
 const run = (load: () => Promise<Action>) => async (flags: Record<string, unknown>) => {
-  process.exitCode = await (await load())(flags);
+  process.exitCode = (await promptSecrets(flags)) ?? (await (await load())(flags));
 };
+
+/**
+ * The SOCKS5 password, when only a prompt can give it, is asked for before the
+ * command starts (docs/connection.md#socks5). Null when the command may run; else
+ * the exit code of the failed prompt (130 for Ctrl-C), its one line already written.
+ */
+async function promptSecrets(flags: Record<string, unknown>): Promise<number | null> {
+  if (flags.socks5User === undefined) return null;
+  const { promptSocks5Password } = await import('./socks5-flags.js');
+  try {
+    await promptSocks5Password(flags);
+    return null;
+  } catch (error) {
+    const { describeError, writeErrorLine } = await import('./output.js');
+    const { paletteFor } = await import('../render/palette.js');
+    const described = describeError(error);
+    writeErrorLine(described, paletteFor(process.stderr));
+    return described.exitCode;
+  }
+}
 
 const withTarget = (command: Command) =>
   withAuth(withOutput(addConnectionOptions(command)))
@@ -110,7 +130,7 @@ export function buildProgram(): Command {
     .option('--baseline <file>', 'compare with a saved baseline: fail (exit 13) only when a check got worse')
     .option('--save-baseline <file>', 'write the verdicts as a baseline (domain-wide checks under the domain, the rest per MX address)')
     .action(async (domain: string, flags: Record<string, unknown>) => {
-      process.exitCode = await (await import('./domain.js')).runDomainCommand(domain, flags);
+      process.exitCode = (await promptSecrets(flags)) ?? (await (await import('./domain.js')).runDomainCommand(domain, flags));
     });
 
   withAuth(withOutput(addConnectionOptions(program.command('bench').description('load-test a staging server: messages per second, latency per step, errors by reply code (docs/bench.md)'))))

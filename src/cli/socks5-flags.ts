@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socks5Proxy } from '../core/socks5.js';
 import { UsageError } from '../core/errors.js';
+import { canPrompt, promptSecret } from './credentials.js';
 import { parsePort } from './target.js';
 
 /** --socks5 and its credentials (docs/connection.md#socks5). */
@@ -8,6 +9,18 @@ export interface Socks5Flags {
   socks5?: string;
   socks5User?: string;
   socks5PasswordFile?: string;
+  /** Typed at the prompt (promptSocks5Password); never a flag, so never in argv. */
+  socks5PasswordTyped?: string;
+}
+
+/**
+ * On a terminal, ask for the SOCKS5 password when neither $SMTPCHECK_SOCKS5_PASSWORD
+ * nor --socks5-password-file gives it: before anything connects, like the AUTH password.
+ */
+export async function promptSocks5Password(flags: Socks5Flags): Promise<void> {
+  if (flags.socks5 === undefined || flags.socks5User === undefined || flags.socks5PasswordFile !== undefined) return;
+  if (process.env.SMTPCHECK_SOCKS5_PASSWORD || !canPrompt()) return;
+  flags.socks5PasswordTyped = await promptSecret(`SOCKS5 password for ${flags.socks5User}:`, 'connect');
 }
 
 /**
@@ -42,7 +55,8 @@ function socks5Password(flags: Socks5Flags): string {
       throw new UsageError(`cannot read --socks5-password-file ${flags.socks5PasswordFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check the path and its permissions');
     }
   }
-  if (password === undefined) throw new UsageError(`no SOCKS5 password for ${flags.socks5User}`, 'set SMTPCHECK_SOCKS5_PASSWORD, or use --socks5-password-file FILE');
+  password ??= flags.socks5PasswordTyped;
+  if (password === undefined) throw new UsageError(`no SOCKS5 password for ${flags.socks5User}`, 'set SMTPCHECK_SOCKS5_PASSWORD, or use --socks5-password-file FILE (or run on a terminal to be prompted)');
   const length = Buffer.byteLength(password);
   if (length < 1 || length > 255) throw new UsageError('the SOCKS5 password must be 1 to 255 octets (RFC 1929)', 'check SMTPCHECK_SOCKS5_PASSWORD or the password file');
   return password;
