@@ -24,6 +24,7 @@ import { parsePort } from './target.js';
 import type { TargetResults } from '../checks/baseline.js';
 import type { BaselineFlags } from './baseline-gate.js';
 import { BaselineGate } from './baseline-gate.js';
+import { ConnectionSlots } from '../checks/connection-slots.js';
 
 export interface DomainFlags extends TargetFlags, OutputFlags, BaselineFlags {
   resolver?: string[];
@@ -97,7 +98,7 @@ export interface DomainRun {
 }
 
 /** The flags of `domain` (or a suite's domain target) turned into a finished inspection; Ctrl-C through `signal`. */
-export async function runDomainInspection(domainArgument: string, flags: DomainFlags, transcript: Transcript, signal: AbortSignal): Promise<DomainRun> {
+export async function runDomainInspection(domainArgument: string, flags: DomainFlags, transcript: Transcript, signal: AbortSignal, suiteSlots?: ConnectionSlots): Promise<DomainRun> {
   if (flags.server) throw new UsageError('domain finds its servers in DNS: --server does not apply', 'drop --server; use --port N for a lab whose MX listen on another port');
   const domain = domainNameFrom(domainArgument);
   const resolvers = resolversFrom(flags);
@@ -116,8 +117,12 @@ export async function runDomainInspection(domainArgument: string, flags: DomainF
     fetchTimeoutMs: MTA_STS_FETCH_TIMEOUT_MS,
     wanted,
     mtaChecks,
-    checkTarget: (target) =>
-      checkTargetFrom({ ...flags, server: isIP(target.address) === 6 ? `[${target.address}]` : target.address, port: String(target.port), role: 'mta', localDomain: domain, tlsServername: target.host }, transcript),
+    checkTarget: async (target) => {
+      const checkTarget = await checkTargetFrom({ ...flags, server: isIP(target.address) === 6 ? `[${target.address}]` : target.address, port: String(target.port), role: 'mta', localDomain: domain, tlsServername: target.host }, transcript);
+      // In a suite, every MX address draws on the run's one connection bound (max-connections), as server targets do.
+      if (suiteSlots) checkTarget.slots = new ConnectionSlots(suiteSlots.size, suiteSlots);
+      return checkTarget;
+    },
     runOptions: { signal, explainError: hintFor },
   });
   return { inspection, resolvers: resolvers.map(formatResolver), durationMs: Math.round(performance.now() - started) };

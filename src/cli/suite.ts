@@ -116,7 +116,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
 
 async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: ConnectionSlots, signal: AbortSignal): Promise<TargetRun> {
   const started = performance.now();
-  if (target.domain) return runDomainTarget(target, target.domain, flags, signal);
+  if (target.domain) return runDomainTarget(target, target.domain, flags, slots, signal);
   try {
     const password = target.auth ? process.env[target.auth.passwordEnv] : undefined;
     const checkTarget = await checkTargetFrom(
@@ -180,7 +180,7 @@ function markExpected(target: SuiteTarget, result: CheckResult): CheckResult {
  * Each MX address has its own connection budget (--concurrency), not the suite's
  * max-connections.
  */
-async function runDomainTarget(target: SuiteTarget, domain: string, flags: CheckFlags, signal: AbortSignal): Promise<TargetRun> {
+async function runDomainTarget(target: SuiteTarget, domain: string, flags: CheckFlags, slots: ConnectionSlots, signal: AbortSignal): Promise<TargetRun> {
   const started = performance.now();
   try {
     const run = await runDomainInspection(
@@ -194,6 +194,7 @@ async function runDomainTarget(target: SuiteTarget, domain: string, flags: Check
       },
       new Transcript(),
       signal,
+      slots,
     );
     const mark = (results: CheckResult[]) => results.map((result) => markExpected(target, result));
     const inspection = { ...run.inspection, checks: mark(run.inspection.checks), targets: run.inspection.targets.map((mx) => ({ ...mx, checks: mark(mx.checks) })) };
