@@ -52,6 +52,8 @@ SERVICES=(
   "exim-vrfy|21325|mta|starttls|FLAW_VRFY|user enumeration: acl_smtp_vrfy = accept"
   "exim-expn|21425|mta|starttls|FLAW_EXPN|alias expansion: acl_smtp_expn = accept"
   "exim-no-starttls|21525|mta|none|FLAW_NO_STARTTLS|no STARTTLS: tls_advertise_hosts = (empty)"
+  "exim-verify-sender|21825|mta|starttls|VERIFYSENDER|"
+  "exim-verify-sender-relay|21925|mta|starttls|RELAYVS|open relay behind sender verification: relay_from_hosts = 127.0.0.0/8, require verify = sender"
 )
 
 EXIM_DIR="$LAB_DIR/exim"
