@@ -154,8 +154,9 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     const server = await frontedMx(true, greylisting(60_000));
     const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port, control));
     assert.equal(result.verdict, 'inconclusive', result.summary);
-    // The run's greeting-only session ({srv}), the probe, the form asked alone: no reconnect after it.
-    assert.equal(server.connections.length, 3, JSON.stringify(server.connections));
+    // The run's greeting-only session ({srv}), then for each of the check's two senders
+    // (p@{ext} and <>) the probe and the form asked alone: no reconnect after them.
+    assert.equal(server.connections.length, 5, JSON.stringify(server.connections));
   });
 });
 
