@@ -63,22 +63,13 @@ interface CheckReport {
   baseline: BaselineSummary | null;
 }
 
-function readJson(file: string): Record<string, unknown> {
+/** The file's JSON, or the usage error that says why there is none (reported once the kind of merge is known). */
+function readJson(file: string): Record<string, unknown> | UsageError {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     const why = error instanceof SyntaxError ? 'is not JSON' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
-    throw new UsageError(`${file} ${why}`, 'give the files that smtpcheck check --config … --json (or bench --json) wrote');
-  }
-}
-
-/** The file's JSON, or the usage error that says why there is none (reported once the kind of merge is known). */
-function readJsonOrError(file: string): Record<string, unknown> | UsageError {
-  try {
-    return readJson(file);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
+    return new UsageError(`${file} ${why}`, 'give the files that smtpcheck check --config … --json (or bench --json) wrote');
   }
 }
 
@@ -97,7 +88,7 @@ function readReport(file: string, data: Record<string, unknown>): CheckReport {
 }
 
 export function runReportMerge(files: string[], flags: MergeFlags): number {
-  const documents = files.map((file) => ({ file, data: readJsonOrError(file) }));
+  const documents = files.map((file) => ({ file, data: readJson(file) }));
   const commands = new Set(documents.map((document) => (document.data instanceof UsageError ? null : document.data.command)));
   if (commands.size === 1 && commands.has('bench')) return mergeBench(documents.map((document) => document.data as Record<string, unknown>), files, flags);
   const output = new CommandOutput('check', flags);
