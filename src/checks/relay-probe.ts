@@ -15,12 +15,15 @@ export interface RelayVector {
   form: string;
   mailFrom: string;
   rcptTo: string;
+  /** Set on a form's null-sender twin (withNullSenderTwins): the form it repeats from `<>`. */
+  twinOf?: string;
 }
 
 export type RelayProbeOutcome = 'relayed' | 'refused' | 'deferred' | 'inconclusive';
 
 export interface RelayProbeResult {
   form: string;
+  twinOf?: string;
   mailFrom: string;
   rcptTo: string;
   mail: string;
@@ -103,7 +106,7 @@ function acceptedReason(reply: Reply, how = ''): string {
   return `accepted${how}${oddAcceptance(reply) ? ` with the odd code ${reply.code} (any 2yz is an acceptance, RFC 5321 §4.2.1)` : ''}: ${replySummary(reply)}`;
 }
 
-const envelope = (vector: RelayVector) => ({ form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo });
+const envelope = (vector: RelayVector) => ({ form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo, ...(vector.twinOf === undefined ? {} : { twinOf: vector.twinOf }) });
 
 /** MAIL not accepted: a refused sender is a refusal; a deferred or odd answer settles nothing. */
 const senderNotAccepted = (vector: RelayVector, mail: Reply): RelayProbeResult => {
@@ -294,7 +297,7 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   if (relayed.length > 0) {
     // docs/checks.md#safety-rules-and-the-source-address (the source address): a server relays for $mynetworks by design, so say where we probed from.
     const trusted = context.role === 'mta' && (serverAddress === '127.0.0.1' || serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
-    return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayed.map((result) => result.form).join(', ')}${trusted}`, { evidence, details });
+    return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayedFormNames(relayed).join(', ')}${trusted}`, { evidence, details });
   }
   const deferred = results.filter((result) => result.outcome === 'deferred');
   if (deferred.length > 0) {
@@ -315,8 +318,40 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   return pass(`all ${results.length} address forms refused (${refusedBy})${context.role === 'mta' ? ', control recipient accepted' : ', no AUTH'}`, { evidence, details });
 }
 
+/**
+ * The relayed forms for a summary: a form and its null-sender twin are named once, as
+ * the form, when both relayed; a twin that relayed alone keeps its "from <>".
+ */
+export function relayedFormNames(relayed: readonly RelayProbeResult[]): string[] {
+  const forms = new Set(relayed.filter((result) => result.twinOf === undefined).map((result) => result.form));
+  return relayed.filter((result) => result.twinOf === undefined || !forms.has(result.twinOf)).map((result) => result.form);
+}
+
 export const RELAY_FIX =
   'Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination (or reject_unauth_destination), and a mynetworks that lists only hosts you trust (never 0.0.0.0/0); Exim: a relay_from_hosts that lists only hosts you trust, and in acl_smtp_rcpt, after the accepts for +relay_from_hosts and authenticated = *, "require domains = +local_domains : +relay_to_domains" and "require verify = recipient"; OpenSMTPD: relay only "from local" or "auth"';
+
+/**
+ * Every form is asked from its sender and from the null sender. A refusal from an
+ * outside sender can be a refusal of the sender, not of the relay: behind sender
+ * verification (Exim's "require verify = sender", Postfix's reject_unverified_sender)
+ * p@{ext}, whose domain does not route, is refused at RCPT, and a control recipient
+ * that such a server exempts (postmaster, RFC 5321 §4.5.1; the default control of
+ * `smtpcheck domain`) is still accepted, so the family would pass on an open relay.
+ * The null sender must be taken (RFC 5321 §4.5.5) and has nothing to verify
+ * (docs/checks.md#relay-checks-common-rules). Each twin follows its form; one the
+ * family already asks (the same null-sender envelope) is not asked again.
+ */
+export function withNullSenderTwins(vectors: readonly RelayVector[]): RelayVector[] {
+  const asked = new Set(vectors.map((vector) => envelopeKey(vector.mailFrom, vector.rcptTo)));
+  return vectors.flatMap((vector) => {
+    const key = envelopeKey('', vector.rcptTo);
+    if (asked.has(key)) return [vector];
+    asked.add(key);
+    return [vector, { form: `${vector.form} from <>`, mailFrom: '', rcptTo: vector.rcptTo, twinOf: vector.form }];
+  });
+}
+
+const envelopeKey = (mailFrom: string, rcptTo: string): string => `${mailFrom}\u0000${rcptTo}`;
 
 /** A relay-family check whose vectors depend on the target's placeholders. */
 export function relayFormCheck(spec: {
@@ -335,7 +370,7 @@ export function relayFormCheck(spec: {
     fix: spec.fix ?? RELAY_FIX,
     async run(context) {
       const names = await relayNames(context);
-      return judgeRelayProbes(context, await probeAll(context, spec.vectors(context, names)), names.ip);
+      return judgeRelayProbes(context, await probeAll(context, withNullSenderTwins(spec.vectors(context, names))), names.ip);
     },
   };
 }
