@@ -29,7 +29,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /**
    * The advice for a check that ended `error`, from the front end that knows its flags
-   * (src/cli/error-hints.ts): checks decide on an error's reason, they do not word advice.
+   * (src/outcome/error-hints.ts): checks decide on an error's reason, they do not word advice.
    */
   explainError?: (error: SmtpCheckError) => string | undefined;
 }

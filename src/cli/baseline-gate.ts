@@ -5,8 +5,8 @@ import { baselineResults, renderBaselineDiff } from '../render/baseline-diff.js'
 import { renderGithubAnnotations } from '../render/github-annotations.js';
 import type { JunitSuite } from '../render/junit.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
-import type { ExitCodeValue } from './exit-codes.js';
-import { ExitCode } from './exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import type { CommandOutput } from './output.js';
 import { SMTPCHECK_VERSION } from './version.js';
 

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { addConnectionOptions } from './connection-options.js';
+import { addConnectionOptions } from '../options/connection-options.js';
 import { SMTPCHECK_VERSION } from './version.js';
-import { addXclientOptions } from './xclient-flags.js';
+import { addXclientOptions } from '../options/xclient-flags.js';
 
 /**
  * commander wiring only. Each command's module is imported when it runs, so what
@@ -36,12 +36,13 @@ const run = (load: () => Promise<Action>) => async (flags: Record<string, unknow
  */
 async function promptSecrets(flags: Record<string, unknown>): Promise<number | null> {
   if (flags.socks5User === undefined) return null;
-  const { promptSocks5Password } = await import('./socks5-flags.js');
+  const { promptSocks5Password } = await import('../options/socks5-flags.js');
   try {
     await promptSocks5Password(flags);
     return null;
   } catch (error) {
-    const { describeError, writeErrorLine } = await import('./output.js');
+    const { writeErrorLine } = await import('./output.js');
+    const { describeError } = await import('../outcome/describe-error.js');
     const { paletteFor } = await import('../render/palette.js');
     const described = describeError(error);
     writeErrorLine(described, paletteFor(process.stderr));
@@ -207,7 +208,8 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) {
       process.exitCode = exitCodeOf(error);
     } else {
-      const { describeError, writeErrorLine } = await import('./output.js');
+      const { writeErrorLine } = await import('./output.js');
+    const { describeError } = await import('../outcome/describe-error.js');
       const { paletteFor } = await import('../render/palette.js');
       const described = describeError(error);
       writeErrorLine(described, paletteFor(process.stderr));

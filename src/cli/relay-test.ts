@@ -2,14 +2,14 @@ import type { CheckResult } from '../checks/check.js';
 import type { RelayProbeResult } from '../checks/relay-probe.js';
 import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
-import { ExitCode, exitCodeForResults } from './exit-codes.js';
+import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import type { CheckFlags } from './check.js';
 import { interruptionNote, jsonReport } from './check.js';
-import { checkTargetFrom } from './check-target.js';
+import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import { printable } from '../render/printable.js';
-import { hintFor } from './error-hints.js';
+import { hintFor } from '../outcome/error-hints.js';
 
 /**
  * `smtpcheck relay-test`: every relay address form (docs/relay-test.md), probed in

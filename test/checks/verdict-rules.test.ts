@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CheckResult } from '../../src/checks/check.js';
 import { judgeSmugglingReplies } from '../../src/checks/smug-eod.js';
-import { exitCodeForResults } from '../../src/cli/exit-codes.js';
+import { exitCodeForResults } from '../../src/outcome/exit-codes.js';
 import type { Reply } from '../../src/core/reply.js';
 import { renderGithubAnnotations } from '../../src/render/github-annotations.js';
 import { renderJunit } from '../../src/render/junit.js';

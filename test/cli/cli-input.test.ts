@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { roleFrom } from '../../src/cli/check-target.js';
-import { parseServer } from '../../src/cli/target.js';
+import { roleFrom } from '../../src/options/check-target.js';
+import { parseServer } from '../../src/options/target.js';
 import { UsageError } from '../../src/core/errors.js';
 import { assertMailbox, assertSingleLine } from '../../src/core/wire-text.js';
 import { runCli } from '../e2e/postfix-lab.js';

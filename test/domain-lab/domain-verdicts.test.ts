@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Verdict } from '../../src/checks/check.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { CliResult } from '../e2e/postfix-lab.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { dnsLab } from './dns-lab.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { LAB_DIR, runCli, servicePort } from './postfix-lab.js';
 
 /**

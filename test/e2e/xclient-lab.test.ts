@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CHECKS } from '../../src/checks/registry.js';
 import { runChecks } from '../../src/checks/runner.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { matrixTarget } from './expected-verdicts.js';
 import { postfixLab, runCli, servicePort } from './postfix-lab.js';
 

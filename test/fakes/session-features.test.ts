@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { establishSession } from '../../src/core/establish.js';
 import { ReplyError } from '../../src/core/errors.js';
-import { hintFor } from '../../src/cli/error-hints.js';
+import { hintFor } from '../../src/outcome/error-hints.js';
 import { Transcript } from '../../src/core/transcript.js';
 import type { FakeServer } from './fake-smtp-server.js';
 import { ehloLines, startResponder } from './smtp-responder.js';

@@ -8,7 +8,7 @@ import { renderBenchReport } from '../../src/bench/bench-report.js';
 import type { CheckResult } from '../../src/checks/check.js';
 import { renderMechanismTable } from '../../src/cli/auth.js';
 import { terminalSafe } from '../../src/render/terminal-safe.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { CertificateSummary, TlsSessionInfo } from '../../src/core/tls-session.js';
 import type { TranscriptEvent } from '../../src/core/transcript.js';
 import { renderCheckReport } from '../../src/render/check-report.js';
