@@ -47,7 +47,7 @@ export async function probeEnumeration(context: CheckContext, verb: EnumerationV
   const how = cut.reply ? `with ${replySummary(cut.reply)}` : 'by closing the connection';
   const advice = cut.deferral ? `${cut.deferral.class}: ${DEFERRAL_ADVICE[cut.deferral.class]}` : 'see the server log';
   return inconclusive(`${verb}: the server cut the session ${how} after ${cut.answers} answer${cut.answers === 1 ? '' : 's'}, before every address was asked (${advice})`, {
-    details: { deferral: cut.deferral, answered: result.pairs.length, asked: addresses.length },
+    details: { kind: 'deferral', deferral: cut.deferral, answered: result.pairs.length, asked: addresses.length },
   });
 }
 

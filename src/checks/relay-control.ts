@@ -23,7 +23,7 @@ export const relayControl: CheckDefinition = {
     const deferral = deferralOf(reply);
     if (deferral) {
       return inconclusive(`the control recipient ${context.target.localRecipient} was deferred (${deferral.class}: ${replySummary(reply)}; ${describeAttempts(deferred)}): ${DEFERRAL_ADVICE[deferral.class]}`, {
-        details: { deferral },
+        details: { kind: 'deferral', deferral },
       });
     }
     return inconclusive(`the control recipient ${context.target.localRecipient} was refused (${replySummary(reply)}): relay verdicts for this server cannot be trusted`);

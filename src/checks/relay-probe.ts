@@ -7,6 +7,7 @@ import type { SmtpSession } from '../core/session.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
+import type { CheckDetails, Evidence } from './evidence.js';
 import { describeAttempts, settleDeferrals } from './deferral-retry.js';
 
 /** One relay attempt: the envelope a probe sends. */
@@ -26,11 +27,14 @@ export interface RelayProbeResult {
   twinOf?: string;
   mailFrom: string;
   rcptTo: string;
-  mail: string;
-  control: string | null;
+  /** The reply to MAIL; null when the session broke before one came. */
+  mail: Reply | null;
+  /** The (last) reply to the control recipient; null where none was asked. */
+  control: Reply | null;
   /** The control recipient was accepted in the probe's session; null where there is no control (submission). */
   controlAccepted: boolean | null;
-  probe: string | null;
+  /** The reply to the probe's RCPT; null when MAIL was not accepted. */
+  probe: Reply | null;
   outcome: RelayProbeOutcome;
   reason: string;
   /** Set when the outcome is `deferred`: the class and the reply (docs/checks.md#deferrals). */
@@ -82,7 +86,7 @@ async function attemptRelay(context: CheckContext, session: SmtpSession, vector:
   const probe = await session.rcptTo(vector.rcptTo);
   await session.reset();
   const controlAccepted = control ? recipientAccepted(control) : null;
-  const result = { ...envelope(vector), mail: replySummary(mail), control: control ? replySummary(control) : null, controlAccepted, probe: replySummary(probe), deferral: null };
+  const result = { ...envelope(vector), mail, control, controlAccepted, probe, deferral: null };
   if (recipientAccepted(probe)) return { ...result, outcome: 'relayed', reason: acceptedReason(probe) };
   if (control && !controlAccepted) {
     const controlDeferral = deferralOf(control, { controlDeferred: true });
@@ -113,7 +117,7 @@ const senderNotAccepted = (vector: RelayVector, mail: Reply): RelayProbeResult =
   const judged = judgeRefusal(mail, 'MAIL');
   return {
     ...envelope(vector),
-    mail: replySummary(mail),
+    mail,
     control: null,
     controlAccepted: null,
     probe: null,
@@ -250,19 +254,19 @@ export function judgeGroup(control: string, group: readonly RelayVector[], answe
     const replies = answers.filter((answer) => answer.step === vector).map((answer) => answer.reply);
     const base = {
       ...envelope(vector),
-      mail: mail ? replySummary(mail) : '(no reply)',
-      control: lastControl ? replySummary(lastControl) : null,
+      mail,
+      control: lastControl ?? null,
       controlAccepted: lastControl ? recipientAccepted(lastControl) : null,
       deferral: null,
     };
     const relay = replies.find(recipientAccepted);
     if (relay) {
       const onlyFirst = replies.indexOf(relay) === 0 && replies.length > 1 && !replies.slice(1).some(recipientAccepted);
-      return { ...base, probe: replySummary(relay), outcome: 'relayed', reason: acceptedReason(relay, onlyFirst ? ' as the first recipient of the transaction' : '') };
+      return { ...base, probe: relay, outcome: 'relayed', reason: acceptedReason(relay, onlyFirst ? ' as the first recipient of the transaction' : '') };
     }
     if (unsettled) return null;
     const last = replies[replies.length - 1]!;
-    return { ...base, probe: replySummary(last), outcome: 'refused', reason: replySummary(last) };
+    return { ...base, probe: last, outcome: 'refused', reason: replySummary(last) };
   });
   return { results, unsettled };
 }
@@ -292,8 +296,8 @@ export async function probeAll(context: CheckContext, vectors: readonly RelayVec
  */
 export function judgeRelayProbes(context: CheckContext, results: RelayProbeResult[], serverAddress: string): CheckOutcome {
   const relayed = results.filter((result) => result.outcome === 'relayed');
-  const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}${result.outcome === 'refused' || result.outcome === 'relayed' ? '' : `  (${result.reason})`}`);
-  const details = results;
+  const evidence: Evidence = [{ kind: 'relay-probes', probes: results }];
+  const details: CheckDetails = { kind: 'relay-probes', probes: results };
   if (relayed.length > 0) {
     // docs/checks.md#safety-rules-and-the-source-address (the source address): a server relays for $mynetworks by design, so say where we probed from.
     const trusted = context.role === 'mta' && (serverAddress === '127.0.0.1' || serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
@@ -314,7 +318,7 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   if (context.role === 'mta' && !results.some((result) => result.controlAccepted === true)) {
     return inconclusive(`no form relayed, but no probe got as far as the control recipient (${results[0]?.reason ?? 'no probes'})`, { evidence, details });
   }
-  const refusedBy = [...new Set(results.map((result) => (result.probe ?? result.mail).slice(0, 3)))].join('/');
+  const refusedBy = [...new Set(results.map((result) => (result.probe ?? result.mail)?.code ?? '---'))].join('/');
   return pass(`all ${results.length} address forms refused (${refusedBy})${context.role === 'mta' ? ', control recipient accepted' : ', no AUTH'}`, { evidence, details });
 }
 

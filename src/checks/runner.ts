@@ -118,7 +118,7 @@ function outcomeOfError(error: unknown, explainError: RunOptions['explainError']
   const deferral = error instanceof ReplyError ? deferralOf(error.reply) : null;
   if (deferral) {
     const step = (error as ReplyError).step.toUpperCase();
-    return { verdict: 'inconclusive', summary: `${step} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`, details: { deferral } };
+    return { verdict: 'inconclusive', summary: `${step} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`, details: { kind: 'deferral', deferral } };
   }
   if (error instanceof SmtpCheckError) {
     const fix = explainError?.(error);

@@ -8,6 +8,8 @@ import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import { counts, isUnsettled } from '../checks/verdict-policy.js';
+import { evidenceLines } from '../render/evidence-lines.js';
+import { jsonDetails } from '../render/json-details.js';
 import { renderCheckReport } from '../render/check-report.js';
 import { renderGithubAnnotations } from '../render/github-annotations.js';
 import { renderJunit } from '../render/junit.js';
@@ -128,7 +130,7 @@ export function quietSummary(name: string, results: CheckResult[], exitCode: Exi
 
 /** One check result as --json shows it (docs/json.md). */
 export function jsonCheck({ id, title, verdict, severity, summary, evidence, fix, durationMs, details, expected }: CheckResult): Record<string, unknown> {
-  return { id, title, verdict, severity, summary, evidence, fix, durationMs, ...(expected ? { expected } : {}), ...(details !== undefined ? { details } : {}) };
+  return { id, title, verdict, severity, summary, evidence: evidenceLines(evidence), fix, durationMs, ...(expected ? { expected } : {}), ...(details !== undefined ? { details: jsonDetails(details) } : {}) };
 }
 
 /** The documented --json schema (docs/json.md). */

@@ -1,5 +1,3 @@
-import type { CheckResult } from '../checks/check.js';
-import type { RelayProbeResult } from '../checks/relay-probe.js';
 import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
 import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
@@ -8,7 +6,7 @@ import { interruptionNote, jsonReport } from './check.js';
 import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
-import { printable } from '../render/printable.js';
+import { probesOf, renderRelayTable } from '../render/relay-table.js';
 import { hintFor } from '../outcome/error-hints.js';
 
 /**
@@ -40,24 +38,4 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
   } catch (error) {
     return output.fail(error);
   }
-}
-
-function probesOf(result: CheckResult): RelayProbeResult[] {
-  return Array.isArray(result.details) ? (result.details as RelayProbeResult[]) : [];
-}
-
-function renderRelayTable(results: CheckResult[], c: CommandOutput['palette'], verbose: boolean): string[] {
-  // Replies and summaries are the server's words: escaped before they are padded and coloured.
-  const rows = results.flatMap((result) => probesOf(result).map((probe) => ({ form: printable(probe.form), probe })));
-  const formWidth = Math.max(20, ...rows.map((row) => row.form.length));
-  const lines = [c.bold(`${'ADDRESS FORM'.padEnd(formWidth)}  ${'RESULT'.padEnd(12)}  REPLY`)];
-  for (const { form, probe } of rows) {
-    const colour = probe.outcome === 'relayed' ? c.red : probe.outcome === 'refused' ? c.green : c.magenta;
-    lines.push(`${form.padEnd(formWidth)}  ${colour(probe.outcome.toUpperCase().padEnd(12))}  ${printable(probe.probe ?? probe.mail)}`);
-  }
-  for (const result of results) {
-    if (probesOf(result).length === 0) lines.push(`${result.id.padEnd(formWidth)}  ${result.verdict.toUpperCase().padEnd(12)}  ${printable(result.summary)}`);
-    if (verbose) for (const line of result.evidence) lines.push(c.dim(`  │ ${printable(line)}`));
-  }
-  return lines;
 }

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { linesEvidence } from '../checks/evidence.js';
 import type { CheckResult, Verdict } from '../checks/check.js';
 import type { RunOutcome } from '../checks/verdict-policy.js';
 import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
@@ -30,10 +31,13 @@ interface TargetReport {
   name: string;
   position?: number;
   error?: string | null;
-  checks?: (Pick<CheckResult, 'id' | 'verdict' | 'summary'> & Partial<CheckResult>)[];
+  checks?: ReportedCheck[];
   summary?: { durationMs?: number; interrupted?: boolean };
   [key: string]: unknown;
 }
+
+/** A check as a JSON report holds it (docs/json.md): evidence as lines, details in their JSON shape. */
+type ReportedCheck = Pick<CheckResult, 'id' | 'verdict' | 'summary'> & Partial<Omit<CheckResult, 'evidence' | 'details'>> & { evidence?: string[]; details?: unknown };
 
 interface SuiteInfo {
   file?: string;
@@ -146,7 +150,16 @@ export function runReportMerge(files: string[], flags: MergeFlags): number {
 }
 
 function resultsOf(target: TargetReport): CheckResult[] {
-  return (target.checks ?? []).map((check) => ({ title: check.id, severity: 'info', evidence: [], fix: null, durationMs: 0, ...check, verdict: check.verdict as Verdict }));
+  return (target.checks ?? []).map(({ evidence, details, ...check }) => ({
+    title: check.id,
+    severity: 'info',
+    fix: null,
+    durationMs: 0,
+    ...check,
+    verdict: check.verdict as Verdict,
+    evidence: linesEvidence(Array.isArray(evidence) ? evidence.map(String) : []),
+    ...(details === undefined ? {} : { details: { kind: 'reported', json: details } as const }),
+  }));
 }
 
 /** As the suite judged it: a target that could not run is unsettled, never ok. */

@@ -43,7 +43,7 @@ describe('relay probe groups (docs/relay-test.md)', () => {
     const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => relayDenied(), () => reply(250)), reply(250), null);
     assert.equal(unsettled, null);
     assert.deepEqual(results.map((result) => result?.outcome), ['refused', 'refused']);
-    assert.equal(results[0]!.control, '250 x');
+    assert.equal(results[0]!.control?.code, 250);
   });
 
   it('judges no refusal of a group whose control was refused at the end: each is asked alone', () => {
@@ -134,7 +134,7 @@ describe('null-sender twins', () => {
   });
 
   it('a summary names a form once when it relayed from both senders, and says "from <>" when only the twin did', () => {
-    const result = (probe: RelayVector): RelayProbeResult => ({ ...probe, mail: '250', control: null, controlAccepted: null, probe: '250', outcome: 'relayed', reason: 'accepted', deferral: null });
+    const result = (probe: RelayVector): RelayProbeResult => ({ ...probe, mail: reply(250), control: null, controlAccepted: null, probe: reply(250), outcome: 'relayed', reason: 'accepted', deferral: null });
     const [a, aTwin, b, bTwin] = withNullSenderTwins([vector('a@example.com'), vector('b@example.com')]).map(result);
     assert.deepEqual(relayedFormNames([a!, aTwin!, bTwin!]), ['<a@example.com>', '<b@example.com> from <>']);
     assert.deepEqual(relayedFormNames([b!]), ['<b@example.com>']);

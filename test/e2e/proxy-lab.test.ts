@@ -6,6 +6,7 @@ import { runChecks } from '../../src/checks/runner.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { matrixTarget } from './expected-verdicts.js';
 import { LAB_DIR, postfixLab, runCli, servicePort } from './postfix-lab.js';
+import { evidenceLines } from '../../src/render/evidence-lines.js';
 
 /**
  * PROXY protocol against real components (issue 15): Postfix with
@@ -71,7 +72,7 @@ describe('PROXY protocol on the real Postfix lab and HAProxy', { concurrency: tr
   it('proxy-untrusted fails on proxy-open: a header from anyone, and the claimed 127.0.0.1 relays', async () => {
     const result = await proxyUntrusted(servicePort('proxy-open'), 'proxy-open');
     assert.equal(result.verdict, 'fail', result.summary);
-    assert.ok(result.evidence.some((line) => line.includes('PROXY TCP4 127.0.0.1')), result.evidence.join('\n'));
+    assert.ok(evidenceLines(result.evidence).some((line) => line.includes('PROXY TCP4 127.0.0.1')), evidenceLines(result.evidence).join('\n'));
   });
 
   it('proxy-untrusted warns on proxied reached directly, and passes on a port without the setting', async () => {

@@ -5,6 +5,7 @@ import { runChecks } from '../../src/checks/runner.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { matrixTarget } from './expected-verdicts.js';
 import { postfixLab, runCli, servicePort } from './postfix-lab.js';
+import { evidenceLines } from '../../src/render/evidence-lines.js';
 
 /**
  * XCLIENT against real Postfix (issue 15): the "xclient" service trusts only
@@ -44,6 +45,6 @@ describe('XCLIENT on the real Postfix lab', { concurrency: true }, () => {
     assert.equal((await xclientUntrusted('xclient')).verdict, 'pass');
     const open = await xclientUntrusted('xclient-open');
     assert.equal(open.verdict, 'fail', open.summary);
-    assert.ok(open.evidence.some((line) => line.includes('XCLIENT ADDR=127.0.0.1')), open.evidence.join('\n'));
+    assert.ok(evidenceLines(open.evidence).some((line) => line.includes('XCLIENT ADDR=127.0.0.1')), evidenceLines(open.evidence).join('\n'));
   });
 });

@@ -7,6 +7,7 @@ import { fakeCheckTarget } from './fake-check-target.js';
 import { serverPool } from './hostile-peer.js';
 import { ehloLines, startResponder } from './smtp-responder.js';
 import { startFakeServer } from './fake-smtp-server.js';
+import type { CheckDetails } from '../../src/checks/evidence.js';
 
 /**
  * Fronts that defer (docs/checks.md#deferrals): a deferral is never a refusal, so an
@@ -53,7 +54,8 @@ function greylisting(delayMs: number) {
   };
 }
 
-const probes = (details: unknown) => details as RelayProbeResult[];
+const probes = (details: CheckDetails | undefined): readonly RelayProbeResult[] => (details?.kind === 'relay-probes' ? details.probes : []);
+const deferralClass = (details: CheckDetails | undefined): string | undefined => (details?.kind === 'deferral' ? details.deferral?.class : undefined);
 const control = { localRecipient: 'postmaster@example.org' };
 
 describe('deferring fronts before relay checks', { concurrency: true }, () => {
@@ -146,7 +148,7 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     );
     const result = await runCheck(findCheck('conn-greeting')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'inconclusive', result.summary);
-    assert.equal((result.details as { deferral: { class: string } }).deferral.class, 'rate-limit');
+    assert.equal(deferralClass(result.details), 'rate-limit');
     assert.ok(connections >= 2, 'retried before giving up');
   });
 
@@ -189,6 +191,6 @@ describe('sessions cut by an error limit', { concurrency: true }, () => {
     const result = await runCheck(findCheck('enum-vrfy')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'inconclusive', result.summary);
     assert.match(result.summary, /cut the session with 421 4\.7\.0/);
-    assert.equal((result.details as { deferral: { class: string } }).deferral.class, 'error-limit');
+    assert.equal(deferralClass(result.details), 'error-limit');
   });
 });
