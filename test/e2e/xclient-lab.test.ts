@@ -27,6 +27,15 @@ describe('XCLIENT on the real Postfix lab', { concurrency: true }, () => {
     assert.match(result.stdout, /RCPT TO:<r@example\.com>\n<- {2}250 /);
   });
 
+  for (const name of ['xclient-ehlo', 'xclient-helo']) {
+    it(`from the trusted 127.0.0.2, --quit-after ${name}: EHLO, XCLIENT (220), EHLO again to the new session, then QUIT`, async () => {
+      const result = await send(servicePort('xclient'), '--local-address', '127.0.0.2', '--xclient-addr', '192.0.2.1', '--quit-after', name, '--json');
+      assert.equal(result.code, ExitCode.ok, result.stdout + result.stderr);
+      const events = (JSON.parse(result.stdout) as { events: { type: string; step?: string; reply?: { code: number } }[] }).events;
+      assert.deepEqual(events.filter((event) => event.type === 'receive').map((event) => `${event.step} ${event.reply?.code}`), ['greeting 220', 'ehlo 250', 'xclient 220', 'ehlo 250', 'quit 221']);
+    });
+  }
+
   it('from the trusted 127.0.0.2, claiming an outside address (--xclient-addr 198.51.100.7) does not relay: exit 5', async () => {
     const result = await send(servicePort('xclient'), '--local-address', '127.0.0.2', '--xclient-addr', '198.51.100.7');
     assert.equal(result.code, ExitCode.rejected, result.stdout + result.stderr);
