@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { addConnectionOptions } from '../options/connection-options.js';
 import { SMTPCHECK_VERSION } from './version.js';
 import { addXclientOptions } from '../options/xclient-flags.js';
+import { swaksSpellingError } from './swaks-spellings.js';
 
 /**
  * commander wiring only. Each command's module is imported when it runs, so what
@@ -203,7 +204,11 @@ export const exitCodeOf = (error: CommanderError): number => (error.exitCode ===
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    const [name, ...args] = argv.slice(2);
+    const refusal = swaksSpellingError(program.commands.find((command) => command.name() === name), args);
+    if (refusal) throw refusal;
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = exitCodeOf(error);

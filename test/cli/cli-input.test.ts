@@ -101,6 +101,18 @@ describe('the CLI on bad input (one line, documented exit code, no stack trace)'
     assert.match(result.stderr, /connect, proxy, banner, first-ehlo, tls, ehlo/);
   });
 
+  it('swaks\'s -tls (which would read as -t ls: a recipient, no TLS) exits 1 before connecting, naming --tls', async () => {
+    const result = await runCli(['send', '--server', '127.0.0.1:1', '--from', 'a@example.org', '--to', 'b@example.org', '-tls']);
+    assert.equal(result.code, 1, result.stderr);
+    oneLine(result.stderr);
+    assert.match(result.stderr, /write --tls$/m);
+  });
+
+  it('the same word as the value of an option before it is text, not swaks\'s -tls', async () => {
+    const result = await runCli(['send', '--server', '127.0.0.1:1', '--from', 'a@example.org', '--to', 'b@example.org', '--subject', '-tls']);
+    assert.equal(result.code, 2, result.stderr);
+  });
+
   it('--version and --help exit 0', async () => {
     assert.equal((await runCli(['--version'])).code, 0);
     const help = await runCli(['--help']);
