@@ -2,7 +2,9 @@ import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
 import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import type { CheckFlags } from './check.js';
-import { interruptionNote, jsonReport } from './check.js';
+import { interruptionNote } from './check.js';
+import { jsonReport } from '../render/json-report.js';
+import { writeReportFormats } from './report-formats.js';
 import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
@@ -34,6 +36,7 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
     // An interrupted family has no verdict: "none relayed" would read as a pass.
     const verdict = relayed.length > 0 ? `${name} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : interrupted ? `${name}: interrupted, no verdict` : `${name}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`;
     output.summary(verdict, relayed.length === 0 && exitCode === ExitCode.ok);
+    await writeReportFormats(flags, [{ name, results, durationMs }]);
     return output.finish(jsonReport(target, results, durationMs, interrupted), exitCode);
   } catch (error) {
     return output.fail(error);

@@ -1,12 +1,7 @@
 import { evidenceLines } from './evidence-lines.js';
-import type { CheckResult } from '../checks/check.js';
+import type { ReportedSuite } from './report-formats.js';
 import { counts, isUnsettled } from '../checks/verdict-policy.js';
 
-export interface JunitSuite {
-  name: string;
-  results: CheckResult[];
-  durationMs: number;
-}
 
 const escapeXml = (text: string): string =>
   text
@@ -17,7 +12,7 @@ const escapeXml = (text: string): string =>
     .replace(/"/g, '&quot;');
 
 /** JUnit XML (the de-facto schema CI dashboards read): one testsuite per target, one testcase per check. */
-export function renderJunit(suites: JunitSuite[]): string {
+export function renderJunit(suites: readonly ReportedSuite[]): string {
   const body = suites.map((suite) => {
     const failures = suite.results.filter((result) => result.verdict === 'fail' && counts(result)).length;
     const errors = suite.results.filter((result) => isUnsettled(result.verdict) && counts(result)).length;
