@@ -9,6 +9,7 @@ import { fail, inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
 import type { CheckDetails, Evidence } from './evidence.js';
 import { describeAttempts, settleDeferrals } from './deferral-retry.js';
+import { attemptInSession, NEEDS_TLS } from './tls-on-demand.js';
 
 /** One relay attempt: the envelope a probe sends. */
 export interface RelayVector {
@@ -44,21 +45,6 @@ export interface RelayProbeResult {
 
 const defaultTls = (context: CheckContext): SessionTls => (context.role === 'mta' ? 'none' : 'tls');
 
-/**
- * Run `attempt` on a session of its own. An MX that demands TLS first (530 to MAIL:
- * the attempt says 'needs-tls') gets the attempt again inside TLS: refusing plaintext
- * says nothing about what it relays once TLS is up. Returns the TLS it ended with.
- */
-async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (session: SmtpSession, canStartTls: boolean) => Promise<T | 'needs-tls'>): Promise<{ result: T; tls: SessionTls }> {
-  const session = await context.open(tls);
-  let outcome: T | 'needs-tls';
-  try {
-    outcome = await attempt(session, tls === 'none' && (session.capabilities?.startTls ?? false));
-  } finally {
-    await context.done(session);
-  }
-  return outcome === 'needs-tls' ? inSession(context, 'tls', attempt) : { result: outcome, tls };
-}
 
 /**
  * One probe, on its own session (docs/checks.md#safety-rules-and-the-source-address, rule 2:
@@ -70,7 +56,7 @@ async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (se
 export async function probeRelay(context: CheckContext, vector: RelayVector, tls: SessionTls = defaultTls(context)): Promise<RelayProbeResult> {
   const { result, deferred, gaveUp } = await settleDeferrals(
     context,
-    async () => (await inSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result,
+    async () => (await attemptInSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result,
     (result) => result.deferral,
   );
   if (deferred.length === 0) return result;
@@ -78,9 +64,9 @@ export async function probeRelay(context: CheckContext, vector: RelayVector, tls
   return { ...result, reason: `${result.reason} (${history}${result.outcome === 'deferred' && gaveUp ? `; ${gaveUp}` : ''})` };
 }
 
-async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | 'needs-tls'> {
+async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | typeof NEEDS_TLS> {
   const mail = await session.mailFrom(vector.mailFrom);
-  if (mail.code === 530 && canStartTls) return 'needs-tls';
+  if (mail.code === 530 && canStartTls) return NEEDS_TLS;
   if (replyDisposition(mail) !== 'accepted') return senderNotAccepted(vector, mail);
   const control = context.role === 'mta' ? await session.rcptTo(context.target.localRecipient) : null;
   const probe = await session.rcptTo(vector.rcptTo);
@@ -179,6 +165,8 @@ interface GroupAttempt {
   results: (RelayProbeResult | null)[];
   /** Why some probes must be asked alone, when they must. */
   unsettled: string | null;
+  /** Set when what left the group unsettled was a deferral (a control or a form answered 4yz, not a relay refusal): the group is worth asking again. */
+  deferral: Deferral | null;
 }
 
 /**
@@ -187,25 +175,36 @@ interface GroupAttempt {
  * probe is a relay wherever it was asked. The group's refusals count only if both
  * controls were accepted and the whole exchange completed; otherwise every probe not
  * accepted is asked again alone (probeRelay), and that answer is the one judged. An
- * MX that demands TLS first (530 to MAIL) gets the whole group again inside TLS.
+ * MX that demands TLS first (530 to MAIL) gets the whole group again inside TLS. A
+ * group left unsettled by a deferral (postscreen's 450 to every RCPT, greylisting of
+ * each new sender/recipient pair) is asked again whole, as a real client retries its
+ * transaction (settleDeferrals), before anything is asked alone: one retry a group,
+ * not one a form, so the run's retry budget covers every family. Never after an
+ * acceptance, which a retry that refuses must not hide.
  *
  * Lockstep, not pipelined: SmtpSession.pipeline returns all replies or none, and an
  * acceptance that came before a break must never be lost to a re-run that refuses.
  */
 async function probeGroup(context: CheckContext, group: RelayVector[]): Promise<RelayProbeResult[]> {
-  const { result, tls } = await inSession(context, defaultTls(context), (session, canStartTls) => attemptGroup(context, session, group, canStartTls));
+  const { result: attempt, deferred } = await settleDeferrals(
+    context,
+    () => attemptInSession(context, defaultTls(context), (session, canStartTls) => attemptGroup(context, session, group, canStartTls)),
+    ({ result }) => (result.results.some((probe) => probe?.outcome === 'relayed') ? null : result.deferral),
+  );
+  const { result, tls } = attempt;
   const { results, unsettled } = result;
+  const history = deferred.length > 0 ? ` (the group's session: ${describeAttempts(deferred)})` : '';
   return Promise.all(
     group.map(async (vector, index) => {
       const settled = results[index];
-      if (settled) return settled;
+      if (settled) return history ? { ...settled, reason: `${settled.reason}${history}` } : settled;
       const alone = await probeRelay(context, vector, tls);
       return { ...alone, reason: `${alone.reason} (asked alone: ${unsettled})` };
     }),
   );
 }
 
-async function attemptGroup(context: CheckContext, session: SmtpSession, group: RelayVector[], canStartTls: boolean): Promise<GroupAttempt | 'needs-tls'> {
+async function attemptGroup(context: CheckContext, session: SmtpSession, group: RelayVector[], canStartTls: boolean): Promise<GroupAttempt | typeof NEEDS_TLS> {
   const steps = groupSteps(group, context.role === 'mta');
   const answers: { step: GroupStep; reply: Reply }[] = [];
   let mail: Reply | null = null;
@@ -213,10 +212,10 @@ async function attemptGroup(context: CheckContext, session: SmtpSession, group: 
   try {
     const sender = await session.mailFrom(group[0]!.mailFrom);
     mail = sender;
-    if (sender.code === 530 && canStartTls) return 'needs-tls';
-    if (replyDisposition(sender) === 'refused') return { results: group.map((vector) => senderNotAccepted(vector, sender)), unsettled: null };
+    if (sender.code === 530 && canStartTls) return NEEDS_TLS;
+    if (replyDisposition(sender) === 'refused') return { results: group.map((vector) => senderNotAccepted(vector, sender)), unsettled: null, deferral: null };
     // Deferred or odd: each probe is asked alone, where deferrals are retried.
-    if (replyDisposition(sender) !== 'accepted') return { results: group.map(() => null), unsettled: `MAIL was answered ${replySummary(sender)}` };
+    if (replyDisposition(sender) !== 'accepted') return { results: group.map(() => null), unsettled: `MAIL was answered ${replySummary(sender)}`, deferral: deferralOf(sender) };
     for (const step of steps) {
       if (!withinSyntaxBudget(answers.map((answer) => answer.reply))) {
         broken = `the group stopped after ${MAX_SYNTAX_ERRORS_PER_SESSION} syntax errors, to stay under the server's error limit`;
@@ -268,7 +267,9 @@ export function judgeGroup(control: string, group: readonly RelayVector[], answe
     const last = replies[replies.length - 1]!;
     return { ...base, probe: last, outcome: 'refused', reason: replySummary(last) };
   });
-  return { results, unsettled };
+  // A broken exchange proves nothing about deferrals; a refused control that is a 4yz, or a deferred form, is one.
+  const deferral = broken ? null : refusedControl ? deferralOf(refusedControl, { controlDeferred: true }) : deferredProbe ? deferralOf(deferredProbe.reply) : null;
+  return { results, unsettled, deferral };
 }
 
 /**

@@ -81,6 +81,16 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     assert.equal(result.verdict, 'pass', result.summary);
   });
 
+  it('a secure MX behind greylisting (control greylisted too) is settled by asking each group again whole after the delay: one retry a group', async () => {
+    const server = await frontedMx(false, greylisting(300));
+    const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port, { retryDeferredMs: 400 }));
+    assert.equal(result.verdict, 'pass', result.summary);
+    const withRcpt = server.connections.filter((lines) => lines.some((line) => /^RCPT/i.test(line)));
+    // Two groups (p@example.net and <>), each deferred once and asked again whole: no form asked alone.
+    assert.equal(withRcpt.length, 4, `sessions with RCPT: ${withRcpt.length}`);
+    assert.ok(probes(result.details).every((probe) => /the group's session: 1 attempt deferred, retried after 0\.4 s/.test(probe.reason)), probes(result.details)[0]!.reason);
+  });
+
   it("a postscreen-like front (450 4.3.2 to every RCPT of a client's first connection) is passed by reconnecting: the open relay behind it fails", async () => {
     const screened = new Set<number>();
     const server = await frontedMx(true, (connection) => (connection === 1 || screened.has(connection) ? '450 4.3.2 Service currently unavailable' : null));

@@ -53,6 +53,20 @@ describe('check verdicts against scripted servers', () => {
     assert.equal((await run('relay-control', target(server.port))).verdict, 'pass');
   });
 
+  it('an MX that answers VRFY with 530 in plaintext and enumerates inside TLS fails enum-vrfy (asked again inside TLS)', async () => {
+    const server = await responder((line, state) => {
+      if (/^EHLO/i.test(line)) return ehloLines(['STARTTLS']);
+      if (/^STARTTLS/i.test(line)) return '220 2.0.0 Ready to start TLS';
+      const vrfy = /^VRFY (.*)$/i.exec(line);
+      if (vrfy && !state.tls) return '530 5.7.0 Must issue a STARTTLS command first';
+      if (vrfy) return vrfy[1] === 'john@example.org' || vrfy[1] === 'john' ? '252 2.0.0 john@example.org' : '550 5.1.1 User unknown';
+      return /^(MAIL|RCPT|RSET)/i.test(line) ? '250 2.1.5 Ok' : '502 5.5.2 unknown';
+    });
+    const result = await run('enum-vrfy', target(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.ok(evidenceLines(result.evidence).some((line) => /-> STARTTLS/.test(line)), 'the pairs were asked again inside TLS');
+  });
+
   it('an MX that refuses every sender gives inconclusive relay verdicts, never a pass', async () => {
     const server = await responder((line) => (/^EHLO/i.test(line) ? ehloLines([]) : /^MAIL/i.test(line) ? '550 5.7.1 go away' : '250 Ok'));
     for (const id of ['relay-open-basic', 'relay-quoted']) assert.equal((await run(id, target(server.port))).verdict, 'inconclusive', id);
