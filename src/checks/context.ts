@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { authenticate } from '../core/authenticate.js';
-import type { TlsClientOptions } from '../core/connection.js';
+import type { TlsClientOptions } from '../core/tls-options.js';
 import type { ProxyHeaderSpec } from '../core/proxy-protocol.js';
 import type { Reply } from '../core/reply.js';
 import type { Socks5Proxy } from '../core/socks5.js';

@@ -4,7 +4,7 @@ import type { CheckDefinition, CheckResult } from '../checks/check.js';
 import { inconclusive, info } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
 import { CheckContext } from '../checks/context.js';
-import type { TlsClientOptions } from '../core/connection.js';
+import type { TlsClientOptions } from '../core/tls-options.js';
 import type { RunOptions } from '../checks/runner.js';
 import { runChecks } from '../checks/runner.js';
 import type { DnsResolver } from '../core/dns/resolver.js';

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { CheckDefinition } from '../checks/check.js';
 import { runCheck } from '../checks/runner.js';
 import { authenticate, selectMechanism } from '../core/authenticate.js';
-import { diffCapabilities, heloCapabilities, parseEhloReply } from '../core/capabilities.js';
+import { diffCapabilities } from '../core/capabilities.js';
 import { capabilityFindings } from '../core/capability-findings.js';
 import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { AuthError, ProtocolError, ReplyError, SmtpCheckError, TlsError, UsageError } from '../core/errors.js';
@@ -307,29 +307,12 @@ export class ReplEngine {
         this.sasl = { ...progress, challenge: decodeChallenge(reply.lines[0] ?? '') };
         return;
       }
-      if (reply.code === 235 && progress) session.authenticatedAs = progress.user ?? 'AUTH typed by hand';
+      if (progress) session.noteRawReply('AUTH', reply, progress.user ?? undefined);
       this.sasl = null;
       return;
     }
     if (plan.verb === 'QUIT' && reply.code !== 221) this.quitSent = false;
-    if (reply.code !== 250) return;
-    switch (plan.verb) {
-      case 'EHLO':
-      case 'LHLO':
-        session.capabilities = parseEhloReply(reply);
-        session.inTransaction = false;
-        break;
-      case 'HELO':
-        session.capabilities = heloCapabilities(reply);
-        session.inTransaction = false;
-        break;
-      case 'MAIL':
-        session.inTransaction = true;
-        break;
-      case 'RSET':
-        session.inTransaction = false;
-        break;
-    }
+    session.noteRawReply(plan.verb, reply);
   }
 
   /** DATA typed by hand was accepted: the body follows, as for :data. */
@@ -369,8 +352,6 @@ export class ReplEngine {
       case 'ehlo': {
         const session = this.requireSession();
         await session.hello();
-        // RFC 5321 §4.1.4: EHLO resets the session as RSET does.
-        session.inTransaction = false;
         return;
       }
       case 'caps':
