@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { authenticate } from '../core/authenticate.js';
+import type { ConnectionSpec } from '../core/connection-spec.js';
 import type { TlsClientOptions } from '../core/tls-options.js';
 import type { ProxyHeaderSpec } from '../core/proxy-protocol.js';
 import type { Reply } from '../core/reply.js';
-import type { Socks5Proxy } from '../core/socks5.js';
-import type { Timeouts } from '../core/timeouts.js';
 import type { TlsMode } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { SmtpSession } from '../core/session.js';
@@ -19,21 +18,15 @@ import { RetryBudget } from './deferral-retry.js';
 
 /** Everything a check knows about its target (the placeholders of docs/checks.md#how-the-checks-talk-to-the-server). */
 export interface CheckTarget {
-  host: string;
-  port: number;
+  /**
+   * Where and how every session of the run connects, whole: the server, the path,
+   * TLS options, timeouts and {h}, the EHLO name (default smtpcheck.example). Each
+   * session brings TLS up as the role does it, whatever `tlsMode` says (open()).
+   */
+  connection: ConnectionSpec;
   role: Role;
   /** True when the role was guessed from a port that is not 25, 587 or 465. */
   roleAssumed?: boolean;
-  family?: 0 | 4 | 6;
-  localAddress?: string;
-  /** A PROXY protocol header every session sends first (--proxy-protocol): the target sits behind a balancer. */
-  proxyHeader?: ProxyHeaderSpec;
-  /** A SOCKS5 server every session goes through (--socks5). */
-  socks5?: Socks5Proxy;
-  /** {h}: EHLO name; default smtpcheck.example. */
-  heloName: string;
-  tls: TlsClientOptions;
-  timeouts: Timeouts;
   /** {loc}: a domain the server hosts. */
   localDomain: string;
   /** {known}: a mailbox that exists (default postmaster@{loc}, which RFC 5321 §4.5.1 requires). */
@@ -44,11 +37,6 @@ export interface CheckTarget {
   foreignDomain: string;
   foreignDomain2: string;
   credentials?: { user: string; password: string };
-  /**
-   * Show credentials decoded in the evidence instead of redacted (--show-secrets).
-   * Only the command line sets it, never a suite file.
-   */
-  revealSecrets?: boolean;
   /** {alias}: an address the login owns besides its own. */
   alias?: string;
   /** {other}: a hosted address the login does not own. */
@@ -182,22 +170,16 @@ export class CheckContext {
    * taken from the run's budget (docs/checks.md#deferrals).
    */
   private async establish(tlsMode: TlsMode, transcript: Transcript, options: EstablishChoices): Promise<SmtpSession> {
-    const proxyHeader = options.proxyHeader ?? this.target.proxyHeader;
+    const connection = this.target.connection;
+    const proxyHeader = options.proxyHeader ?? connection.proxyHeader;
     for (let attempt = 1; ; attempt += 1) {
       await this.slots.acquire(this.signal);
       try {
         return await establishSession({
-          host: this.target.host,
-          port: this.target.port,
-          family: this.target.family ?? 0,
-          ...(this.target.localAddress ? { localAddress: this.target.localAddress } : {}),
+          ...connection,
           ...(proxyHeader ? { proxyHeader } : {}),
-          ...(this.target.socks5 ? { socks5: this.target.socks5 } : {}),
-          heloName: this.target.heloName,
-          timeouts: this.target.timeouts,
-          tls: { ...this.target.tls, ...options.tlsOptions },
+          tls: { ...connection.tls, ...options.tlsOptions },
           verifyCertificate: false,
-          revealSecrets: this.target.revealSecrets ?? false,
           tlsMode,
           transcript,
           ...(this.signal ? { signal: this.signal } : {}),
@@ -223,7 +205,7 @@ export class CheckContext {
     let settle!: (identity: ServerIdentity | null) => void;
     const identity = new Promise<ServerIdentity | null>((resolve) => (settle = resolve));
     this.target.identity = identity;
-    let address = this.target.host;
+    let address = this.target.connection.host;
     let greeted = false;
     const stop = transcript.on((event) => {
       if (event.type === 'connect') address = event.address;
@@ -246,7 +228,7 @@ export class CheckContext {
     if (shared) return shared;
     const session = await this.open('none', { ehlo: false });
     await this.done(session);
-    return { bannerHost: bannerHost(session.greeting), address: session.connection.remoteAddress ?? this.target.host };
+    return { bannerHost: bannerHost(session.greeting), address: session.connection.remoteAddress ?? this.target.connection.host };
   }
 
   /** A TLS session logged in with the user's credentials (callers check `needs`). */

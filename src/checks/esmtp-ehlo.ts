@@ -13,14 +13,14 @@ export const esmtpEhlo: CheckDefinition = {
   async run(context) {
     const session = await context.open('none', { ehlo: false });
     try {
-      const ehlo = await session.command(`EHLO ${context.target.heloName}`, 'ehlo');
+      const ehlo = await session.command(`EHLO ${context.target.connection.heloName}`, 'ehlo');
       if (ehlo.code === 250) {
         const domain = ehlo.lines[0]?.split(/\s+/)[0] ?? '';
         if (!domain) return fail('EHLO answer does not start with the server\'s domain');
         return pass(`EHLO answered by ${domain} with ${ehlo.lines.length - 1} keywords`);
       }
       if (ehlo.code === 500 || ehlo.code === 502) {
-        const helo = await session.command(`HELO ${context.target.heloName}`, 'helo');
+        const helo = await session.command(`HELO ${context.target.connection.heloName}`, 'helo');
         if (helo.code !== 250) return fail(`EHLO ${ehlo.code} and HELO refused: ${replySummary(helo)}`);
         if (helo.lines.length > 1) return fail('HELO got a multi-line EHLO-style answer (RFC 5321 §3.2 forbids it)');
         return info(`no ESMTP: EHLO ${ehlo.code}, HELO accepted`);

@@ -44,7 +44,8 @@ export const proxyUntrusted: CheckDefinition = {
   severity: 'crit',
   fix: 'Let only the load balancer reach a port with smtpd_upstream_proxy_protocol (or postscreen_upstream_proxy_protocol) = haproxy: firewall it, or bind it to an address only the balancer can reach. Exim: limit hosts_proxy to the balancer.',
   async run(context) {
-    const { foreignDomain, foreignDomain2, port } = context.target;
+    const { foreignDomain, foreignDomain2 } = context.target;
+    const { port } = context.target.connection;
     const header: ProxyHeaderSpec = { version: 1, source: { address: CLAIMED_CLIENT_ADDRESS, port: 40000 }, destination: { address: CLAIMED_CLIENT_ADDRESS, port } };
     const rcptTo = `r@${foreignDomain2}`;
     const tls = context.role === 'mta' ? 'none' : 'tls';

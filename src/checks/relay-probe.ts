@@ -183,7 +183,7 @@ export async function relayNames(context: CheckContext): Promise<RelayNames> {
     ext: context.target.foreignDomain,
     ext2: context.target.foreignDomain2,
     loc: context.target.localDomain,
-    srv: identity.bannerHost ?? context.target.host,
+    srv: identity.bannerHost ?? context.target.connection.host,
     ip: identity.address,
   };
 }

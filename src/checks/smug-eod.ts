@@ -54,7 +54,7 @@ async function sendProbe(context: CheckContext, sender: string, recipient: strin
         `Subject: smtpcheck smuggling probe\\r\\n\\r\\nA${sequence.shown}MAIL FROM:<${sender}>\\r\\nRCPT TO:<${recipient}>\\r\\nDATA\\r\\nSubject: smtpcheck smuggled\\r\\n\\r\\nB\\r\\n.\\r\\n   (one write)`,
       );
     }
-    const first = await session.readReply('data', context.target.timeouts.dataMs);
+    const first = await session.readReply('data', context.target.connection.timeouts.dataMs);
     // The smuggled transaction's replies, if any, come before the sentinels' answers.
     // A server that hangs up (e.g. Postfix's pipelining guard after "554 5.5.0
     // protocol synchronization") has said all it will. One that answers nothing more,

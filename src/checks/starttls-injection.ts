@@ -24,7 +24,7 @@ export const starttlsInjection: CheckDefinition = {
     const session = await context.open('none');
     if (!session.capabilities?.startTls) return skip('STARTTLS not advertised (see starttls-offered)');
     session.sendRaw('STARTTLS\r\nEHLO inj.invalid\r\n', 'starttls', 'STARTTLS\\r\\nEHLO inj.invalid\\r\\n   (one write)');
-    const reply = await session.connection.readReply('starttls', context.target.timeouts.commandMs, { pauseAfter: true });
+    const reply = await session.connection.readReply('starttls', context.target.connection.timeouts.commandMs, { pauseAfter: true });
     if (reply.code !== 220) return judgeRefusedStartTls(reply);
     try {
       await session.connection.upgradeToTls();

@@ -10,7 +10,7 @@ import { printable } from '../render/printable.js';
 import type { AuthFlags } from '../options/auth-flags.js';
 import { authRequestFrom } from '../options/auth-flags.js';
 import type { ConnectionFlags } from '../options/connection-options.js';
-import { establishOptionsFrom, saveChain } from '../options/connection-options.js';
+import { connectionSpecFrom, saveChain } from '../options/connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 
@@ -25,7 +25,7 @@ export async function runAuth(flags: AuthCommandFlags): Promise<number> {
   const output = new CommandOutput('auth', flags);
   try {
     if (!flags.authUser) throw new UsageError('no user to authenticate as', 'add --auth-user USER (the password comes from SMTPCHECK_PASSWORD, --auth-password-file or a prompt)');
-    const options = establishOptionsFrom(flags, output.transcript, flags.allowPlaintextAuth ? 'starttls-optional' : 'starttls');
+    const options = { ...connectionSpecFrom(flags, flags.allowPlaintextAuth ? 'starttls-optional' : 'starttls'), transcript: output.transcript };
     const request = (await authRequestFrom(flags, output.transcript))!;
     if (flags.authMech?.toLowerCase() === 'all') return await authWithEveryMechanism(options, request, flags, output);
     const session = await establishSession(options);

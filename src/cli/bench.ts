@@ -8,7 +8,7 @@ import { assertMailbox } from '../core/wire-text.js';
 import type { AuthFlags } from '../options/auth-flags.js';
 import { assertAuthCanBeEncrypted, authRequestFrom } from '../options/auth-flags.js';
 import type { ConnectionFlags } from '../options/connection-options.js';
-import { establishOptionsFrom, saveChain } from '../options/connection-options.js';
+import { connectionSpecFrom, saveChain } from '../options/connection-options.js';
 import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
@@ -48,7 +48,7 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
     const from = assertMailbox(flags.from, '--from', { allowEmpty: true });
     for (const address of to) assertMailbox(address, 'recipient', { allowLocalOnly: true });
 
-    const { transcript: _transcript, ...session } = establishOptionsFrom(flags, output.transcript);
+    const session = connectionSpecFrom(flags);
     assertAuthCanBeEncrypted(flags, session.tlsMode);
     const auth = await authRequestFrom(flags, output.transcript);
     // One slice of a load spread over machines: its share of the messages and of the rate (docs/bench.md#shards).

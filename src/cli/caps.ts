@@ -3,7 +3,7 @@ import { establishSession } from '../core/establish.js';
 import { ExitCode } from '../outcome/exit-codes.js';
 import { renderCapabilityTable } from '../render/capability-table.js';
 import type { ConnectionFlags } from '../options/connection-options.js';
-import { establishOptionsFrom, saveChain } from '../options/connection-options.js';
+import { connectionSpecFrom, saveChain } from '../options/connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 
@@ -14,7 +14,7 @@ export async function runCaps(flags: CapsFlags): Promise<number> {
   const output = new CommandOutput('caps', flags);
   try {
     // STARTTLS is used when offered, so both lists can be shown; --tls makes it mandatory.
-    const options = establishOptionsFrom(flags, output.transcript, 'starttls-optional');
+    const options = { ...connectionSpecFrom(flags, 'starttls-optional'), transcript: output.transcript };
     const session = await establishSession(options);
     saveChain(flags, session.tls?.chain);
     await session.quit();

@@ -108,7 +108,7 @@ export function interruptionNote(selected: number, reported: number): string {
 
 /** The report of a run; `interrupted` (Ctrl-C) makes the exit code 130 whatever the results. */
 export async function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted: boolean, gate: BaselineGate): Promise<number> {
-  const name = `${target.host}:${target.port}`;
+  const name = `${target.connection.host}:${target.connection.port}`;
   gate.apply(output, [{ name, results }], interrupted);
   output.print(renderCheckReport({ target: name, role: target.role, roleAssumed: target.roleAssumed ?? false }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
   const exitCode = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForResults(results, flags.strict ?? false));

@@ -32,7 +32,7 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
     const relayed = results.flatMap((result) => probesOf(result)).filter((probe) => probe.outcome === 'relayed');
     const total = results.flatMap((result) => probesOf(result)).length;
     const exitCode = interrupted ? ExitCode.interrupted : exitCodeForResults(results, false);
-    const name = `${target.host}:${target.port}`;
+    const name = `${target.connection.host}:${target.connection.port}`;
     // An interrupted family has no verdict: "none relayed" would read as a pass.
     const verdict = relayed.length > 0 ? `${name} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : interrupted ? `${name}: interrupted, no verdict` : `${name}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`;
     output.summary(verdict, relayed.length === 0 && exitCode === ExitCode.ok);

@@ -8,7 +8,7 @@ import { historyFilePath } from '../repl/history.js';
 import { ScriptFront } from '../repl/script.js';
 import { TerminalFront } from '../repl/terminal.js';
 import type { TargetFlags } from '../options/check-target.js';
-import { establishOptionsFrom } from '../options/connection-options.js';
+import { connectionSpecFrom } from '../options/connection-options.js';
 import { resolvePassword } from '../options/credentials.js';
 import { describeError } from '../outcome/describe-error.js';
 import { writeErrorLine } from './output.js';
@@ -28,7 +28,7 @@ export async function runRepl(flags: ReplCommandFlags): Promise<number> {
   const transcript = new Transcript();
   let script: ScriptFront | null = null;
   try {
-    const establish = establishOptionsFrom(flags, transcript);
+    const establish = { ...connectionSpecFrom(flags), transcript };
     const passwordSource = async (user: string) => (await resolvePassword(user, flags, (message) => transcript.warn(message))).password;
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const front = interactive

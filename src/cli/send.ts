@@ -18,7 +18,7 @@ import { assertMailbox, assertSingleLine, hasNonAscii } from '../core/wire-text.
 import type { AuthFlags } from '../options/auth-flags.js';
 import { assertAuthCanBeEncrypted, authRequestFrom } from '../options/auth-flags.js';
 import type { ConnectionFlags } from '../options/connection-options.js';
-import { establishOptionsFrom, saveChain } from '../options/connection-options.js';
+import { connectionSpecFrom, saveChain } from '../options/connection-options.js';
 import type { XclientFlags } from '../options/xclient-flags.js';
 import { xclientFrom } from '../options/xclient-flags.js';
 import type { OutputFlags } from './output.js';
@@ -67,7 +67,7 @@ export async function runSend(flags: SendFlags): Promise<number> {
   try {
     const quitAfter = parseQuitAfter(flags.quitAfter);
     const reaches = (point: QuitPoint) => quitAfter === null || QUIT_POINTS.indexOf(quitAfter) >= QUIT_POINTS.indexOf(point);
-    const options = establishOptionsFrom(flags, output.transcript);
+    const options = { ...connectionSpecFrom(flags), transcript: output.transcript };
     const fromText = flags.from ?? (flags.authUser || undefined);
     const from = fromText === undefined ? undefined : senderAddress(fromText, flags.from !== undefined ? '--from' : '--auth-user');
     const to = envelopeAddresses(flags.to, '--to');

@@ -13,7 +13,11 @@ import { printable } from '../render/printable.js';
 import type { CheckFlags } from './check.js';
 import { interruptionNote, quietSummary, selectChecks } from './check.js';
 import { writeReportFormats } from './report-formats.js';
-import { checkTargetFrom } from '../options/check-target.js';
+import { CHECK_HELO_NAME, checkTargetFor } from '../options/check-target.js';
+import { connectionSettingsFrom, timeoutsFrom, tlsModeFrom } from '../options/connection-options.js';
+import { parseServer } from '../options/target.js';
+import type { ConnectionSpec } from '../core/connection-spec.js';
+import type { TlsMode } from '../core/establish.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import type { SuiteTarget } from './suite-config.js';
@@ -83,7 +87,7 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
         continue;
       }
       if (run.interrupted) output.transcript.warn(`${run.target.name}: ${interruptionNote(run.selected, run.results.length)}`);
-      output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role, roleAssumed: run.checkTarget.roleAssumed ?? false }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
+      output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.connection.host}:${run.checkTarget.connection.port})`, role: run.checkTarget.role, roleAssumed: run.checkTarget.roleAssumed ?? false }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
       output.print('');
     }
     const allResults = runs.flatMap((run) => run.results);
@@ -116,17 +120,15 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
   if (target.domain) return runDomainTarget(target, target.domain, flags, slots, signal);
   try {
     const password = target.auth ? process.env[target.auth.passwordEnv] : undefined;
-    const checkTarget = await checkTargetFrom(
+    const checkTarget = await checkTargetFor(
+      suiteConnection(target, flags),
       {
-        ...pickConnectionFlags(flags),
         ...sharedTargetFlags(target),
-        server: target.server,
+        ...(flags.retryDeferred !== undefined && target.retryDeferred === undefined ? { retryDeferred: flags.retryDeferred } : {}),
         ...(target.role ? { role: target.role } : {}),
-        ...(target.tls === 'starttls' ? { tls: true } : target.tls === 'implicit' ? { tlsOnConnect: true } : {}),
         ...(target.localDomain ? { localDomain: target.localDomain } : {}),
         ...(target.alias ? { alias: target.alias } : {}),
         ...(target.otherSender ? { otherSender: target.otherSender } : {}),
-        ...(target.tlsServername ? { tlsServername: target.tlsServername } : {}),
         ...(target.auth ? { authUser: target.auth.user } : {}),
       },
       new Transcript(),
@@ -156,13 +158,30 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
 }
 
 /** The target keys that mean the same for a server and a domain target. */
+/**
+ * A suite target's connection: its server, TLS mode, CA, TLS name, EHLO name and
+ * timeout from the file, as typed values; every other connection setting (and those
+ * the file leaves out) from the command line's flags (docs/ci.md#a-target).
+ */
+export function suiteConnection(target: SuiteTarget, flags: CheckFlags): ConnectionSpec {
+  const tlsMode: TlsMode = target.tls ?? tlsModeFrom(flags);
+  const server = parseServer(target.server, undefined, tlsMode === 'implicit' ? 465 : 25);
+  const settings = connectionSettingsFrom(flags, server, tlsMode);
+  return {
+    ...settings,
+    host: server.host,
+    port: server.port,
+    heloName: target.helo ?? (flags.helo === undefined ? CHECK_HELO_NAME : settings.heloName),
+    tls: { ...settings.tls, ...(target.tlsCa ? { caFile: target.tlsCa } : {}), ...(target.tlsServername ? { servername: target.tlsServername } : {}) },
+    timeouts: timeoutsFrom(flags, target.timeout === undefined ? undefined : Math.round(target.timeout * 1000)),
+  };
+}
+
+/** The placeholders a suite target shares with a domain target. */
 function sharedTargetFlags(target: SuiteTarget): Partial<CheckFlags> {
   return {
     ...(target.localRecipient ? { localRecipient: target.localRecipient } : {}),
     ...(target.foreignDomain ? { foreignDomain: target.foreignDomain } : {}),
-    ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
-    ...(target.helo ? { helo: target.helo } : {}),
-    ...(target.timeout ? { timeout: String(target.timeout) } : {}),
     ...(target.retryDeferred !== undefined ? { retryDeferred: String(target.retryDeferred) } : {}),
   };
 }
@@ -185,6 +204,10 @@ async function runDomainTarget(target: SuiteTarget, domain: string, flags: Check
       {
         ...pickConnectionFlags(flags),
         ...sharedTargetFlags(target),
+        // smtpcheck domain reads these as flags for every MX address it finds.
+        ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
+        ...(target.helo ? { helo: target.helo } : {}),
+        ...(target.timeout ? { timeout: String(target.timeout) } : {}),
         ...(target.resolver ? { resolver: target.resolver } : {}),
         ...(target.checks ? { checks: target.checks.join(',') } : {}),
         ...(target.skip ? { skip: target.skip.join(',') } : {}),

@@ -8,10 +8,14 @@ import type { Transcript } from '../core/transcript.js';
 import { assertMailbox } from '../core/wire-text.js';
 import type { AuthFlags } from './auth-flags.js';
 import { authRequestFrom } from './auth-flags.js';
+import type { ConnectionSpec } from '../core/connection-spec.js';
 import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom } from './connection-options.js';
+import { connectionSpecFrom } from './connection-options.js';
 
-export interface TargetFlags extends ConnectionFlags, AuthFlags {
+export interface TargetFlags extends ConnectionFlags, PlaceholderFlags {}
+
+/** What a check target holds besides its connection: the role, the placeholders, the login, the run's limits. */
+export interface PlaceholderFlags extends AuthFlags {
   role?: string;
   localDomain?: string;
   localRecipient?: string;
@@ -42,9 +46,14 @@ export function roleFrom(flag: string | undefined, port: number, tlsOnConnect: b
   return ROLE_BY_PORT[port] ?? (tlsOnConnect ? 'submissions' : 'mta');
 }
 
-/** The placeholders and connection settings every check of a run shares. */
+/** The placeholders and connection settings every check of a run shares, from the command line. */
 export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript, password?: string): Promise<CheckTarget> {
-  const options = establishOptionsFrom({ ...flags, helo: flags.helo ?? CHECK_HELO_NAME }, transcript);
+  return checkTargetFor(connectionSpecFrom({ ...flags, helo: flags.helo ?? CHECK_HELO_NAME }), flags, transcript, password);
+}
+
+/** A check target for a connection already parsed (a suite's target, an MX address of a domain), with its placeholders. */
+export async function checkTargetFor(connection: ConnectionSpec, flags: PlaceholderFlags, transcript: Transcript, password?: string): Promise<CheckTarget> {
+  const options = connection;
   const role = roleFrom(flags.role, options.port, options.tlsMode === 'implicit');
   if (role === 'submissions' && options.tlsMode !== 'implicit' && options.tlsMode !== 'none') {
     throw new UsageError('role submissions uses implicit TLS', 'drop --tls/--tls-optional (465 speaks TLS from the first byte)');
@@ -67,24 +76,15 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
   // An hour covers every greylisting delay in use (postgrey's default is 300 s).
   if (!Number.isFinite(retryDeferred) || retryDeferred < 0 || retryDeferred > 3600) throw new UsageError(`--retry-deferred ${flags.retryDeferred} is not a number of seconds from 0 to 3600`, 'e.g. --retry-deferred 300 for a greylisting delay of five minutes');
   return {
-    host: options.host,
-    port: options.port,
+    connection,
     role,
     roleAssumed: flags.role === undefined && !(options.port in ROLE_BY_PORT),
-    family: options.family ?? 0,
-    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-    ...(options.proxyHeader ? { proxyHeader: options.proxyHeader } : {}),
-    ...(options.socks5 ? { socks5: options.socks5 } : {}),
-    heloName: options.heloName,
-    tls: options.tls ?? {},
-    timeouts: { connectMs: options.timeouts!.connectMs!, greetingMs: options.timeouts!.greetingMs!, commandMs: options.timeouts!.commandMs!, dataMs: options.timeouts!.dataMs! },
     localDomain,
     localRecipient: flags.localRecipient ?? `postmaster@${localDomain}`,
     recipientGiven: flags.localRecipient !== undefined,
     foreignDomain: foreignDomain!,
     foreignDomain2: foreignDomain2!,
     ...(auth ? { credentials: { user: auth.user, password: auth.secret } } : {}),
-    ...(options.revealSecrets ? { revealSecrets: true } : {}),
     ...(flags.alias ? { alias: flags.alias } : {}),
     ...(flags.otherSender ? { otherSender: flags.otherSender } : {}),
     slots: new ConnectionSlots(concurrency),

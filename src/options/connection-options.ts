@@ -4,9 +4,9 @@ import { writeFileSync } from 'node:fs';
 import type { SecureVersion } from 'node:tls';
 import type { Timeouts } from '../core/timeouts.js';
 import { DEFAULT_TIMEOUTS } from '../core/timeouts.js';
-import type { EstablishOptions, TlsMode } from '../core/establish.js';
+import type { ConnectionSpec } from '../core/connection-spec.js';
+import type { TlsMode } from '../core/establish.js';
 import { UsageError } from '../core/errors.js';
-import type { Transcript } from '../core/transcript.js';
 import { chainToPem } from '../core/tls-session.js';
 import { assertSingleLine } from '../core/wire-text.js';
 import type { ProxyFlags } from './proxy-flags.js';
@@ -88,8 +88,9 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   return Math.round(number * 1000);
 }
 
-export function timeoutsFrom(flags: ConnectionFlags): Timeouts {
-  const all = seconds(flags.timeout, '--timeout');
+/** The four timeouts; `allMs` (a suite target's `timeout:`) stands where --timeout would. */
+export function timeoutsFrom(flags: ConnectionFlags, allMs?: number): Timeouts {
+  const all = allMs ?? seconds(flags.timeout, '--timeout');
   return {
     connectMs: seconds(flags.connectTimeout, '--connect-timeout') ?? all ?? DEFAULT_TIMEOUTS.connectMs,
     greetingMs: seconds(flags.greetingTimeout, '--greeting-timeout') ?? all ?? DEFAULT_TIMEOUTS.greetingMs,
@@ -107,20 +108,32 @@ export function tlsModeFrom(flags: ConnectionFlags, fallback: TlsMode = 'none'):
   return fallback;
 }
 
-export function establishOptionsFrom(flags: ConnectionFlags, transcript: Transcript, fallbackTlsMode: TlsMode = 'none'): EstablishOptions {
+/**
+ * The connection flags as one ConnectionSpec (src/core/connection-spec.ts), checked
+ * once: every command and every check target of a run carries the result whole.
+ * `fallbackTlsMode` is the command's default TLS mode when no TLS flag is given.
+ */
+export function connectionSpecFrom(flags: ConnectionFlags, fallbackTlsMode: TlsMode = 'none'): ConnectionSpec {
   if (!flags.server) throw new UsageError('no server given', 'add --server HOST[:PORT], e.g. --server mail.example.org:587');
-  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 cannot be combined', 'pick one address family');
   const tlsMode = tlsModeFrom(flags, fallbackTlsMode);
   const explicitPort = flags.port === undefined ? undefined : parsePort(flags.port, '--port');
   const target = parseServer(flags.server, explicitPort, tlsMode === 'implicit' ? 465 : 25);
+  return { ...connectionSettingsFrom(flags, target, tlsMode), host: target.host, port: target.port };
+}
+
+/**
+ * Everything of a ConnectionSpec but the server: what the command line's flags say
+ * for every target of a suite, whose own servers (and TLS modes, names, timeouts)
+ * come from its file (src/cli/suite.ts).
+ */
+export function connectionSettingsFrom(flags: ConnectionFlags, server: { host: string; port: number }, tlsMode: TlsMode): Omit<ConnectionSpec, 'host' | 'port'> {
+  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 cannot be combined', 'pick one address family');
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together', 'give both, or neither');
-  const proxyHeader = proxyHeaderFrom(flags, target);
+  const proxyHeader = proxyHeaderFrom(flags, server);
   const socks5 = socks5ProxyFrom(flags);
   return {
     ...(socks5 ? { socks5 } : {}),
     ...(proxyHeader ? { proxyHeader } : {}),
-    host: target.host,
-    port: target.port,
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 0,
     ...(flags.localAddress ? { localAddress: flags.localAddress } : {}),
     heloName: assertSingleLine(flags.helo ?? defaultHeloName(), '--helo'),
@@ -138,7 +151,6 @@ export function establishOptionsFrom(flags: ConnectionFlags, transcript: Transcr
       ...(flags.tlsKey ? { keyFile: flags.tlsKey } : {}),
     },
     revealSecrets: flags.showSecrets ?? false,
-    transcript,
   };
 }
 

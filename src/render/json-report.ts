@@ -10,11 +10,11 @@ export function jsonCheck({ id, title, verdict, severity, summary, evidence, fix
 }
 
 /** The documented --json schema (docs/json.md). */
-export function jsonReport(target: Pick<CheckTarget, 'host' | 'port' | 'role'>, results: readonly CheckResult[], durationMs: number, interrupted = false): Record<string, unknown> {
+export function jsonReport(target: Pick<CheckTarget, 'connection' | 'role'>, results: readonly CheckResult[], durationMs: number, interrupted = false): Record<string, unknown> {
   const counts: Record<string, number> = {};
   for (const result of results) counts[result.verdict] = (counts[result.verdict] ?? 0) + 1;
   return {
-    target: { host: target.host, port: target.port, role: target.role },
+    target: { host: target.connection.host, port: target.connection.port, role: target.role },
     checks: results.map(jsonCheck),
     summary: { total: results.length, ...counts, durationMs, ...(interrupted ? { interrupted } : {}) },
   };

@@ -507,7 +507,7 @@ export class ReplEngine {
     } finally {
       this.checkInterrupt = null;
     }
-    this.io.print(renderCheckReport({ target: `${target.host}:${target.port}`, role: target.role, roleAssumed: target.roleAssumed ?? false }, [result], this.c, { verbose: true, durationMs: result.durationMs }));
+    this.io.print(renderCheckReport({ target: `${target.connection.host}:${target.connection.port}`, role: target.role, roleAssumed: target.roleAssumed ?? false }, [result], this.c, { verbose: true, durationMs: result.durationMs }));
     if (interrupt.signal.aborted) {
       this.io.print([this.c.dim('(check interrupted: its connections are closed; this session is untouched)')]);
       return ExitCode.interrupted;

@@ -56,7 +56,7 @@ describe('interrupting a running check', () => {
   it('a server that never greets: error "interrupted" within a second of the abort, and the connection closed', async () => {
     const { server, open } = await countingServer();
     const { signal, abortedAt } = interruptSoon();
-    const result = await runCheck(findCheck('conn-greeting')!, fakeCheckTarget(server.port, { timeouts: LONG_TIMEOUTS }), { signal });
+    const result = await runCheck(findCheck('conn-greeting')!, fakeCheckTarget(server.port, { connection: { timeouts: LONG_TIMEOUTS } }), { signal });
     assert.ok(performance.now() - abortedAt() < 1000, `took ${Math.round(performance.now() - abortedAt())} ms after the abort`);
     assert.equal(result.verdict, 'error');
     assert.match(result.summary, /interrupted/);
@@ -76,7 +76,7 @@ describe('interrupting a running check', () => {
         controller.abort();
       }
     });
-    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port, { timeouts: LONG_TIMEOUTS }), { signal: controller.signal });
+    const result = await runCheck(findCheck('relay-open-basic')!, fakeCheckTarget(server.port, { connection: { timeouts: LONG_TIMEOUTS } }), { signal: controller.signal });
     assert.ok(abortedAt > 0 && performance.now() - abortedAt < 1000);
     assert.equal(result.verdict, 'error');
     assert.ok(server.connections.some((lines) => lines.some((line) => /^MAIL FROM/i.test(line))), 'the check was inside its session when interrupted');
@@ -97,7 +97,7 @@ describe('interrupting a running check', () => {
       },
     };
     const { signal } = interruptSoon();
-    const result = await runCheck(stubborn, fakeCheckTarget(server.port, { timeouts: LONG_TIMEOUTS }), { signal });
+    const result = await runCheck(stubborn, fakeCheckTarget(server.port, { connection: { timeouts: LONG_TIMEOUTS } }), { signal });
     assert.equal(result.verdict, 'error');
     assert.match(result.summary, /interrupted/);
   });
@@ -106,7 +106,7 @@ describe('interrupting a running check', () => {
     const { server, open } = await countingServer();
     const checks = CHECKS.filter((check) => check.roles.includes('mta'));
     const { signal, abortedAt } = interruptSoon();
-    const results = await runChecks(checks, fakeCheckTarget(server.port, { timeouts: LONG_TIMEOUTS, slots: new ConnectionSlots(1) }), { signal, concurrency: 4 });
+    const results = await runChecks(checks, fakeCheckTarget(server.port, { connection: { timeouts: LONG_TIMEOUTS }, slots: new ConnectionSlots(1) }), { signal, concurrency: 4 });
     assert.ok(performance.now() - abortedAt() < 1000, `took ${Math.round(performance.now() - abortedAt())} ms after the abort`);
     assert.equal(results.length, 4, 'the four checks running when interrupted; none started after');
     assert.deepEqual(

@@ -10,6 +10,7 @@ import type { DeferralClass } from '../../src/core/deferral.js';
 import type { MatrixRow } from './expected-verdicts.js';
 import { EXPECTED_DEFERRALS, EXPECTED_FLAWS, MATRIX_ROWS, expectedVerdict, matrixTarget } from './expected-verdicts.js';
 import { postfixLab } from './postfix-lab.js';
+import type { ConnectionSpec } from '../../src/core/connection-spec.js';
 
 /** Issue 4's matrix on the real Postfix lab: the exact verdict of every cell (expected-verdicts.ts). */
 // Rows run side by side: each waits out Dovecot's auth_failure_delay.
@@ -25,7 +26,9 @@ describe('check matrix against the real Postfix lab', { concurrency: 5 }, () => 
     if (!service) continue;
     const row = MATRIX_ROWS[name] ?? {};
     it(`${name} (${service.role}, port ${service.port}): ${service.flaw ?? 'secure'}${service.front ? ` behind ${service.front}` : ''}; every check gives its expected verdict`, async (t) => {
-      const target = { ...matrixTarget(lab, service.port, service.role, name), ...(await rowTarget(lab.host, service.port, row)) };
+      const base = matrixTarget(lab, service.port, service.role, name);
+      const { connection, ...extra } = await rowTarget(lab.host, service.port, row);
+      const target: CheckTarget = { ...base, ...extra, connection: { ...base.connection, ...connection } };
       const checks = CHECKS.filter((check) => check.roles.includes(service.role) && !(row.leaveOut && check.id in row.leaveOut));
       const started = performance.now();
       const results = await runChecks(checks, target);
@@ -51,13 +54,13 @@ describe('check matrix against the real Postfix lab', { concurrency: 5 }, () => 
 });
 
 /** The target settings a row asks for (MatrixRow), after any preparation it needs. */
-async function rowTarget(host: string, port: number, row: MatrixRow): Promise<Partial<CheckTarget>> {
+async function rowTarget(host: string, port: number, row: MatrixRow): Promise<Partial<Omit<CheckTarget, 'connection'>> & { connection: Partial<ConnectionSpec> }> {
   if (row.spendConnections) await spendConnections(host, port);
   return {
     ...(row.retryDeferredMs !== undefined ? { retryDeferredMs: row.retryDeferredMs } : {}),
     ...(row.localRecipient ? { localRecipient: row.localRecipient } : {}),
     // A /24 of its own: postgrey keys its triplets on the client's /24 by default.
-    ...(row.freshSource ? { localAddress: `127.${randomInt(1, 255)}.${randomInt(0, 256)}.1` } : {}),
+    connection: row.freshSource ? { localAddress: `127.${randomInt(1, 255)}.${randomInt(0, 256)}.1` } : {},
   };
 }
 

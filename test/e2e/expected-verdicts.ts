@@ -175,13 +175,19 @@ export function expectedVerdict(service: string, role: Role, checkId: string): V
 /** A check target for one lab service, with the lab's users, alias and CA: every check can run. */
 export function matrixTarget(lab: LabDescription, port: number, role: Role, service?: string): CheckTarget {
   return {
-    host: lab.host,
-    port,
+    connection: {
+      host: lab.host,
+      port,
+      family: 0,
+      tlsMode: role === 'submissions' ? 'implicit' : 'none',
+      ...(service !== undefined && PROXY_ONLY_SERVICES.includes(service) ? { proxyHeader: outsideClientHeader(port) } : {}),
+      heloName: 'smtpcheck.example',
+      protocol: 'smtp',
+      tls: lab.caFile ? { caFile: lab.caFile } : { caPem: lab.caPem! },
+      timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, dataMs: 10_000 },
+      revealSecrets: false,
+    },
     role,
-    ...(service !== undefined && PROXY_ONLY_SERVICES.includes(service) ? { proxyHeader: outsideClientHeader(port) } : {}),
-    heloName: 'smtpcheck.example',
-    tls: lab.caFile ? { caFile: lab.caFile } : { caPem: lab.caPem! },
-    timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, dataMs: 10_000 },
     localDomain: lab.domain,
     localRecipient: lab.users[0]!.user,
     recipientGiven: true,

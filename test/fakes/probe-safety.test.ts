@@ -15,8 +15,8 @@ import { smtpResponder, startResponder } from './smtp-responder.js';
  */
 const track = serverPool();
 
-const target = (port: number, extra: Partial<CheckTarget> = {}): CheckTarget =>
-  fakeCheckTarget(port, { timeouts: { ...SHORT_TIMEOUTS, commandMs: 1000 }, localRecipient: 'postmaster@example.org', ...extra });
+const target = (port: number, extra: Partial<Omit<CheckTarget, 'connection'>> = {}): CheckTarget =>
+  fakeCheckTarget(port, { connection: { timeouts: { ...SHORT_TIMEOUTS, commandMs: 1000 } }, localRecipient: 'postmaster@example.org', ...extra });
 
 /** An open relay that takes anything, the worst case for probe safety. */
 const acceptEverything = () => track(startResponder(smtpResponder({ ehlo: (state) => [...(state.tls ? [] : ['STARTTLS']), 'PIPELINING', 'AUTH PLAIN LOGIN'] })));
