@@ -17,6 +17,7 @@ import { fetchStsPolicy } from './mta-sts-fetch.js';
 import type { MxDiscovery } from './mx-discovery.js';
 import { describeAnswer, discoverMx, isBogus } from './mx-discovery.js';
 import { parseTlsRptRecords } from './tls-rpt.js';
+import type { AddressGuard, Destination } from './address-guard.js';
 
 /**
  * `smtpcheck domain` without the command line: from a domain name to the verdicts of
@@ -58,12 +59,18 @@ export interface DomainInspectionOptions {
   /** The check target for one MX address, with the run's connection settings. */
   checkTarget: (target: DomainTarget) => Promise<CheckTarget>;
   runOptions?: RunOptions;
+  /** The address ranges the run may contact (--only-addresses); none: any address DNS names. */
+  addressGuard?: AddressGuard;
 }
 
 export async function inspectDomain(options: DomainInspectionOptions): Promise<DomainInspection> {
   const { domain, resolver } = options;
   const started = performance.now();
-  const [discovery, sts, tlsRpt] = await Promise.all([discoverMx(resolver, domain), lookupSts(options), lookupTxt(resolver, `_smtp._tls.${domain}`)]);
+  const [discovery, stsRecord, tlsRpt] = await Promise.all([discoverMx(resolver, domain), lookupStsRecord(resolver, domain), lookupTxt(resolver, `_smtp._tls.${domain}`)]);
+  const targets = targetsOf(discovery, options.port);
+  // Every address the run would contact is known now, and none is contacted before all are allowed.
+  options.addressGuard?.assertAllowed([...targets, ...(stsRecord.policyHost ? [stsRecord.policyHost] : [])]);
+  const sts = await fetchPolicy(stsRecord, options);
   const elapsed = () => Math.round(performance.now() - started);
   const checks: CheckResult[] = [];
   const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: string[]) => {
@@ -72,10 +79,9 @@ export async function inspectDomain(options: DomainInspectionOptions): Promise<D
   add('mx-records', mxRecordsOutcome(discovery, domain), discovery.evidence);
   add('mx-addresses', mxAddressesOutcome(discovery), discovery.evidence);
   add('dnssec-signed', dnssecOutcome(discovery), discovery.evidence.slice(0, 1));
-  add('mta-sts-record', stsRecordOutcome(sts.record), sts.evidence.slice(0, 1));
-  add('mta-sts-policy', stsPolicyOutcome(sts.record, sts.policy), sts.evidence);
+  add('mta-sts-record', stsRecordOutcome(stsRecord.record), sts.evidence.slice(0, 1));
+  add('mta-sts-policy', stsPolicyOutcome(stsRecord.record, sts.policy), sts.evidence);
   add('tls-rpt-record', tlsRptOutcome(tlsRpt.state.kind === 'bogus' ? tlsRpt.state : parseTlsRptRecords(tlsRpt.state.texts)), tlsRpt.evidence);
-  const targets = targetsOf(discovery, options.port);
   const results = await Promise.all(targets.map((target) => inspectTarget(target, sts.policy, options)));
   return { domain, checks, targets: results };
 }
@@ -98,21 +104,35 @@ async function lookupTxt(resolver: DnsResolver, name: string): Promise<{ state: 
   }
 }
 
-async function lookupSts(options: DomainInspectionOptions): Promise<{ record: StsRecordState; policy: StsPolicyState; evidence: string[] }> {
-  const { domain, resolver } = options;
+interface StsLookup {
+  record: StsRecordState;
+  /** mta-sts.DOMAIN and the address the policy fetch would connect to, when there is a valid record and an address. */
+  policyHost: Destination | null;
+  evidence: string[];
+}
+
+/** The `_mta-sts` record and, when it is valid, the address of mta-sts.DOMAIN: DNS only, nothing contacted. */
+async function lookupStsRecord(resolver: DnsResolver, domain: string): Promise<StsLookup> {
   const txt = await lookupTxt(resolver, `_mta-sts.${domain}`);
   const record: StsRecordState = txt.state.kind === 'bogus' ? txt.state : parseStsRecords(txt.state.texts);
   const evidence = [...txt.evidence];
+  if (record.kind !== 'valid') return { record, policyHost: null, evidence };
+  const host = `mta-sts.${domain}`;
+  const address = (await addressesOf(resolver, host, evidence))[0];
+  return { record, policyHost: address === undefined ? null : { host, address }, evidence };
+}
+
+/** The policy fetch (RFC 8461 §3.3) from the address lookupStsRecord found. */
+async function fetchPolicy(sts: StsLookup, options: DomainInspectionOptions): Promise<{ policy: StsPolicyState; evidence: string[] }> {
+  const evidence = [...sts.evidence];
   let fetched: PolicyFetch | null = null;
-  if (record.kind === 'valid') {
-    const host = `mta-sts.${domain}`;
-    const addresses = await addressesOf(resolver, host, evidence);
-    fetched = await fetchStsPolicy(domain, { addresses, ...(options.caPem ? { caPem: options.caPem } : {}), ...(options.stsPort ? { port: options.stsPort } : {}), timeoutMs: options.fetchTimeoutMs });
+  if (sts.record.kind === 'valid') {
+    fetched = await fetchStsPolicy(options.domain, { addresses: sts.policyHost ? [sts.policyHost.address] : [], ...(options.caPem ? { caPem: options.caPem } : {}), ...(options.stsPort ? { port: options.stsPort } : {}), timeoutMs: options.fetchTimeoutMs });
     evidence.push(fetched.ok ? `GET ${fetched.url} (${fetched.address}): 200, text/plain, ${Buffer.byteLength(fetched.text)} bytes` : `GET ${fetched.url}: ${fetched.detail}`);
     if (fetched.ok) evidence.push(...fetched.text.split(/\r?\n/).filter(Boolean).map((line) => `  ${line}`));
   }
   const parsed = fetched?.ok ? parseStsPolicy(fetched.text) : null;
-  return { record, policy: stsPolicyState(record, fetched, parsed), evidence };
+  return { policy: stsPolicyState(sts.record, fetched, parsed), evidence };
 }
 
 async function addressesOf(resolver: DnsResolver, host: string, evidence: string[]): Promise<string[]> {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
  * to leave these tests out is SMTPCHECK_SKIP_DNS_LAB=1, which run-all.sh announces.
  */
 export interface DnsLab {
-  /** The lab's loopback /24, e.g. 127.53.0: MX targets are NET.11 … NET.37, MTA-STS NET.10. */
+  /** The lab's loopback /24, e.g. 127.53.0: MX targets are NET.11 and up (test/lab/dns/start.sh), MTA-STS NET.10. */
   net: string;
   nameserver: string;
   resolver: string;

@@ -143,6 +143,16 @@ _smtp._tls IN TXT \"v=TLSRPTv1; rua=ftp://reports.tlsrpt-malformed.test\""
 zone tlsa-ta-unsent.test signed "@ IN MX 10 mx
 mx IN A $NET.38
 _25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
+# MX and MTA-STS hosts on documentation addresses (RFC 5737, RFC 3849), beside a
+# loopback backup MX: the tests run with --only-addresses and prove that none of
+# them, the loopback one included, is ever dialled (docs/domain.md#address-guard).
+zone public-mx.test signed "@ IN MX 10 mx
+@ IN MX 20 backup
+mx IN A 192.0.2.25
+mx IN AAAA 2001:db8::25
+backup IN A $NET.39
+_mta-sts IN TXT \"v=STSv1; id=$STS_ID\"
+mta-sts IN A 192.0.2.26"
 # Signed with MX 10, then changed to MX 20: the MX answer is bogus.
 zone bogus-mx.test signed "@ IN MX 10 mx
 mx IN A $NET.37"
