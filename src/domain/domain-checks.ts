@@ -177,7 +177,7 @@ export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly
     const what = verdict.match.record.usage === 3 ? 'the server key (DANE-EE)' : `certificate ${verdict.match.chainIndex} of the chain (DANE-TA)`;
     return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { matched: describeTlsa(verdict.match.record), records: tlsa.records.length } });
   }
-  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`);
+  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`, { details: { reason: verdict.reason, records: tlsa.records.length } });
 }
 
 export function stsMatchOutcome(state: StsPolicyState, host: string, probe: TargetProbe): CheckOutcome {

@@ -14,7 +14,7 @@ export interface DnsLab {
   smtpPort: number;
   httpsPort: number;
   stsId: string;
-  certs: { ca: string; mxCert: string; mxKey: string; webCert: string; webKey: string; wrongCert: string; wrongKey: string };
+  certs: { ca: string; mxCert: string; mxKey: string; webCert: string; webKey: string; wrongCert: string; wrongKey: string; expiredCert: string; expiredKey: string };
 }
 
 const LAB_DIR = process.env.SMTPCHECK_LAB_DIR ?? '/tmp/smtpcheck-lab';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Verdict } from '../../src/checks/check.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { DaneFailure } from '../../src/domain/dane.js';
 import type { CliResult } from '../e2e/postfix-lab.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { dnsLab } from './dns-lab.js';
@@ -18,22 +19,25 @@ import { startLabServers } from './lab-servers.js';
  */
 interface Expected {
   domain: Partial<Record<string, Verdict>>;
-  /** Per target, in report order: host, address octet (or 'v6'), verdicts. */
-  targets: { host: string; address: string; verdicts: Partial<Record<string, Verdict>> }[];
+  /** Per target, in report order: host, address octet (or 'v6'), verdicts, and why dane-tlsa failed (its details.reason). */
+  targets: { host: string; address: string; verdicts: Partial<Record<string, Verdict>>; daneFailure?: DaneFailure }[];
   exitCode: number;
 }
 
 const DOMAIN_IDS = 'mx-records,mx-addresses,dnssec-signed,mta-sts-record,mta-sts-policy,tls-rpt-record,mx-reachable,dane-tlsa,mta-sts-mx-match,starttls-offered,cert-chain-trusted,cert-hostname';
 const NO_STS = { 'mta-sts-record': 'skip', 'mta-sts-policy': 'skip' } as const;
-const target = (host: string, address: string, verdicts: Partial<Record<string, Verdict>>) => ({ host, address, verdicts });
+const target = (host: string, address: string, verdicts: Partial<Record<string, Verdict>>, daneFailure?: DaneFailure) => ({ host, address, verdicts, ...(daneFailure ? { daneFailure } : {}) });
 
 const EXPECTED: Record<string, Expected> = {
-  'tlsa-mismatch.test': { domain: { 'dnssec-signed': 'pass', ...NO_STS, 'tls-rpt-record': 'info' }, targets: [target('mx.tlsa-mismatch.test', '21', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
+  'tlsa-mismatch.test': { domain: { 'dnssec-signed': 'pass', ...NO_STS, 'tls-rpt-record': 'info' }, targets: [target('mx.tlsa-mismatch.test', '21', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'mta-sts-mx-match': 'skip' }, 'no-match')], exitCode: ExitCode.checksFailed },
   'tlsa-bogus.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-bogus.test', '22', { 'dane-tlsa': 'fail' })], exitCode: ExitCode.checksFailed },
   'tlsa-unsigned.test': { domain: { 'dnssec-signed': 'warn' }, targets: [target('mx.tlsa-unsigned.test', '23', { 'dane-tlsa': 'info' })], exitCode: ExitCode.ok },
   'tlsa-rollover.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-rollover.test', '24', { 'dane-tlsa': 'pass' })], exitCode: ExitCode.ok },
   // --tls-ca trusts the lab CA, so only a match against the chain as presented fails it.
-  'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' })], exitCode: ExitCode.checksFailed },
+  'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' }, 'no-match')], exitCode: ExitCode.checksFailed },
+  // The leaf expired in 2021: DANE-TA checks its dates and fails, DANE-EE does not and passes.
+  'tlsa-ta-expired.test': { domain: {}, targets: [target('mx.tlsa-ta-expired.test', '40', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'fail' }, 'ta-out-of-date')], exitCode: ExitCode.checksFailed },
+  'tlsa-ee-expired.test': { domain: {}, targets: [target('mx.tlsa-ee-expired.test', '40', { 'dane-tlsa': 'pass', 'cert-chain-trusted': 'info' })], exitCode: ExitCode.ok },
   'tlsa-nostarttls.test': { domain: {}, targets: [target('mx.tlsa-nostarttls.test', '25', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'starttls-offered': 'fail', 'cert-hostname': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-enforce-mismatch.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-enforce-mismatch.test', '26', { 'mta-sts-mx-match': 'fail', 'dane-tlsa': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-testing-mismatch.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-testing-mismatch.test', '27', { 'mta-sts-mx-match': 'warn' })], exitCode: ExitCode.ok },
@@ -60,6 +64,7 @@ const EXPECTED: Record<string, Expected> = {
 interface JsonCheck {
   id: string;
   verdict: Verdict;
+  details?: { reason?: string };
   summary: string;
   evidence: string[];
 }
@@ -109,6 +114,7 @@ describe('smtpcheck domain against the DNS lab: every zone, every verdict', () =
         const got = json.result.targets[index]!;
         const verdicts = verdictsOf(got.checks);
         for (const [id, verdict] of Object.entries(wanted.verdicts)) assert.equal(verdicts[id], verdict, `${got.host} ${got.address} ${id}: ${got.checks.find((check) => check.id === id)?.summary}`);
+        if (wanted.daneFailure) assert.equal(got.checks.find((check) => check.id === 'dane-tlsa')?.details?.reason, wanted.daneFailure);
       });
       assert.equal(run.code, expected.exitCode, run.stderr);
       assert.equal(json.exitCode, expected.exitCode);

@@ -16,11 +16,13 @@ import type { DnsLab } from './dns-lab.js';
  */
 
 /**
- * MX address (last octet) → whether STARTTLS is offered and whether the CA goes with
- * the leaf; NET.34 (the dead primary) is left without a server.
+ * MX address (last octet) → whether STARTTLS is offered, whether the CA goes with the
+ * leaf, and which leaf (the lab's expired one on NET.40); NET.34 (the dead primary)
+ * and NET.39 (public-mx.test's backup, never to be contacted) are left without a server.
  */
-const MX_SERVERS: Record<number, { startTls: boolean; sendCa: boolean }> = Object.fromEntries(
-  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38 }]),
+type MxServer = { startTls: boolean; sendCa: boolean; leaf: 'mx' | 'expired' };
+const MX_SERVERS: Record<number, MxServer> = Object.fromEntries(
+  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 40].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38, leaf: octet === 40 ? 'expired' : 'mx' }]),
 );
 
 /** The policy each lab domain serves at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, or its HTTP status. */
@@ -42,8 +44,7 @@ export interface LabServers {
 export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   const read = (path: string) => readFileSync(path, 'utf8');
   const ca = read(lab.certs.ca);
-  const mxKey = read(lab.certs.mxKey);
-  const mxCert = read(lab.certs.mxCert);
+  const leaves = { mx: { key: read(lab.certs.mxKey), cert: read(lab.certs.mxCert) }, expired: { key: read(lab.certs.expiredKey), cert: read(lab.certs.expiredCert) } };
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -51,10 +52,10 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   };
   const closers: (() => Promise<void>)[] = [];
 
-  const listenSmtp = async (host: string, startTls: boolean, sendCa: boolean) => {
+  const listenSmtp = async (host: string, { startTls, sendCa, leaf }: MxServer) => {
     const server = new SMTPServer({
-      key: mxKey,
-      cert: sendCa ? mxCert + ca : mxCert,
+      key: leaves[leaf].key,
+      cert: sendCa ? leaves[leaf].cert + ca : leaves[leaf].cert,
       minVersion: 'TLSv1.2',
       name: 'mx.lab.test',
       banner: 'lab MX',
@@ -107,8 +108,8 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   });
   closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
 
-  await Promise.all(Object.entries(MX_SERVERS).map(([octet, { startTls, sendCa }]) => listenSmtp(`${lab.net}.${octet}`, startTls, sendCa)));
-  await listenSmtp(lab.ipv6, true, true);
+  await Promise.all(Object.entries(MX_SERVERS).map(([octet, server]) => listenSmtp(`${lab.net}.${octet}`, server)));
+  await listenSmtp(lab.ipv6, { startTls: true, sendCa: true, leaf: 'mx' });
   return {
     async close() {
       for (const socket of sockets) socket.destroy();

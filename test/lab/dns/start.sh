@@ -61,12 +61,27 @@ fi
 issue mx "${MX_NAMES[0]}" "${MX_NAMES[@]}" || fail "openssl could not issue the MX certificate"
 issue web "${WEB_NAMES[0]}" "${WEB_NAMES[@]}" || fail "openssl could not issue the MTA-STS certificate"
 issue wrong wrong-name.test wrong-name.test || fail "openssl could not issue the wrong-name certificate"
+# An MX certificate from the lab CA that expired in 2021: DANE-TA must refuse it,
+# DANE-EE must not care (RFC 7672 §3.1.1, §3.1.2). `openssl ca`, because `x509 -req`
+# in OpenSSL 3.0 can only start "now".
+EXPIRED_NAMES=(mx.tlsa-ta-expired.test mx.tlsa-ee-expired.test)
+if [[ ! -s certs/expired.pem || "$(cat certs/expired.names 2>/dev/null)" != "${EXPIRED_NAMES[*]}" ]]; then
+  mkdir -p certs/issued
+  printf '[ca]\ndefault_ca = lab\n[lab]\ndatabase = index.txt\nnew_certs_dir = issued\nserial = serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\nunique_subject = no\n[any]\ncommonName = supplied\n' >certs/ca.cnf
+  : >certs/index.txt
+  echo 1000 >certs/serial
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout certs/expired.key -out certs/expired.csr -subj "/CN=${EXPIRED_NAMES[0]}" \
+    -addext "subjectAltName=$(sans "${EXPIRED_NAMES[@]}")" -addext basicConstraints=CA:FALSE -addext extendedKeyUsage=serverAuth 2>/dev/null &&
+    (cd certs && openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -startdate 20200101000000Z -enddate 20210101000000Z -in expired.csr -out expired.pem -notext 2>/dev/null) &&
+    printf '%s' "${EXPIRED_NAMES[*]}" >certs/expired.names || fail "openssl could not issue the expired certificate"
+fi
 
 # SHA-256 of a certificate's SubjectPublicKeyInfo: TLSA selector 1, matching type 1.
 spki_sha256() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1; }
 MX_SPKI="$(spki_sha256 certs/mx.pem)"
 CA_SPKI="$(spki_sha256 certs/ca.pem)"
 WRONG_SPKI="$(spki_sha256 certs/wrong.pem)"
+EXPIRED_SPKI="$(spki_sha256 certs/expired.pem)"
 STS_ID=20261208
 
 # --- Zones. Each: a name, how it is served (signed, unsigned, or signed and then
@@ -143,6 +158,14 @@ _smtp._tls IN TXT \"v=TLSRPTv1; rua=ftp://reports.tlsrpt-malformed.test\""
 zone tlsa-ta-unsent.test signed "@ IN MX 10 mx
 mx IN A $NET.38
 _25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
+# One MX on NET.40 with the expired certificate (and the lab CA) behind two zones:
+# DANE-TA for the CA fails on the leaf's dates, DANE-EE for its key passes.
+zone tlsa-ta-expired.test signed "@ IN MX 10 mx
+mx IN A $NET.40
+_25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
+zone tlsa-ee-expired.test signed "@ IN MX 10 mx
+mx IN A $NET.40
+_25._tcp.mx IN TLSA 3 1 1 $EXPIRED_SPKI"
 # MX and MTA-STS hosts on documentation addresses (RFC 5737, RFC 3849), beside a
 # loopback backup MX: the tests run with --only-addresses and prove that none of
 # them, the loopback one included, is ever dialled (docs/domain.md#address-guard).
@@ -234,7 +257,9 @@ cat >dns-lab.json <<JSON
     "webCert": "$DNS_DIR/certs/web.pem",
     "webKey": "$DNS_DIR/certs/web.key",
     "wrongCert": "$DNS_DIR/certs/wrong.pem",
-    "wrongKey": "$DNS_DIR/certs/wrong.key"
+    "wrongKey": "$DNS_DIR/certs/wrong.key",
+    "expiredCert": "$DNS_DIR/certs/expired.pem",
+    "expiredKey": "$DNS_DIR/certs/expired.key"
   }
 }
 JSON
