@@ -12,6 +12,17 @@ export function isUsableTlsa(record: TlsaRecord): boolean {
   return (record.usage === 2 || record.usage === 3) && (record.selector === 0 || record.selector === 1) && record.matchingType >= 0 && record.matchingType <= 2;
 }
 
+/**
+ * The TLSA base domains to try, in order (RFC 7672 §2.2.2): when the MX host name is
+ * an alias and its CNAME chain and address records validated, the fully expanded name
+ * first, then the MX host name; otherwise the MX host name alone (an alias that did
+ * not validate cannot move where DANE looks).
+ */
+export function tlsaBaseDomains(host: string, cnames: readonly string[], validated: boolean): string[] {
+  const expanded = cnames[cnames.length - 1];
+  return expanded !== undefined && validated ? [expanded, host] : [host];
+}
+
 export const describeTlsa = (record: TlsaRecord): string => `${record.usage} ${record.selector} ${record.matchingType} ${record.data.toString('hex').slice(0, 16)}…`;
 
 export interface DaneMatch {

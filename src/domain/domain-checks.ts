@@ -152,8 +152,13 @@ export function mxReachableOutcome(probe: TargetProbe, address: string, port: nu
   return probe.reachable ? pass(`${address}:${port} greets with 220`) : fail(`${address}:${port}: ${probe.problem}`);
 }
 
-/** The TLSA lookup at _PORT._tcp.HOST (RFC 7672 §2.2). */
-export type TlsaState = { kind: 'none'; name: string } | { kind: 'bogus'; name: string } | { kind: 'unanswered'; name: string; problem: string } | { kind: 'unsigned'; name: string; records: TlsaRecord[] } | { kind: 'validated'; name: string; records: TlsaRecord[] };
+/** The TLSA lookup at _PORT._tcp.BASE (RFC 7672 §2.2); `baseDomain` is the TLSA base domain where the records were found. */
+export type TlsaState =
+  | { kind: 'none'; name: string }
+  | { kind: 'bogus'; name: string }
+  | { kind: 'unanswered'; name: string; problem: string }
+  | { kind: 'unsigned'; name: string; records: TlsaRecord[] }
+  | { kind: 'validated'; name: string; baseDomain: string; records: TlsaRecord[] };
 
 export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly string[]): CheckOutcome {
   switch (tlsa.kind) {
@@ -175,9 +180,9 @@ export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly
   const verdict = authenticateChain(tlsa.records, probe.tls.chain.map((cert) => Buffer.from(cert.derBase64, 'base64')), names);
   if (verdict.authenticated) {
     const what = verdict.match.record.usage === 3 ? 'the server key (DANE-EE)' : `certificate ${verdict.match.chainIndex} of the chain (DANE-TA)`;
-    return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { matched: describeTlsa(verdict.match.record), records: tlsa.records.length } });
+    return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { matched: describeTlsa(verdict.match.record), records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
   }
-  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`, { details: { reason: verdict.reason, records: tlsa.records.length } });
+  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`, { details: { reason: verdict.reason, records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
 }
 
 export function stsMatchOutcome(state: StsPolicyState, host: string, probe: TargetProbe): CheckOutcome {

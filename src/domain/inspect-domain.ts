@@ -12,6 +12,7 @@ import type { DomainCheckId, StsPolicyState, StsRecordState, TargetProbe, TlsaSt
 import { daneOutcome, dnssecOutcome, domainResult, mxAddressesOutcome, mxReachableOutcome, mxRecordsOutcome, stsMatchOutcome, stsPolicyOutcome, stsPolicyState, stsRecordOutcome, tlsRptOutcome } from './domain-checks.js';
 import { parseStsPolicy, parseStsRecords } from './mta-sts.js';
 import { NO_TRUST_ANCHORS_PEM } from './presented-chain.js';
+import { tlsaBaseDomains } from './dane.js';
 import type { PolicyFetch } from './mta-sts-fetch.js';
 import { fetchStsPolicy } from './mta-sts-fetch.js';
 import type { MxDiscovery } from './mx-discovery.js';
@@ -30,6 +31,8 @@ export interface DomainTarget {
   address: string;
   port: number;
   preference: number;
+  /** Where to look for TLSA records, in order (RFC 7672 §2.2.2; see tlsaBaseDomains). */
+  tlsaBaseDomains: readonly string[];
 }
 
 export interface DomainTargetResult extends DomainTarget {
@@ -89,7 +92,10 @@ export async function inspectDomain(options: DomainInspectionOptions): Promise<D
 /** Every MX host × every address, A before AAAA, in preference order. */
 export function targetsOf(discovery: MxDiscovery, port: number): DomainTarget[] {
   if (discovery.kind !== 'mx' && discovery.kind !== 'implicit') return [];
-  return discovery.hosts.flatMap((host) => host.addresses.map((address) => ({ host: host.host, address, port, preference: host.preference })));
+  return discovery.hosts.flatMap((host) => {
+    const tlsaBases = tlsaBaseDomains(host.host, host.cnames, host.authenticated);
+    return host.addresses.map((address) => ({ host: host.host, address, port, preference: host.preference, tlsaBaseDomains: tlsaBases }));
+  });
 }
 
 type TxtState = { kind: 'texts'; texts: string[] } | { kind: 'bogus'; detail: string };
@@ -161,8 +167,10 @@ async function inspectTarget(target: DomainTarget, policy: StsPolicyState, optio
   };
   add('mx-reachable', mxReachableOutcome(probed.probe, target.address, target.port), probed.evidence);
   // DANE matches the chain as presented: a second session whose trust store cannot complete it.
-  const daneProbe = tlsa.state.kind === 'validated' && probed.probe.reachable && probed.probe.startTls === 'up' ? await probe(checkTarget, options.runOptions?.signal, { caPem: NO_TRUST_ANCHORS_PEM }) : probed;
-  const dane = daneOutcome(tlsa.state, daneProbe.probe, [target.host]);
+  // The SNI is the TLSA base domain (RFC 7672 §8.1); the names DANE-TA accepts are it and the MX host name (§3.2.2).
+  const baseDomain = tlsa.state.kind === 'validated' ? tlsa.state.baseDomain : target.host;
+  const daneProbe = tlsa.state.kind === 'validated' && probed.probe.reachable && probed.probe.startTls === 'up' ? await probe(checkTarget, options.runOptions?.signal, { caPem: NO_TRUST_ANCHORS_PEM, servername: baseDomain }) : probed;
+  const dane = daneOutcome(tlsa.state, daneProbe.probe, [...new Set([baseDomain, target.host])]);
   add('dane-tlsa', dane, [...tlsa.evidence, ...daneProbe.evidence]);
   add('mta-sts-mx-match', stsMatchOutcome(policy, target.host, probed.probe), probed.evidence);
   let mta: CheckResult[];
@@ -185,22 +193,28 @@ function authenticatedByDane(result: CheckResult): CheckResult {
 }
 
 /**
- * The TLSA records at _PORT._tcp.HOST, HOST the MX host name (RFC 7672 §2.2.2; the
- * CNAME-expanded base domain that section also allows is not tried).
+ * The TLSA records at _PORT._tcp.BASE for each TLSA base domain in turn (RFC 7672
+ * §2.2.2): the first name with records decides; a bogus or unanswered lookup stops
+ * the search, as a sender stops; no records anywhere is "none".
  */
 async function lookupTlsa(resolver: DnsResolver, target: DomainTarget): Promise<{ state: TlsaState; evidence: string[] }> {
-  const name = `_${target.port}._tcp.${target.host}`;
-  try {
-    const answer = await resolver.lookup(name, 'TLSA');
-    const evidence = [describeAnswer(answer, (record) => `${record.usage} ${record.selector} ${record.matchingType} ${record.data.toString('hex')}`)];
-    if (answer.status !== 'records') return { state: { kind: 'none', name }, evidence };
-    return { state: { kind: answer.authenticated ? 'validated' : 'unsigned', name, records: answer.records }, evidence };
-  } catch (error) {
-    if (isBogus(error)) return { state: { kind: 'bogus', name }, evidence: [`TLSA ${name}: ${error.message}`] };
-    // A resolver that times out on one TLSA query leaves this target's DANE unjudged, not the whole run.
-    if (error instanceof SmtpCheckError) return { state: { kind: 'unanswered', name, problem: error.message }, evidence: [`TLSA ${name}: ${error.message}`] };
-    throw error;
+  const evidence: string[] = [];
+  const names: string[] = [];
+  for (const baseDomain of target.tlsaBaseDomains) {
+    const name = `_${target.port}._tcp.${baseDomain}`;
+    names.push(name);
+    try {
+      const answer = await resolver.lookup(name, 'TLSA');
+      evidence.push(describeAnswer(answer, (record) => `${record.usage} ${record.selector} ${record.matchingType} ${record.data.toString('hex')}`));
+      if (answer.status === 'records') return { state: answer.authenticated ? { kind: 'validated', name, baseDomain, records: answer.records } : { kind: 'unsigned', name, records: answer.records }, evidence };
+    } catch (error) {
+      if (isBogus(error)) return { state: { kind: 'bogus', name }, evidence: [...evidence, `TLSA ${name}: ${error.message}`] };
+      // A resolver that times out on one TLSA query leaves this target's DANE unjudged, not the whole run.
+      if (error instanceof SmtpCheckError) return { state: { kind: 'unanswered', name, problem: error.message }, evidence: [...evidence, `TLSA ${name}: ${error.message}`] };
+      throw error;
+    }
   }
+  return { state: { kind: 'none', name: names.join(' or ') }, evidence };
 }
 
 /** One session: connect, greeting, EHLO, STARTTLS with the MX name as SNI; what it found is the probe. */

@@ -19,25 +19,39 @@ import { startLabServers } from './lab-servers.js';
  */
 interface Expected {
   domain: Partial<Record<string, Verdict>>;
-  /** Per target, in report order: host, address octet (or 'v6'), verdicts, and why dane-tlsa failed (its details.reason). */
-  targets: { host: string; address: string; verdicts: Partial<Record<string, Verdict>>; daneFailure?: DaneFailure }[];
+  /** Per target, in report order: host, address octet (or 'v6'), verdicts, and what dane-tlsa's details must hold (why it failed, where it found TLSA). */
+  targets: { host: string; address: string; verdicts: Partial<Record<string, Verdict>>; dane?: DaneDetails }[];
   exitCode: number;
 }
 
 const DOMAIN_IDS = 'mx-records,mx-addresses,dnssec-signed,mta-sts-record,mta-sts-policy,tls-rpt-record,mx-reachable,dane-tlsa,mta-sts-mx-match,starttls-offered,cert-chain-trusted,cert-hostname';
 const NO_STS = { 'mta-sts-record': 'skip', 'mta-sts-policy': 'skip' } as const;
-const target = (host: string, address: string, verdicts: Partial<Record<string, Verdict>>, daneFailure?: DaneFailure) => ({ host, address, verdicts, ...(daneFailure ? { daneFailure } : {}) });
+interface DaneDetails {
+  reason?: DaneFailure;
+  baseDomain?: string;
+}
+const target = (host: string, address: string, verdicts: Partial<Record<string, Verdict>>, dane?: DaneDetails) => ({ host, address, verdicts, ...(dane ? { dane } : {}) });
 
 const EXPECTED: Record<string, Expected> = {
-  'tlsa-mismatch.test': { domain: { 'dnssec-signed': 'pass', ...NO_STS, 'tls-rpt-record': 'info' }, targets: [target('mx.tlsa-mismatch.test', '21', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'mta-sts-mx-match': 'skip' }, 'no-match')], exitCode: ExitCode.checksFailed },
+  'tlsa-mismatch.test': { domain: { 'dnssec-signed': 'pass', ...NO_STS, 'tls-rpt-record': 'info' }, targets: [target('mx.tlsa-mismatch.test', '21', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'mta-sts-mx-match': 'skip' }, { reason: 'no-match' })], exitCode: ExitCode.checksFailed },
   'tlsa-bogus.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-bogus.test', '22', { 'dane-tlsa': 'fail' })], exitCode: ExitCode.checksFailed },
   'tlsa-unsigned.test': { domain: { 'dnssec-signed': 'warn' }, targets: [target('mx.tlsa-unsigned.test', '23', { 'dane-tlsa': 'info' })], exitCode: ExitCode.ok },
   'tlsa-rollover.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-rollover.test', '24', { 'dane-tlsa': 'pass' })], exitCode: ExitCode.ok },
   // --tls-ca trusts the lab CA, so only a match against the chain as presented fails it.
-  'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' }, 'no-match')], exitCode: ExitCode.checksFailed },
+  'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' }, { reason: 'no-match' })], exitCode: ExitCode.checksFailed },
   // The leaf expired in 2021: DANE-TA checks its dates and fails, DANE-EE does not and passes.
-  'tlsa-ta-expired.test': { domain: {}, targets: [target('mx.tlsa-ta-expired.test', '40', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'fail' }, 'ta-out-of-date')], exitCode: ExitCode.checksFailed },
+  'tlsa-ta-expired.test': { domain: {}, targets: [target('mx.tlsa-ta-expired.test', '40', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'fail' }, { reason: 'ta-out-of-date' })], exitCode: ExitCode.checksFailed },
   'tlsa-ee-expired.test': { domain: {}, targets: [target('mx.tlsa-ee-expired.test', '40', { 'dane-tlsa': 'pass', 'cert-chain-trusted': 'info' })], exitCode: ExitCode.ok },
+  // Aliased MX hosts (RFC 7672 §2.2.2): the expanded name first, then the MX name; an alias that does not validate moves nothing.
+  'dane-cname.test': {
+    domain: { 'mx-records': 'fail', 'dnssec-signed': 'pass' },
+    targets: [
+      target('mx.dane-cname.test', '41', { 'dane-tlsa': 'pass' }, { baseDomain: 'real.dane-cname.test' }),
+      target('mx2.dane-cname.test', '42', { 'dane-tlsa': 'pass' }, { baseDomain: 'mx2.dane-cname.test' }),
+      target('mx3.dane-cname.test', '23', { 'dane-tlsa': 'skip' }),
+    ],
+    exitCode: ExitCode.checksFailed,
+  },
   'tlsa-nostarttls.test': { domain: {}, targets: [target('mx.tlsa-nostarttls.test', '25', { 'mx-reachable': 'pass', 'dane-tlsa': 'fail', 'starttls-offered': 'fail', 'cert-hostname': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-enforce-mismatch.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-enforce-mismatch.test', '26', { 'mta-sts-mx-match': 'fail', 'dane-tlsa': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-testing-mismatch.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-testing-mismatch.test', '27', { 'mta-sts-mx-match': 'warn' })], exitCode: ExitCode.ok },
@@ -64,7 +78,7 @@ const EXPECTED: Record<string, Expected> = {
 interface JsonCheck {
   id: string;
   verdict: Verdict;
-  details?: { reason?: string };
+  details?: DaneDetails;
   summary: string;
   evidence: string[];
 }
@@ -114,7 +128,8 @@ describe('smtpcheck domain against the DNS lab: every zone, every verdict', () =
         const got = json.result.targets[index]!;
         const verdicts = verdictsOf(got.checks);
         for (const [id, verdict] of Object.entries(wanted.verdicts)) assert.equal(verdicts[id], verdict, `${got.host} ${got.address} ${id}: ${got.checks.find((check) => check.id === id)?.summary}`);
-        if (wanted.daneFailure) assert.equal(got.checks.find((check) => check.id === 'dane-tlsa')?.details?.reason, wanted.daneFailure);
+        const details = got.checks.find((check) => check.id === 'dane-tlsa')?.details;
+        for (const [key, value] of Object.entries(wanted.dane ?? {})) assert.equal(details?.[key as keyof DaneDetails], value, `${got.host} dane-tlsa details.${key}`);
       });
       assert.equal(run.code, expected.exitCode, run.stderr);
       assert.equal(json.exitCode, expected.exitCode);

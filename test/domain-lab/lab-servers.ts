@@ -22,7 +22,7 @@ import type { DnsLab } from './dns-lab.js';
  */
 type MxServer = { startTls: boolean; sendCa: boolean; leaf: 'mx' | 'expired' };
 const MX_SERVERS: Record<number, MxServer> = Object.fromEntries(
-  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 40].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38, leaf: octet === 40 ? 'expired' : 'mx' }]),
+  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 40, 41, 42].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38, leaf: octet === 40 ? 'expired' : 'mx' }]),
 );
 
 /** The policy each lab domain serves at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, or its HTTP status. */

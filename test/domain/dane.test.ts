@@ -5,7 +5,7 @@ import type { TlsaRecord } from '../../src/core/dns/resolver.js';
 import type { TlsSessionInfo } from '../../src/core/tls-session.js';
 import type { TargetProbe } from '../../src/domain/domain-checks.js';
 import { daneOutcome, stsMatchOutcome } from '../../src/domain/domain-checks.js';
-import { authenticateChain } from '../../src/domain/dane.js';
+import { authenticateChain, tlsaBaseDomains } from '../../src/domain/dane.js';
 import { DEMO_CA_CERT_PEM, DEMO_SERVER_CERT_PEM } from '../../src/lab/demo-certificates.js';
 import { testCertificates } from '../fakes/test-certificates.js';
 
@@ -66,17 +66,29 @@ describe('authenticateChain (RFC 7672 §3.1, RFC 6698 §2.1)', () => {
   });
 });
 
+describe('tlsaBaseDomains (RFC 7672 §2.2.2)', () => {
+  it('an MX host that is no alias is its own TLSA base domain', () => {
+    assert.deepEqual(tlsaBaseDomains('mx.example', [], true), ['mx.example']);
+  });
+  it('a validated alias: the fully expanded name first, then the MX host name', () => {
+    assert.deepEqual(tlsaBaseDomains('mx.example', ['a.example', 'b.hosting.example'], true), ['b.hosting.example', 'mx.example']);
+  });
+  it('an alias that did not validate leaves the MX host name alone', () => {
+    assert.deepEqual(tlsaBaseDomains('mx.example', ['b.hosting.example'], false), ['mx.example']);
+  });
+});
+
 const UNREACHABLE: TargetProbe = { reachable: false, problem: 'connection refused' };
 
 describe('the per-target verdict rules', () => {
   it('dane-tlsa on an unreachable target with validated TLSA is inconclusive, never a pass', () => {
-    assert.equal(daneOutcome({ kind: 'validated', name: '_25._tcp.mx.example', records: [tlsa(3, 1, 1, sha256(spki(leaf)))] }, UNREACHABLE, ['mx.example']).verdict, 'inconclusive');
+    assert.equal(daneOutcome({ kind: 'validated', name: '_25._tcp.mx.example', baseDomain: 'mx.example', records: [tlsa(3, 1, 1, sha256(spki(leaf)))] }, UNREACHABLE, ['mx.example']).verdict, 'inconclusive');
   });
   it('dane-tlsa: TLSA without STARTTLS fails; with TLS up, no usable record is a warning (senders fall back to unauthenticated TLS)', () => {
     const records = [tlsa(1, 1, 1, WRONG)];
-    assert.equal(daneOutcome({ kind: 'validated', name: 'n', records }, { reachable: true, startTls: 'not-offered' }, []).verdict, 'fail');
+    assert.equal(daneOutcome({ kind: 'validated', name: 'n', baseDomain: 'mx.example', records }, { reachable: true, startTls: 'not-offered' }, []).verdict, 'fail');
     const up = { reachable: true, startTls: 'up', tls: { chain: [] } as unknown as TlsSessionInfo } as const;
-    assert.equal(daneOutcome({ kind: 'validated', name: 'n', records }, up, []).verdict, 'warn');
+    assert.equal(daneOutcome({ kind: 'validated', name: 'n', baseDomain: 'mx.example', records }, up, []).verdict, 'warn');
   });
   it('dane-tlsa with no answer to judge (a resolver timeout) is error, never a pass or a skip', () => {
     assert.equal(daneOutcome({ kind: 'unanswered', name: '_25._tcp.mx.example', problem: 'timed out' }, UNREACHABLE, ['mx.example']).verdict, 'error');

@@ -40,7 +40,8 @@ cd "$DNS_DIR"
 MX_NAMES=(mx1.good.test mx2.good.test mx.tlsa-mismatch.test mx.tlsa-bogus.test mx.tlsa-unsigned.test mx.tlsa-rollover.test
   mx.tlsa-nostarttls.test mx.sts-enforce-mismatch.test mx.sts-testing-mismatch.test mail.sts-wildcard.test mx.sts-missing.test
   mx.sts-badcert.test mx.sts-malformed.test implicit.test alias.mx-cname.test real.mx-cname.test backup.dead-primary.test
-  dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test mx.tlsa-ta-unsent.test)
+  dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test mx.tlsa-ta-unsent.test real.dane-cname.test mx.dane-cname.test
+  real2.dane-cname.test mx2.dane-cname.test)
 WEB_NAMES=(mta-sts.good.test mta-sts.sts-enforce-mismatch.test mta-sts.sts-testing-mismatch.test mta-sts.sts-wildcard.test mta-sts.sts-missing.test)
 sans() { local IFS=,; local -a out=(); local n; for n in "$@"; do out+=("DNS:$n"); done; echo "${out[*]}"; }
 issue() { # name common-name names...
@@ -166,6 +167,21 @@ _25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
 zone tlsa-ee-expired.test signed "@ IN MX 10 mx
 mx IN A $NET.40
 _25._tcp.mx IN TLSA 3 1 1 $EXPIRED_SPKI"
+# MX host names that are aliases (RFC 7672 §2.2.2). mx: the expanded name's TLSA is
+# tried first and matches, the stale one at the MX name is never used; mx2: nothing
+# at the expanded name, so the MX name's TLSA is used; mx3: the alias leads into an
+# unsigned zone, so its (matching, unsigned) TLSA there must not count.
+zone dane-cname.test signed "@ IN MX 10 mx
+@ IN MX 20 mx2
+@ IN MX 30 mx3
+mx IN CNAME real
+real IN A $NET.41
+_25._tcp.real IN TLSA 3 1 1 $MX_SPKI
+_25._tcp.mx IN TLSA 3 1 1 $WRONG_SPKI
+mx2 IN CNAME real2
+real2 IN A $NET.42
+_25._tcp.mx2 IN TLSA 3 1 1 $MX_SPKI
+mx3 IN CNAME mx.tlsa-unsigned.test."
 # MX and MTA-STS hosts on documentation addresses (RFC 5737, RFC 3849), beside a
 # loopback backup MX: the tests run with --only-addresses and prove that none of
 # them, the loopback one included, is ever dialled (docs/domain.md#address-guard).
