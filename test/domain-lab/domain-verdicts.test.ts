@@ -37,6 +37,8 @@ const EXPECTED: Record<string, Expected> = {
   'tlsa-bogus.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-bogus.test', '22', { 'dane-tlsa': 'fail' })], exitCode: ExitCode.checksFailed },
   'tlsa-unsigned.test': { domain: { 'dnssec-signed': 'warn' }, targets: [target('mx.tlsa-unsigned.test', '23', { 'dane-tlsa': 'info' })], exitCode: ExitCode.ok },
   'tlsa-rollover.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-rollover.test', '24', { 'dane-tlsa': 'pass' })], exitCode: ExitCode.ok },
+  // 30 TLSA records: truncated over UDP, fetched over TCP, one matches.
+  'tlsa-big.test': { domain: { 'dnssec-signed': 'pass' }, targets: [target('mx.tlsa-big.test', '24', { 'dane-tlsa': 'pass' })], exitCode: ExitCode.ok },
   // --tls-ca trusts the lab CA, so only a match against the chain as presented fails it.
   'tlsa-ta-unsent.test': { domain: {}, targets: [target('mx.tlsa-ta-unsent.test', '38', { 'dane-tlsa': 'fail', 'cert-chain-trusted': 'pass' }, { reason: 'no-match' })], exitCode: ExitCode.checksFailed },
   // The leaf expired in 2021: DANE-TA checks its dates and fails, DANE-EE does not and passes.
@@ -65,7 +67,7 @@ const EXPECTED: Record<string, Expected> = {
   'dead-primary.test': {
     domain: { 'mx-records': 'pass', 'mx-addresses': 'pass' },
     targets: [
-      target('dead.dead-primary.test', '34', { 'mx-reachable': 'fail', 'starttls-offered': 'inconclusive', 'cert-chain-trusted': 'inconclusive', 'cert-hostname': 'inconclusive' }),
+      target('dead.dead-primary.test', '34', { 'mx-reachable': 'fail', 'dane-tlsa': 'inconclusive', 'starttls-offered': 'inconclusive', 'cert-chain-trusted': 'inconclusive', 'cert-hostname': 'inconclusive' }),
       target('backup.dead-primary.test', '35', { 'mx-reachable': 'pass', 'starttls-offered': 'pass' }),
     ],
     exitCode: ExitCode.checksFailed,
@@ -153,6 +155,8 @@ describe('smtpcheck domain good.test: the whole run, text and JSON', () => {
       ],
     );
     for (const check of json.result.checks) assert.equal(check.verdict, 'pass', `${check.id}: ${check.summary}`);
+    // The MTA checks use the domain as the local domain: postmaster@DOMAIN is the control recipient.
+    assert.ok(servers.accepted(`${net}.11`).includes('postmaster@good.test'), servers.accepted(`${net}.11`).join(', '));
     const [mx1, , mx2] = json.result.targets;
     assert.match(mx1!.checks.find((check) => check.id === 'dane-tlsa')!.summary, /DANE-EE/);
     assert.match(mx2!.checks.find((check) => check.id === 'dane-tlsa')!.summary, /DANE-TA/);
@@ -169,7 +173,7 @@ describe('smtpcheck domain good.test: the whole run, text and JSON', () => {
     const header = lines.findIndex((line) => /^\s+pref\s+MX address\s+reachable\s+STARTTLS\s+certificate\s+DANE\s+MTA-STS\s+relay/.test(line));
     assert.ok(header > 0, run.stdout);
     assert.match(lines[header - 1]!, /^dead-primary\.test: mx-records pass {2}mx-addresses pass/);
-    assert.match(lines[header + 1]!, /^\s+10\s+dead\.dead-primary\.test \S+:25\s+fail\s+inconclusive\s+inconclusive\s+skip\s+skip\s+—/);
+    assert.match(lines[header + 1]!, /^\s+10\s+dead\.dead-primary\.test \S+:25\s+fail\s+inconclusive\s+inconclusive\s+inconclusive\s+skip\s+—/);
     assert.match(lines[header + 2]!, /^\s+20\s+backup\.dead-primary\.test \S+:25\s+pass\s+pass\s+pass\s+skip\s+skip\s+—/);
   });
 });

@@ -38,6 +38,8 @@ const POLICIES: Record<string, string | number> = {
 const PLAIN_LAB_MAILBOX = /^[a-z0-9._+-]+@[a-z0-9-]+\.test$/i;
 
 export interface LabServers {
+  /** The recipients an MX address has accepted so far, in order. */
+  accepted(address: string): string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
     socket.once('close', () => sockets.delete(socket));
   };
   const closers: (() => Promise<void>)[] = [];
+  const accepted = new Map<string, string[]>();
 
   const listenSmtp = async (host: string, { startTls, sendCa, leaf }: MxServer) => {
     const server = new SMTPServer({
@@ -63,7 +66,10 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
       disabledCommands: startTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
       hideSTARTTLS: !startTls,
       onRcptTo(address, _session, callback) {
-        if (PLAIN_LAB_MAILBOX.test(address.address)) return callback();
+        if (PLAIN_LAB_MAILBOX.test(address.address)) {
+          accepted.set(host, [...(accepted.get(host) ?? []), address.address]);
+          return callback();
+        }
         const error = Object.assign(new Error('5.7.1 Relay access denied'), { responseCode: 554 });
         callback(error);
       },
@@ -111,6 +117,7 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   await Promise.all(Object.entries(MX_SERVERS).map(([octet, server]) => listenSmtp(`${lab.net}.${octet}`, server)));
   await listenSmtp(lab.ipv6, { startTls: true, sendCa: true, leaf: 'mx' });
   return {
+    accepted: (address) => accepted.get(address) ?? [],
     async close() {
       for (const socket of sockets) socket.destroy();
       await Promise.all(closers.map((close) => close()));

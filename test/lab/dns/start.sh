@@ -146,9 +146,11 @@ zone implicit.test signed "@ IN A $NET.32"
 zone mx-cname.test signed "@ IN MX 10 alias
 alias IN CNAME real
 real IN A $NET.33"
+# The dead primary publishes TLSA: with nothing listening, dane-tlsa is inconclusive, never a pass.
 zone dead-primary.test signed "@ IN MX 10 dead
 @ IN MX 20 backup
 dead IN A $NET.34
+_25._tcp.dead IN TLSA 3 1 1 $MX_SPKI
 backup IN A $NET.35"
 zone mx-noaddr.test signed "@ IN MX 10 nowhere
 nowhere IN TXT \"this name has no address\""
@@ -167,6 +169,12 @@ _25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
 zone tlsa-ee-expired.test signed "@ IN MX 10 mx
 mx IN A $NET.40
 _25._tcp.mx IN TLSA 3 1 1 $EXPIRED_SPKI"
+# 30 TLSA records (29 stale, 1 matching) with their signature do not fit the 1232
+# bytes of EDNS over UDP: Unbound answers truncated and smtpcheck asks again over TCP.
+zone tlsa-big.test signed "@ IN MX 10 mx
+mx IN A $NET.24
+$(for i in $(seq 29); do printf '_25._tcp.mx IN TLSA 3 1 1 %s\n' "$(printf 'stale key %s' "$i" | openssl dgst -sha256 -r | cut -d' ' -f1)"; done)
+_25._tcp.mx IN TLSA 3 1 1 $MX_SPKI"
 # MX host names that are aliases (RFC 7672 §2.2.2). mx: the expanded name's TLSA is
 # tried first and matches, the stale one at the MX name is never used; mx2: nothing
 # at the expanded name, so the MX name's TLSA is used; mx3: the alias leads into an
