@@ -63,6 +63,10 @@ const EXPECTED: Record<string, Expected> = {
   'sts-malformed.test': { domain: { 'mta-sts-record': 'fail', 'mta-sts-policy': 'skip' }, targets: [target('mx.sts-malformed.test', '31', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
   'nullmx.test': { domain: { 'mx-records': 'info', 'mx-addresses': 'skip', 'dnssec-signed': 'pass' }, targets: [], exitCode: ExitCode.ok },
   'implicit.test': { domain: { 'mx-records': 'warn', 'mx-addresses': 'pass', 'dnssec-signed': 'pass' }, targets: [target('implicit.test', '32', { 'mx-reachable': 'pass' })], exitCode: ExitCode.ok },
+  'nothing.implicit.test': { domain: { 'mx-records': 'fail', 'mx-addresses': 'fail', 'dnssec-signed': 'pass' }, targets: [], exitCode: ExitCode.checksFailed },
+  'nowhere.good.test': { domain: { 'mx-records': 'fail', 'mx-addresses': 'skip', 'dnssec-signed': 'pass' }, targets: [], exitCode: ExitCode.checksFailed },
+  // The IP-address MX is reported and never becomes a target; the named one does.
+  'mx-literal.test': { domain: { 'mx-records': 'fail', 'mx-addresses': 'pass' }, targets: [target('mx.mx-literal.test', '35', { 'mx-reachable': 'pass' })], exitCode: ExitCode.checksFailed },
   'mx-cname.test': { domain: { 'mx-records': 'fail', 'mx-addresses': 'pass' }, targets: [target('alias.mx-cname.test', '33', { 'mx-reachable': 'pass' })], exitCode: ExitCode.checksFailed },
   'dead-primary.test': {
     domain: { 'mx-records': 'pass', 'mx-addresses': 'pass' },

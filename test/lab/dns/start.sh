@@ -142,7 +142,13 @@ zone sts-malformed.test signed "@ IN MX 10 mx
 mx IN A $NET.31
 _mta-sts IN TXT \"v=STSv1; policy=none\""
 zone nullmx.test signed "@ IN MX 0 ."
-zone implicit.test signed "@ IN A $NET.32"
+# implicit.test has no MX but an address; nothing.implicit.test has neither.
+zone implicit.test signed "@ IN A $NET.32
+nothing IN TXT \"no MX, no address\""
+# An MX that names an IP address (an A-record-looking name), beside a proper one.
+zone mx-literal.test signed "@ IN MX 10 $NET.50.
+@ IN MX 20 mx
+mx IN A $NET.35"
 zone mx-cname.test signed "@ IN MX 10 alias
 alias IN CNAME real
 real IN A $NET.33"
