@@ -81,7 +81,8 @@ export function mxAddressesOutcome(discovery: MxDiscovery): CheckOutcome {
   if (discovery.kind !== 'mx' && discovery.kind !== 'implicit') return skip('no MX hosts to resolve (see mx-records)');
   if (discovery.hosts.length === 0) return fail('no MX names a host that could have an address');
   const missing = discovery.hosts.filter((host) => host.addresses.length === 0);
-  if (missing.length > 0) return fail(missing.map((host) => `${host.host} ${host.bogus ? 'has a bogus address answer' : 'resolves to no address (no A, no AAAA)'}`).join('; '));
+  // A validating resolver answers SERVFAIL for bogus DNSSEC and for a CNAME loop alike; a stub cannot tell them apart.
+  if (missing.length > 0) return fail(missing.map((host) => `${host.host} ${host.bogus ? 'has no address: the resolver answered SERVFAIL (bogus DNSSEC, a CNAME loop, or a zone it cannot reach)' : 'resolves to no address (no A, no AAAA)'}`).join('; '));
   return pass(discovery.hosts.map((host) => `${host.host} → ${host.addresses.join(', ')}`).join('; '));
 }
 

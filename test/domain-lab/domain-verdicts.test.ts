@@ -77,6 +77,8 @@ const EXPECTED: Record<string, Expected> = {
     exitCode: ExitCode.checksFailed,
   },
   'mx-noaddr.test': { domain: { 'mx-records': 'pass', 'mx-addresses': 'fail' }, targets: [], exitCode: ExitCode.checksFailed },
+  // A CNAME loop at the MX host: Unbound answers SERVFAIL, so the host has no address, and no target.
+  'mx-loop.test': { domain: { 'mx-records': 'pass', 'mx-addresses': 'fail' }, targets: [], exitCode: ExitCode.checksFailed },
   'tlsrpt-malformed.test': { domain: { 'tls-rpt-record': 'fail' }, targets: [target('mx.tlsrpt-malformed.test', '36', { 'mx-reachable': 'pass' })], exitCode: ExitCode.checksFailed },
   'bogus-mx.test': { domain: { 'mx-records': 'fail', 'dnssec-signed': 'fail', 'mx-addresses': 'skip' }, targets: [], exitCode: ExitCode.checksFailed },
 };

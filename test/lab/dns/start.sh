@@ -158,6 +158,10 @@ zone dead-primary.test signed "@ IN MX 10 dead
 dead IN A $NET.34
 _25._tcp.dead IN TLSA 3 1 1 $MX_SPKI
 backup IN A $NET.35"
+# An MX host whose name is a CNAME loop: the validating resolver answers SERVFAIL.
+zone mx-loop.test signed "@ IN MX 10 loop1
+loop1 IN CNAME loop2
+loop2 IN CNAME loop1"
 zone mx-noaddr.test signed "@ IN MX 10 nowhere
 nowhere IN TXT \"this name has no address\""
 zone tlsrpt-malformed.test signed "@ IN MX 10 mx
