@@ -60,6 +60,8 @@ const EXPECTED: Record<string, Expected> = {
   'sts-wildcard.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mail.sts-wildcard.test', '28', { 'mta-sts-mx-match': 'pass' })], exitCode: ExitCode.ok },
   'sts-missing.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'fail' }, targets: [target('mx.sts-missing.test', '29', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
   'sts-badcert.test': { domain: { 'mta-sts-record': 'pass', 'mta-sts-policy': 'fail' }, targets: [target('mx.sts-badcert.test', '30', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
+  // In the policy, but the MX's certificate is for another name: enforce fails (RFC 8461 §4.2).
+  'sts-mxcert.test': { domain: { 'mta-sts-policy': 'pass' }, targets: [target('mx.sts-mxcert.test', '43', { 'mta-sts-mx-match': 'fail', 'cert-hostname': 'info', 'cert-chain-trusted': 'pass' })], exitCode: ExitCode.checksFailed },
   'sts-malformed.test': { domain: { 'mta-sts-record': 'fail', 'mta-sts-policy': 'skip' }, targets: [target('mx.sts-malformed.test', '31', { 'mta-sts-mx-match': 'skip' })], exitCode: ExitCode.checksFailed },
   'nullmx.test': { domain: { 'mx-records': 'info', 'mx-addresses': 'skip', 'dnssec-signed': 'pass' }, targets: [], exitCode: ExitCode.ok },
   'implicit.test': { domain: { 'mx-records': 'warn', 'mx-addresses': 'pass', 'dnssec-signed': 'pass' }, targets: [target('implicit.test', '32', { 'mx-reachable': 'pass' })], exitCode: ExitCode.ok },

@@ -17,12 +17,13 @@ import type { DnsLab } from './dns-lab.js';
 
 /**
  * MX address (last octet) → whether STARTTLS is offered, whether the CA goes with the
- * leaf, and which leaf (the lab's expired one on NET.40); NET.34 (the dead primary)
+ * leaf, and which leaf (the lab's expired one on NET.40, the one for wrong-name.test on NET.43); NET.34 (the dead primary)
  * and NET.39 (public-mx.test's backup, never to be contacted) are left without a server.
  */
-type MxServer = { startTls: boolean; sendCa: boolean; leaf: 'mx' | 'expired' };
+type MxServer = { startTls: boolean; sendCa: boolean; leaf: 'mx' | 'expired' | 'wrong' };
+const LEAF_BY_OCTET: Record<number, MxServer['leaf']> = { 40: 'expired', 43: 'wrong' };
 const MX_SERVERS: Record<number, MxServer> = Object.fromEntries(
-  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 40, 41, 42].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38, leaf: octet === 40 ? 'expired' : 'mx' }]),
+  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 40, 41, 42, 43].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38, leaf: LEAF_BY_OCTET[octet] ?? 'mx' }]),
 );
 
 /** The policy each lab domain serves at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, or its HTTP status. */
@@ -33,6 +34,7 @@ const POLICIES: Record<string, string | number> = {
   'sts-wildcard.test': 'version: STSv1\nmode: enforce\nmx: *.sts-wildcard.test\nmax_age: 604800\n',
   'sts-missing.test': 404,
   'sts-badcert.test': 'version: STSv1\nmode: enforce\nmx: mx.sts-badcert.test\nmax_age: 86400\n',
+  'sts-mxcert.test': 'version: STSv1\nmode: enforce\nmx: mx.sts-mxcert.test\nmax_age: 86400\n',
 };
 
 const PLAIN_LAB_MAILBOX = /^[a-z0-9._+-]+@[a-z0-9-]+\.test$/i;
@@ -46,7 +48,11 @@ export interface LabServers {
 export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   const read = (path: string) => readFileSync(path, 'utf8');
   const ca = read(lab.certs.ca);
-  const leaves = { mx: { key: read(lab.certs.mxKey), cert: read(lab.certs.mxCert) }, expired: { key: read(lab.certs.expiredKey), cert: read(lab.certs.expiredCert) } };
+  const leaves = {
+    mx: { key: read(lab.certs.mxKey), cert: read(lab.certs.mxCert) },
+    expired: { key: read(lab.certs.expiredKey), cert: read(lab.certs.expiredCert) },
+    wrong: { key: read(lab.certs.wrongKey), cert: read(lab.certs.wrongCert) },
+  };
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);

@@ -42,7 +42,8 @@ MX_NAMES=(mx1.good.test mx2.good.test mx.tlsa-mismatch.test mx.tlsa-bogus.test m
   mx.sts-badcert.test mx.sts-malformed.test implicit.test alias.mx-cname.test real.mx-cname.test backup.dead-primary.test
   dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test mx.tlsa-ta-unsent.test real.dane-cname.test mx.dane-cname.test
   real2.dane-cname.test mx2.dane-cname.test)
-WEB_NAMES=(mta-sts.good.test mta-sts.sts-enforce-mismatch.test mta-sts.sts-testing-mismatch.test mta-sts.sts-wildcard.test mta-sts.sts-missing.test)
+WEB_NAMES=(mta-sts.good.test mta-sts.sts-enforce-mismatch.test mta-sts.sts-testing-mismatch.test mta-sts.sts-wildcard.test mta-sts.sts-missing.test
+  mta-sts.sts-mxcert.test)
 sans() { local IFS=,; local -a out=(); local n; for n in "$@"; do out+=("DNS:$n"); done; echo "${out[*]}"; }
 issue() { # name common-name names...
   local name=$1 cn=$2; shift 2
@@ -137,6 +138,10 @@ mx IN A $NET.29
 $(sts)"
 zone sts-badcert.test signed "@ IN MX 10 mx
 mx IN A $NET.30
+$(sts)"
+# The policy lists the MX, but the MX presents a certificate for another name (RFC 8461 §4.2).
+zone sts-mxcert.test signed "@ IN MX 10 mx
+mx IN A $NET.43
 $(sts)"
 zone sts-malformed.test signed "@ IN MX 10 mx
 mx IN A $NET.31
