@@ -34,7 +34,7 @@ describe('--only-addresses: an MX outside the ranges is reported and never diall
   });
 
   it('control: without a guard the run would dial the documentation addresses (refused here before any packet)', async () => {
-    const run = await runCliRefusingDials(args('--checks', 'mx-reachable,mta-sts-policy', '--json'), { timeoutMs: 30_000 });
+    const run = await runCliRefusingDials(args('--checks', 'mx-reachable,mta-sts-policy', '--json'), { env: { SMTPCHECK_ONLY_ADDRESSES: '' }, timeoutMs: 30_000 });
     const dialled = run.dials.map((dial) => `${dial.host}:${dial.port}`);
     for (const expected of ['192.0.2.25:25', '2001:db8::25:25', `${dnsLab().net}.39:25`, 'mta-sts.public-mx.test:443']) assert.ok(dialled.includes(expected), `${expected} in ${dialled.join(' ')}`);
   });
