@@ -44,7 +44,7 @@ node -e '
 
 printf '\nimport cost of the start-up path, in the order main.js loads it (ms, one process, cold):\n'
 (cd "$BENCH_ROOT" && node --input-type=module -e '
-  const modules = ["commander", "node:fs", "./dist/src/core/errors.js", "./dist/src/core/wire-text.js", "./dist/src/cli/target.js", "node:net", "node:tls", "./dist/src/core/reply-reader.js", "./dist/src/core/tls-session.js", "./dist/src/core/connection.js", "./dist/src/cli/connection-options.js"];
+  const modules = ["commander", "node:fs", "./dist/src/core/errors.js", "./dist/src/core/wire-text.js", "./dist/src/options/target.js", "node:net", "node:tls", "./dist/src/core/reply-reader.js", "./dist/src/core/tls-session.js", "./dist/src/core/connection.js", "./dist/src/options/connection-options.js"];
   for (const name of modules) {
     const started = performance.now();
     await import(name);

@@ -1,5 +1,5 @@
-import type { ExitCodeValue } from '../cli/exit-codes.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import type { ErrorGroup, FailureRecord } from './error-groups.js';
 import { ErrorGroups, exitCodeOfKind } from './error-groups.js';
 import type { LatencySummary, SerializedHistogram } from './latency-histogram.js';

@@ -1,7 +1,7 @@
 import type { SmtpStep } from '../core/errors.js';
-import type { ExitCodeValue } from '../cli/exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { AuthError, ConnectError, InterruptedError, ProtocolError, ReplyError, SmtpCheckError, TimeoutError, TlsError } from '../core/errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import type { Reply } from '../core/reply.js';
 import { replySummary } from '../core/reply.js';
 

@@ -1,4 +1,5 @@
 import type { CheckContext } from './context.js';
+import type { CheckDetails, Evidence } from './evidence.js';
 
 /**
  * The check model: every check is a small declarative module with an id (a public
@@ -28,12 +29,12 @@ export interface CheckOutcome {
   summary: string;
   /** Overrides the check's severity for this result (e.g. by role). */
   severity?: Severity;
-  /** The transcript lines that prove the verdict; default: the check's whole transcript. */
-  evidence?: string[];
+  /** What proves the verdict; default: the transcript of every session the check opened. */
+  evidence?: Evidence;
   /** How to fix a failure; default: the check's fix text. */
   fix?: string;
   /** Structured findings for JSON (e.g. the relay table). */
-  details?: unknown;
+  details?: CheckDetails;
 }
 
 export interface CheckDefinition {
@@ -56,10 +57,10 @@ export interface CheckResult {
   verdict: Verdict;
   severity: Severity;
   summary: string;
-  evidence: string[];
+  evidence: Evidence;
   fix: string | null;
   durationMs: number;
-  details?: unknown;
+  details?: CheckDetails;
   /** Set when a suite config declared this verdict acceptable for this target: it does not fail the run. */
   expected?: boolean;
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Chalk } from 'chalk';
 import { authenticate } from '../core/authenticate.js';
-import type { TlsClientOptions } from '../core/connection.js';
+import type { TlsClientOptions } from '../core/tls-options.js';
 import type { ProxyHeaderSpec } from '../core/proxy-protocol.js';
 import type { Reply } from '../core/reply.js';
 import type { Socks5Proxy } from '../core/socks5.js';
@@ -10,10 +9,10 @@ import type { TlsMode } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { SmtpSession } from '../core/session.js';
 import { Transcript } from '../core/transcript.js';
-import { renderEvent } from '../render/text-transcript.js';
 import { InterruptedError, ReplyError, TlsError } from '../core/errors.js';
 import { replyDisposition } from '../core/deferral.js';
 import type { Role } from './check.js';
+import type { Evidence } from './evidence.js';
 import { CheckNotApplicable } from './check.js';
 import { ConnectionSlots } from './connection-slots.js';
 import { RetryBudget } from './deferral-retry.js';
@@ -96,8 +95,6 @@ export interface EstablishChoices {
 }
 
 const bannerHost = (greeting: Reply): string | null => greeting.lines[0]?.split(/\s+/)[0] || null;
-
-const EVIDENCE_PALETTE = new Chalk({ level: 0 });
 
 /** A connection limit frees a slot when another session ends: a few seconds, not minutes. */
 const MAX_GREETING_ATTEMPTS = 3;
@@ -282,47 +279,8 @@ export class CheckContext {
     await Promise.all([...this.sessions].map((session) => this.done(session)));
   }
 
-  /**
-   * The transcript of every session, as plain lines: the default evidence. Bounded
-   * (MAX_EVIDENCE_LINES, MAX_EVIDENCE_LINE): a flooding server must not make a report
-   * of megabytes; a note says how much was left out.
-   */
-  evidence(): string[] {
-    const lines: string[] = [];
-    this.transcripts.forEach((transcript, index) => {
-      if (this.transcripts.length > 1) lines.push(`--- session ${index + 1}`);
-      for (const event of transcript.events) {
-        if (event.type === 'tls') {
-          const rendered = renderEvent(event, { palette: EVIDENCE_PALETTE });
-          lines.push(rendered[0]!, rendered[rendered.length - 1]!);
-          continue;
-        }
-        lines.push(...renderEvent(event, { palette: EVIDENCE_PALETTE }));
-      }
-    });
-    return boundEvidence(lines);
+  /** The transcript of every session, in the order opened: the default evidence (render/evidence-lines.ts words and bounds it). */
+  evidence(): Evidence {
+    return this.transcripts.map((transcript) => ({ kind: 'session', events: [...transcript.events] }));
   }
-}
-
-// A check's evidence is a handful of sessions of a dozen lines; a screenful of reply
-// is plenty to show a flood. RFC 5321 §4.5.3.1.5: reply lines are at most 512 octets.
-export const MAX_EVIDENCE_LINES = 400;
-export const MAX_EVIDENCE_LINE = 1024;
-
-/** Cut evidence to its bounds, saying what was left out. */
-export function boundEvidence(lines: readonly string[]): string[] {
-  let cutChars = 0;
-  const shortened = lines.map((line) => {
-    if (line.length <= MAX_EVIDENCE_LINE) return line;
-    cutChars += line.length - MAX_EVIDENCE_LINE;
-    return `${line.slice(0, MAX_EVIDENCE_LINE)}…`;
-  });
-  const kept = shortened.slice(0, MAX_EVIDENCE_LINES);
-  const leftLines = shortened.length - kept.length;
-  const leftBytes = shortened.slice(MAX_EVIDENCE_LINES).reduce((sum, line) => sum + line.length + 1, 0);
-  if (leftLines > 0 || cutChars > 0) {
-    const parts = [leftLines > 0 ? `${leftLines} more lines (${leftBytes} bytes)` : null, cutChars > 0 ? `${cutChars} characters of long lines` : null].filter(Boolean);
-    kept.push(`… evidence cut: ${parts.join(' and ')} left out`);
-  }
-  return kept;
 }

@@ -10,6 +10,7 @@ import type { CheckContext, SessionTls } from './context.js';
 import { settleDeferrals } from './deferral-retry.js';
 import type { EnumerationPair, EnumerationVerb } from './enumeration.js';
 import { enumerationDeferral, judgeEnumeration } from './enumeration.js';
+import { attemptInSession, NEEDS_TLS } from './tls-on-demand.js';
 
 /** What one round of questions got: the pairs answered, and the cut that stopped it, if one did. */
 interface Asked {
@@ -47,7 +48,7 @@ export async function probeEnumeration(context: CheckContext, verb: EnumerationV
   const how = cut.reply ? `with ${replySummary(cut.reply)}` : 'by closing the connection';
   const advice = cut.deferral ? `${cut.deferral.class}: ${DEFERRAL_ADVICE[cut.deferral.class]}` : 'see the server log';
   return inconclusive(`${verb}: the server cut the session ${how} after ${cut.answers} answer${cut.answers === 1 ? '' : 's'}, before every address was asked (${advice})`, {
-    details: { deferral: cut.deferral, answered: result.pairs.length, asked: addresses.length },
+    details: { kind: 'deferral', deferral: cut.deferral, answered: result.pairs.length, asked: addresses.length },
   });
 }
 
@@ -60,42 +61,37 @@ async function askPairs(context: CheckContext, verb: EnumerationVerb, addresses:
   let tls: SessionTls = context.role === 'mta' ? 'none' : 'tls';
   const pairs: EnumerationPair[] = [];
   for (;;) {
-    const session = await context.open(tls);
-    let needsTls = false;
-    let cut: SessionCut | null = null;
     const before = pairs.length;
-    try {
-      let answers = 0;
-      const next = async (line: string): Promise<Reply | null> => {
-        const reply = await ask(session, line);
-        if ('closing' in reply) {
-          cut = { reply: reply.closing, deferral: reply.closing && deferralOf(reply.closing), answers };
-          return null;
-        }
-        answers += 1;
-        return reply;
-      };
-      for (const [hosted, random] of addresses.slice(pairs.length)) {
-        const hostedReply = await next(`${verb} ${hosted}`);
-        if (!hostedReply) break;
-        if (hostedReply.code === 530 && tls === 'none' && session.capabilities?.startTls) {
-          needsTls = true;
-          break;
-        }
-        const randomReply = await next(`${verb} ${random}`);
-        if (!randomReply) break;
-        pairs.push({ hosted, hostedReply, random, randomReply });
-      }
-    } finally {
-      await context.done(session);
-    }
-    if (needsTls) {
-      tls = 'tls';
-      continue;
-    }
+    const asked = await attemptInSession(context, tls, (session, canStartTls) => askOnSession(session, canStartTls, verb, addresses, pairs));
+    tls = asked.tls;
+    const cut = asked.result;
     if (!cut) return { pairs, tls, cut: null };
     if (pairs.length === before || !context.retryBudget.take()) return { pairs, tls, cut };
   }
+}
+
+/** The pairs not yet answered, on one session, added to `pairs`; the cut, if the server cut the session. */
+async function askOnSession(session: SmtpSession, canStartTls: boolean, verb: EnumerationVerb, addresses: readonly [string, string][], pairs: EnumerationPair[]): Promise<SessionCut | null | typeof NEEDS_TLS> {
+  let answers = 0;
+  let cut: SessionCut | null = null;
+  const next = async (line: string): Promise<Reply | null> => {
+    const reply = await ask(session, line);
+    if ('closing' in reply) {
+      cut = { reply: reply.closing, deferral: reply.closing && deferralOf(reply.closing), answers };
+      return null;
+    }
+    answers += 1;
+    return reply;
+  };
+  for (const [hosted, random] of addresses.slice(pairs.length)) {
+    const hostedReply = await next(`${verb} ${hosted}`);
+    if (!hostedReply) break;
+    if (hostedReply.code === 530 && canStartTls) return NEEDS_TLS;
+    const randomReply = await next(`${verb} ${random}`);
+    if (!randomReply) break;
+    pairs.push({ hosted, hostedReply, random, randomReply });
+  }
+  return cut;
 }
 
 /**

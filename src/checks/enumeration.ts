@@ -62,7 +62,7 @@ export function judgeEnumeration(verb: EnumerationVerb, pairs: readonly Enumerat
     }
   }
   const deferral = enumerationDeferral(pairs);
-  if (deferral) return inconclusive(`${verb} was deferred (${deferral.class}: ${deferral.reply.raw[0]}): ${DEFERRAL_ADVICE[deferral.class]}`, { details: { deferral } });
+  if (deferral) return inconclusive(`${verb} was deferred (${deferral.class}: ${deferral.reply.raw[0]}): ${DEFERRAL_ADVICE[deferral.class]}`, { details: { kind: 'deferral', deferral } });
   if (judged.length === 0) {
     return inconclusive(`${verb} refused every address form it was asked as a syntax error${where}: ${answered}; the answers say nothing about users`);
   }

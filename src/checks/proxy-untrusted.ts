@@ -7,6 +7,7 @@ import type { SmtpSession } from '../core/session.js';
 import { replySummary } from '../core/reply.js';
 import type { CheckDefinition, CheckOutcome } from './check.js';
 import { fail, inconclusive, pass, warn } from './check.js';
+import { CLAIMED_CLIENT_ADDRESS } from './claimed-client.js';
 import type { CheckContext, SessionTls } from './context.js';
 
 /**
@@ -16,9 +17,6 @@ import type { CheckContext, SessionTls } from './context.js';
  * safe from the balancer itself (proxy-protocol.txt §7, "Security considerations").
  */
 
-/** The client this check claims to be: loopback, in every default mynetworks (Postfix's mynetworks_style=host). */
-export const CLAIMED_SOURCE = '127.0.0.1';
-
 export type ProxyProbe =
   | { header: 'refused' }
   | { header: 'accepted'; mail: Reply; rcpt: Reply | null };
@@ -26,7 +24,7 @@ export type ProxyProbe =
 /** The verdict on what the server did with a PROXY header from this (untrusted) client. */
 export function proxyVerdict(probe: ProxyProbe, rcptTo: string): CheckOutcome {
   if (probe.header === 'refused') return pass('the server does not take a PROXY header from this client');
-  const claim = `claiming to be ${CLAIMED_SOURCE}`;
+  const claim = `claiming to be ${CLAIMED_CLIENT_ADDRESS}`;
   if (replyDisposition(probe.mail) !== 'accepted') return inconclusive(`PROXY header accepted from this client; ${claim}, MAIL was not accepted (${replySummary(probe.mail)}), so relaying could not be tried`);
   const rcpt = probe.rcpt!;
   switch (replyDisposition(rcpt)) {
@@ -47,7 +45,7 @@ export const proxyUntrusted: CheckDefinition = {
   fix: 'Let only the load balancer reach a port with smtpd_upstream_proxy_protocol (or postscreen_upstream_proxy_protocol) = haproxy: firewall it, or bind it to an address only the balancer can reach. Exim: limit hosts_proxy to the balancer.',
   async run(context) {
     const { foreignDomain, foreignDomain2, port } = context.target;
-    const header: ProxyHeaderSpec = { version: 1, source: { address: CLAIMED_SOURCE, port: 40000 }, destination: { address: CLAIMED_SOURCE, port } };
+    const header: ProxyHeaderSpec = { version: 1, source: { address: CLAIMED_CLIENT_ADDRESS, port: 40000 }, destination: { address: CLAIMED_CLIENT_ADDRESS, port } };
     const rcptTo = `r@${foreignDomain2}`;
     const tls = context.role === 'mta' ? 'none' : 'tls';
     let session;

@@ -5,6 +5,7 @@ import type { CheckDefinition } from './check.js';
 import { inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
 import { describeAttempts, settleDeferrals } from './deferral-retry.js';
+import { attemptInSession, NEEDS_TLS } from './tls-on-demand.js';
 
 /** Baseline: hosted mail is accepted, so the other relay verdicts mean something (docs/checks.md#safety-rules-and-the-source-address, rule 3). */
 export const relayControl: CheckDefinition = {
@@ -15,7 +16,6 @@ export const relayControl: CheckDefinition = {
   fix: 'give a recipient the server hosts with --local-recipient (default postmaster@<local domain>), or check why the server refuses it',
   async run(context) {
     const { result, deferred } = await settleDeferrals(context, () => askControl(context), (answer) => (answer ? deferralOf(answer.reply) : null));
-    if (!result) return inconclusive('the server refuses mail even inside TLS');
     const { reply, tls } = result;
     const inTls = tls === 'tls' ? ' (inside TLS)' : '';
     const retried = deferred.length > 0 ? ` after ${describeAttempts(deferred)}` : '';
@@ -23,27 +23,25 @@ export const relayControl: CheckDefinition = {
     const deferral = deferralOf(reply);
     if (deferral) {
       return inconclusive(`the control recipient ${context.target.localRecipient} was deferred (${deferral.class}: ${replySummary(reply)}; ${describeAttempts(deferred)}): ${DEFERRAL_ADVICE[deferral.class]}`, {
-        details: { deferral },
+        details: { kind: 'deferral', deferral },
       });
     }
     return inconclusive(`the control recipient ${context.target.localRecipient} was refused (${replySummary(reply)}): relay verdicts for this server cannot be trusted`);
   },
 };
 
-/** MAIL from outside, RCPT to {known}: the reply that decides (RCPT's, or MAIL's when MAIL was not accepted). */
-async function askControl(context: CheckContext): Promise<{ reply: Reply; tls: SessionTls } | null> {
-  // Plaintext first, as a sending MTA may; inside TLS when the server demands it (530).
-  for (const tls of ['none', 'tls'] as SessionTls[]) {
-    const session = await context.open(tls);
+/**
+ * MAIL from outside, RCPT to {known}: the reply that decides (RCPT's, or MAIL's when
+ * MAIL was not accepted). Plaintext first, as a sending MTA may; inside TLS when the
+ * server demands it (attemptInSession).
+ */
+async function askControl(context: CheckContext): Promise<{ reply: Reply; tls: SessionTls }> {
+  const { result: reply, tls } = await attemptInSession(context, 'none', async (session, canStartTls) => {
     const mail = await session.mailFrom(`p@${context.target.foreignDomain}`);
-    if (mail.code === 530 && tls === 'none' && session.capabilities?.startTls) {
-      await context.done(session);
-      continue;
-    }
+    if (mail.code === 530 && canStartTls) return NEEDS_TLS;
     const rcpt = recipientAccepted(mail) ? await session.rcptTo(context.target.localRecipient) : null;
     await session.reset();
-    await context.done(session);
-    return { reply: rcpt ?? mail, tls };
-  }
-  return null;
+    return rcpt ?? mail;
+  });
+  return { reply, tls };
 }

@@ -7,7 +7,9 @@ import type { SmtpSession } from '../core/session.js';
 import type { CheckDefinition, CheckOutcome, Role, Severity } from './check.js';
 import { fail, inconclusive, pass } from './check.js';
 import type { CheckContext, SessionTls } from './context.js';
+import type { CheckDetails, Evidence } from './evidence.js';
 import { describeAttempts, settleDeferrals } from './deferral-retry.js';
+import { attemptInSession, NEEDS_TLS } from './tls-on-demand.js';
 
 /** One relay attempt: the envelope a probe sends. */
 export interface RelayVector {
@@ -15,19 +17,25 @@ export interface RelayVector {
   form: string;
   mailFrom: string;
   rcptTo: string;
+  /** Set on a form's null-sender twin (withNullSenderTwins): the form it repeats from `<>`. */
+  twinOf?: string;
 }
 
 export type RelayProbeOutcome = 'relayed' | 'refused' | 'deferred' | 'inconclusive';
 
 export interface RelayProbeResult {
   form: string;
+  twinOf?: string;
   mailFrom: string;
   rcptTo: string;
-  mail: string;
-  control: string | null;
+  /** The reply to MAIL; null when the session broke before one came. */
+  mail: Reply | null;
+  /** The (last) reply to the control recipient; null where none was asked. */
+  control: Reply | null;
   /** The control recipient was accepted in the probe's session; null where there is no control (submission). */
   controlAccepted: boolean | null;
-  probe: string | null;
+  /** The reply to the probe's RCPT; null when MAIL was not accepted. */
+  probe: Reply | null;
   outcome: RelayProbeOutcome;
   reason: string;
   /** Set when the outcome is `deferred`: the class and the reply (docs/checks.md#deferrals). */
@@ -37,21 +45,6 @@ export interface RelayProbeResult {
 
 const defaultTls = (context: CheckContext): SessionTls => (context.role === 'mta' ? 'none' : 'tls');
 
-/**
- * Run `attempt` on a session of its own. An MX that demands TLS first (530 to MAIL:
- * the attempt says 'needs-tls') gets the attempt again inside TLS: refusing plaintext
- * says nothing about what it relays once TLS is up. Returns the TLS it ended with.
- */
-async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (session: SmtpSession, canStartTls: boolean) => Promise<T | 'needs-tls'>): Promise<{ result: T; tls: SessionTls }> {
-  const session = await context.open(tls);
-  let outcome: T | 'needs-tls';
-  try {
-    outcome = await attempt(session, tls === 'none' && (session.capabilities?.startTls ?? false));
-  } finally {
-    await context.done(session);
-  }
-  return outcome === 'needs-tls' ? inSession(context, 'tls', attempt) : { result: outcome, tls };
-}
 
 /**
  * One probe, on its own session (docs/checks.md#safety-rules-and-the-source-address, rule 2:
@@ -63,7 +56,7 @@ async function inSession<T>(context: CheckContext, tls: SessionTls, attempt: (se
 export async function probeRelay(context: CheckContext, vector: RelayVector, tls: SessionTls = defaultTls(context)): Promise<RelayProbeResult> {
   const { result, deferred, gaveUp } = await settleDeferrals(
     context,
-    async () => (await inSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result,
+    async () => (await attemptInSession(context, tls, (session, canStartTls) => attemptRelay(context, session, vector, canStartTls))).result,
     (result) => result.deferral,
   );
   if (deferred.length === 0) return result;
@@ -71,15 +64,15 @@ export async function probeRelay(context: CheckContext, vector: RelayVector, tls
   return { ...result, reason: `${result.reason} (${history}${result.outcome === 'deferred' && gaveUp ? `; ${gaveUp}` : ''})` };
 }
 
-async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | 'needs-tls'> {
+async function attemptRelay(context: CheckContext, session: SmtpSession, vector: RelayVector, canStartTls: boolean): Promise<RelayProbeResult | typeof NEEDS_TLS> {
   const mail = await session.mailFrom(vector.mailFrom);
-  if (mail.code === 530 && canStartTls) return 'needs-tls';
+  if (mail.code === 530 && canStartTls) return NEEDS_TLS;
   if (replyDisposition(mail) !== 'accepted') return senderNotAccepted(vector, mail);
   const control = context.role === 'mta' ? await session.rcptTo(context.target.localRecipient) : null;
   const probe = await session.rcptTo(vector.rcptTo);
   await session.reset();
   const controlAccepted = control ? recipientAccepted(control) : null;
-  const result = { ...envelope(vector), mail: replySummary(mail), control: control ? replySummary(control) : null, controlAccepted, probe: replySummary(probe), deferral: null };
+  const result = { ...envelope(vector), mail, control, controlAccepted, probe, deferral: null };
   if (recipientAccepted(probe)) return { ...result, outcome: 'relayed', reason: acceptedReason(probe) };
   if (control && !controlAccepted) {
     const controlDeferral = deferralOf(control, { controlDeferred: true });
@@ -103,14 +96,14 @@ function acceptedReason(reply: Reply, how = ''): string {
   return `accepted${how}${oddAcceptance(reply) ? ` with the odd code ${reply.code} (any 2yz is an acceptance, RFC 5321 §4.2.1)` : ''}: ${replySummary(reply)}`;
 }
 
-const envelope = (vector: RelayVector) => ({ form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo });
+const envelope = (vector: RelayVector) => ({ form: vector.form, mailFrom: vector.mailFrom, rcptTo: vector.rcptTo, ...(vector.twinOf === undefined ? {} : { twinOf: vector.twinOf }) });
 
 /** MAIL not accepted: a refused sender is a refusal; a deferred or odd answer settles nothing. */
 const senderNotAccepted = (vector: RelayVector, mail: Reply): RelayProbeResult => {
   const judged = judgeRefusal(mail, 'MAIL');
   return {
     ...envelope(vector),
-    mail: replySummary(mail),
+    mail,
     control: null,
     controlAccepted: null,
     probe: null,
@@ -172,6 +165,8 @@ interface GroupAttempt {
   results: (RelayProbeResult | null)[];
   /** Why some probes must be asked alone, when they must. */
   unsettled: string | null;
+  /** Set when what left the group unsettled was a deferral (a control or a form answered 4yz, not a relay refusal): the group is worth asking again. */
+  deferral: Deferral | null;
 }
 
 /**
@@ -180,25 +175,36 @@ interface GroupAttempt {
  * probe is a relay wherever it was asked. The group's refusals count only if both
  * controls were accepted and the whole exchange completed; otherwise every probe not
  * accepted is asked again alone (probeRelay), and that answer is the one judged. An
- * MX that demands TLS first (530 to MAIL) gets the whole group again inside TLS.
+ * MX that demands TLS first (530 to MAIL) gets the whole group again inside TLS. A
+ * group left unsettled by a deferral (postscreen's 450 to every RCPT, greylisting of
+ * each new sender/recipient pair) is asked again whole, as a real client retries its
+ * transaction (settleDeferrals), before anything is asked alone: one retry a group,
+ * not one a form, so the run's retry budget covers every family. Never after an
+ * acceptance, which a retry that refuses must not hide.
  *
  * Lockstep, not pipelined: SmtpSession.pipeline returns all replies or none, and an
  * acceptance that came before a break must never be lost to a re-run that refuses.
  */
 async function probeGroup(context: CheckContext, group: RelayVector[]): Promise<RelayProbeResult[]> {
-  const { result, tls } = await inSession(context, defaultTls(context), (session, canStartTls) => attemptGroup(context, session, group, canStartTls));
+  const { result: attempt, deferred } = await settleDeferrals(
+    context,
+    () => attemptInSession(context, defaultTls(context), (session, canStartTls) => attemptGroup(context, session, group, canStartTls)),
+    ({ result }) => (result.results.some((probe) => probe?.outcome === 'relayed') ? null : result.deferral),
+  );
+  const { result, tls } = attempt;
   const { results, unsettled } = result;
+  const history = deferred.length > 0 ? ` (the group's session: ${describeAttempts(deferred)})` : '';
   return Promise.all(
     group.map(async (vector, index) => {
       const settled = results[index];
-      if (settled) return settled;
+      if (settled) return history ? { ...settled, reason: `${settled.reason}${history}` } : settled;
       const alone = await probeRelay(context, vector, tls);
       return { ...alone, reason: `${alone.reason} (asked alone: ${unsettled})` };
     }),
   );
 }
 
-async function attemptGroup(context: CheckContext, session: SmtpSession, group: RelayVector[], canStartTls: boolean): Promise<GroupAttempt | 'needs-tls'> {
+async function attemptGroup(context: CheckContext, session: SmtpSession, group: RelayVector[], canStartTls: boolean): Promise<GroupAttempt | typeof NEEDS_TLS> {
   const steps = groupSteps(group, context.role === 'mta');
   const answers: { step: GroupStep; reply: Reply }[] = [];
   let mail: Reply | null = null;
@@ -206,10 +212,10 @@ async function attemptGroup(context: CheckContext, session: SmtpSession, group: 
   try {
     const sender = await session.mailFrom(group[0]!.mailFrom);
     mail = sender;
-    if (sender.code === 530 && canStartTls) return 'needs-tls';
-    if (replyDisposition(sender) === 'refused') return { results: group.map((vector) => senderNotAccepted(vector, sender)), unsettled: null };
+    if (sender.code === 530 && canStartTls) return NEEDS_TLS;
+    if (replyDisposition(sender) === 'refused') return { results: group.map((vector) => senderNotAccepted(vector, sender)), unsettled: null, deferral: null };
     // Deferred or odd: each probe is asked alone, where deferrals are retried.
-    if (replyDisposition(sender) !== 'accepted') return { results: group.map(() => null), unsettled: `MAIL was answered ${replySummary(sender)}` };
+    if (replyDisposition(sender) !== 'accepted') return { results: group.map(() => null), unsettled: `MAIL was answered ${replySummary(sender)}`, deferral: deferralOf(sender) };
     for (const step of steps) {
       if (!withinSyntaxBudget(answers.map((answer) => answer.reply))) {
         broken = `the group stopped after ${MAX_SYNTAX_ERRORS_PER_SESSION} syntax errors, to stay under the server's error limit`;
@@ -247,21 +253,23 @@ export function judgeGroup(control: string, group: readonly RelayVector[], answe
     const replies = answers.filter((answer) => answer.step === vector).map((answer) => answer.reply);
     const base = {
       ...envelope(vector),
-      mail: mail ? replySummary(mail) : '(no reply)',
-      control: lastControl ? replySummary(lastControl) : null,
+      mail,
+      control: lastControl ?? null,
       controlAccepted: lastControl ? recipientAccepted(lastControl) : null,
       deferral: null,
     };
     const relay = replies.find(recipientAccepted);
     if (relay) {
       const onlyFirst = replies.indexOf(relay) === 0 && replies.length > 1 && !replies.slice(1).some(recipientAccepted);
-      return { ...base, probe: replySummary(relay), outcome: 'relayed', reason: acceptedReason(relay, onlyFirst ? ' as the first recipient of the transaction' : '') };
+      return { ...base, probe: relay, outcome: 'relayed', reason: acceptedReason(relay, onlyFirst ? ' as the first recipient of the transaction' : '') };
     }
     if (unsettled) return null;
     const last = replies[replies.length - 1]!;
-    return { ...base, probe: replySummary(last), outcome: 'refused', reason: replySummary(last) };
+    return { ...base, probe: last, outcome: 'refused', reason: replySummary(last) };
   });
-  return { results, unsettled };
+  // A broken exchange proves nothing about deferrals; a refused control that is a 4yz, or a deferred form, is one.
+  const deferral = broken ? null : refusedControl ? deferralOf(refusedControl, { controlDeferred: true }) : deferredProbe ? deferralOf(deferredProbe.reply) : null;
+  return { results, unsettled, deferral };
 }
 
 /**
@@ -289,12 +297,12 @@ export async function probeAll(context: CheckContext, vectors: readonly RelayVec
  */
 export function judgeRelayProbes(context: CheckContext, results: RelayProbeResult[], serverAddress: string): CheckOutcome {
   const relayed = results.filter((result) => result.outcome === 'relayed');
-  const evidence = results.map((result) => `${result.outcome.toUpperCase().padEnd(12)} MAIL FROM:<${result.mailFrom}> RCPT TO:<${result.rcptTo}> → ${result.probe ?? result.mail}${result.control ? `  [control: ${result.control}]` : ''}${result.outcome === 'refused' || result.outcome === 'relayed' ? '' : `  (${result.reason})`}`);
-  const details = results;
+  const evidence: Evidence = [{ kind: 'relay-probes', probes: results }];
+  const details: CheckDetails = { kind: 'relay-probes', probes: results };
   if (relayed.length > 0) {
     // docs/checks.md#safety-rules-and-the-source-address (the source address): a server relays for $mynetworks by design, so say where we probed from.
     const trusted = context.role === 'mta' && (serverAddress === '127.0.0.1' || serverAddress === '::1') ? ' (probed from loopback: if the server trusts it in mynetworks, this is by design; confirm from an untrusted address)' : '';
-    return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayed.map((result) => result.form).join(', ')}${trusted}`, { evidence, details });
+    return fail(`${relayed.length} of ${results.length} address forms relayed: ${relayedFormNames(relayed).join(', ')}${trusted}`, { evidence, details });
   }
   const deferred = results.filter((result) => result.outcome === 'deferred');
   if (deferred.length > 0) {
@@ -311,12 +319,44 @@ export function judgeRelayProbes(context: CheckContext, results: RelayProbeResul
   if (context.role === 'mta' && !results.some((result) => result.controlAccepted === true)) {
     return inconclusive(`no form relayed, but no probe got as far as the control recipient (${results[0]?.reason ?? 'no probes'})`, { evidence, details });
   }
-  const refusedBy = [...new Set(results.map((result) => (result.probe ?? result.mail).slice(0, 3)))].join('/');
+  const refusedBy = [...new Set(results.map((result) => (result.probe ?? result.mail)?.code ?? '---'))].join('/');
   return pass(`all ${results.length} address forms refused (${refusedBy})${context.role === 'mta' ? ', control recipient accepted' : ', no AUTH'}`, { evidence, details });
+}
+
+/**
+ * The relayed forms for a summary: a form and its null-sender twin are named once, as
+ * the form, when both relayed; a twin that relayed alone keeps its "from <>".
+ */
+export function relayedFormNames(relayed: readonly RelayProbeResult[]): string[] {
+  const forms = new Set(relayed.filter((result) => result.twinOf === undefined).map((result) => result.form));
+  return relayed.filter((result) => result.twinOf === undefined || !forms.has(result.twinOf)).map((result) => result.form);
 }
 
 export const RELAY_FIX =
   'Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination (or reject_unauth_destination), and a mynetworks that lists only hosts you trust (never 0.0.0.0/0); Exim: a relay_from_hosts that lists only hosts you trust, and in acl_smtp_rcpt, after the accepts for +relay_from_hosts and authenticated = *, "require domains = +local_domains : +relay_to_domains" and "require verify = recipient"; OpenSMTPD: relay only "from local" or "auth"';
+
+/**
+ * Every form is asked from its sender and from the null sender. A refusal from an
+ * outside sender can be a refusal of the sender, not of the relay: behind sender
+ * verification (Exim's "require verify = sender", Postfix's reject_unverified_sender)
+ * p@{ext}, whose domain does not route, is refused at RCPT, and a control recipient
+ * that such a server exempts (postmaster, RFC 5321 §4.5.1; the default control of
+ * `smtpcheck domain`) is still accepted, so the family would pass on an open relay.
+ * The null sender must be taken (RFC 5321 §4.5.5) and has nothing to verify
+ * (docs/checks.md#relay-checks-common-rules). Each twin follows its form; one the
+ * family already asks (the same null-sender envelope) is not asked again.
+ */
+export function withNullSenderTwins(vectors: readonly RelayVector[]): RelayVector[] {
+  const asked = new Set(vectors.map((vector) => envelopeKey(vector.mailFrom, vector.rcptTo)));
+  return vectors.flatMap((vector) => {
+    const key = envelopeKey('', vector.rcptTo);
+    if (asked.has(key)) return [vector];
+    asked.add(key);
+    return [vector, { form: `${vector.form} from <>`, mailFrom: '', rcptTo: vector.rcptTo, twinOf: vector.form }];
+  });
+}
+
+const envelopeKey = (mailFrom: string, rcptTo: string): string => `${mailFrom}\u0000${rcptTo}`;
 
 /** A relay-family check whose vectors depend on the target's placeholders. */
 export function relayFormCheck(spec: {
@@ -335,7 +375,7 @@ export function relayFormCheck(spec: {
     fix: spec.fix ?? RELAY_FIX,
     async run(context) {
       const names = await relayNames(context);
-      return judgeRelayProbes(context, await probeAll(context, spec.vectors(context, names)), names.ip);
+      return judgeRelayProbes(context, await probeAll(context, withNullSenderTwins(spec.vectors(context, names))), names.ip);
     },
   };
 }

@@ -29,7 +29,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /**
    * The advice for a check that ended `error`, from the front end that knows its flags
-   * (src/cli/error-hints.ts): checks decide on an error's reason, they do not word advice.
+   * (src/outcome/error-hints.ts): checks decide on an error's reason, they do not word advice.
    */
   explainError?: (error: SmtpCheckError) => string | undefined;
 }
@@ -118,7 +118,7 @@ function outcomeOfError(error: unknown, explainError: RunOptions['explainError']
   const deferral = error instanceof ReplyError ? deferralOf(error.reply) : null;
   if (deferral) {
     const step = (error as ReplyError).step.toUpperCase();
-    return { verdict: 'inconclusive', summary: `${step} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`, details: { deferral } };
+    return { verdict: 'inconclusive', summary: `${step} deferred (${deferral.class}: ${replySummary(deferral.reply)}): ${DEFERRAL_ADVICE[deferral.class]}`, details: { kind: 'deferral', deferral } };
   }
   if (error instanceof SmtpCheckError) {
     const fix = explainError?.(error);

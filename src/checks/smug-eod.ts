@@ -103,7 +103,7 @@ export const smugEod: CheckDefinition = {
     const send = async (sequence: { bytes: string; shown: string } | null) =>
       (await settleDeferrals(context, () => sendProbe(context, sender, recipient, sequence), (sent) => (Array.isArray(sent) ? null : sent.deferral))).result;
     const notSent = (what: string, sent: Unsent) =>
-      inconclusive(`${what}: ${sent.reason}${sent.deferral ? `: ${DEFERRAL_ADVICE[sent.deferral.class]}` : ''}`, { details: { deferral: sent.deferral } });
+      inconclusive(`${what}: ${sent.reason}${sent.deferral ? `: ${DEFERRAL_ADVICE[sent.deferral.class]}` : ''}`, { details: { kind: 'deferral', deferral: sent.deferral } });
     const [control, ...probes] = await Promise.all([null, ...SMUGGLING_SEQUENCES].map(send));
     if (!Array.isArray(control)) return notSent('control message', control!);
     if (control.length !== 1 || control[0]!.code !== 250) return inconclusive(`control message not accepted exactly once (${control.map((reply) => reply.code).join(', ')})`);

@@ -1,4 +1,4 @@
-import type { TlsClientOptions } from '../core/connection.js';
+import type { TlsClientOptions } from '../core/tls-options.js';
 import { TlsError } from '../core/errors.js';
 import type { TlsSessionInfo } from '../core/tls-session.js';
 import type { CheckContext } from './context.js';

@@ -3,6 +3,7 @@ import { replySummary } from '../core/reply.js';
 import { xclientCommand } from '../core/xclient.js';
 import type { CheckDefinition, CheckOutcome } from './check.js';
 import { fail, pass } from './check.js';
+import { CLAIMED_CLIENT_ADDRESS } from './claimed-client.js';
 
 /**
  * XCLIENT (Postfix's XCLIENT_README) lets a client say whom the session is "really"
@@ -11,8 +12,7 @@ import { fail, pass } from './check.js';
  * smtpd_authorized_xclient_hosts the check rightly finds XCLIENT accepted.
  */
 
-/** The claim: loopback, which every default mynetworks trusts. */
-const CLAIM = [{ name: 'ADDR', value: '127.0.0.1' }];
+const CLAIM = [{ name: 'ADDR', value: CLAIMED_CLIENT_ADDRESS }];
 
 /** The verdict from whether the EHLO answer listed XCLIENT and what XCLIENT was answered. */
 export function xclientVerdict(listed: boolean, reply: Reply | null): CheckOutcome {

@@ -2,11 +2,10 @@ import type { Baseline, BaselineComparison, TargetResults } from '../checks/base
 import { baselineOf, compareWithBaseline } from '../checks/baseline.js';
 import { findCheck } from '../checks/registry.js';
 import { baselineResults, renderBaselineDiff } from '../render/baseline-diff.js';
-import { renderGithubAnnotations } from '../render/github-annotations.js';
-import type { JunitSuite } from '../render/junit.js';
+import type { ReportedSuite } from '../render/report-formats.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
-import type { ExitCodeValue } from './exit-codes.js';
-import { ExitCode } from './exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import type { CommandOutput } from './output.js';
 import { SMTPCHECK_VERSION } from './version.js';
 
@@ -42,7 +41,6 @@ export class BaselineGate {
     if (this.baseline) {
       this.comparison = compareWithBaseline(this.baseline, run, this.isKnownId);
       output.print(renderBaselineDiff(this.comparison, this.flags.baseline!, output.palette).join('\n'));
-      if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations('baseline', baselineResults(this.comparison))) process.stdout.write(`${line}\n`);
     }
     if (!this.flags.saveBaseline) return;
     if (interrupted) output.transcript.warn(`the run was interrupted: --save-baseline ${this.flags.saveBaseline} not written (a baseline of part of the checks would hide the rest)`);
@@ -59,8 +57,8 @@ export class BaselineGate {
     return worse.length > 0 ? ExitCode.worseThanBaseline : ExitCode.ok;
   }
 
-  /** The JUnit suite of the comparison, when there is one. */
-  junitSuites(): JunitSuite[] {
+  /** The comparison as a suite of results for JUnit and annotations (writeReportFormats), when there is one. */
+  suites(): ReportedSuite[] {
     return this.comparison ? [{ name: `baseline ${this.flags.baseline}`, results: baselineResults(this.comparison), durationMs: 0 }] : [];
   }
 

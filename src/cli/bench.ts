@@ -3,16 +3,16 @@ import { BenchStats, benchExitCode, benchReport } from '../bench/bench-stats.js'
 import { renderBenchReport } from '../bench/bench-report.js';
 import { runBench } from '../bench/bench-runner.js';
 import { UsageError } from '../core/errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import { assertMailbox } from '../core/wire-text.js';
-import type { AuthFlags } from './auth-flags.js';
-import { assertAuthCanBeEncrypted, authRequestFrom } from './auth-flags.js';
-import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom, saveChain } from './connection-options.js';
+import type { AuthFlags } from '../options/auth-flags.js';
+import { assertAuthCanBeEncrypted, authRequestFrom } from '../options/auth-flags.js';
+import type { ConnectionFlags } from '../options/connection-options.js';
+import { establishOptionsFrom, saveChain } from '../options/connection-options.js';
 import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
-import { splitList } from './list-flags.js';
+import { splitList } from '../options/list-flags.js';
 import type { ShardFlags } from './shard-flags.js';
 import { shardFromFlags } from './shard-flags.js';
 

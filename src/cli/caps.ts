@@ -1,9 +1,9 @@
 import { capabilityFindings } from '../core/capability-findings.js';
 import { establishSession } from '../core/establish.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import { renderCapabilityTable } from '../render/capability-table.js';
-import type { ConnectionFlags } from './connection-options.js';
-import { establishOptionsFrom, saveChain } from './connection-options.js';
+import type { ConnectionFlags } from '../options/connection-options.js';
+import { establishOptionsFrom, saveChain } from '../options/connection-options.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 

@@ -1,33 +1,32 @@
-import { writeFileSync } from 'node:fs';
 import type { CheckDefinition, CheckResult } from '../checks/check.js';
 import { ALL_ROLES, severityFor } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
 import { CHECKS, findCheck } from '../checks/registry.js';
 import { applicable, runChecks } from '../checks/runner.js';
-import type { ExitCodeValue } from './exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { UsageError } from '../core/errors.js';
-import { ExitCode, exitCodeForResults } from './exit-codes.js';
+import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import { counts, isUnsettled } from '../checks/verdict-policy.js';
 import { renderCheckReport } from '../render/check-report.js';
-import { renderGithubAnnotations } from '../render/github-annotations.js';
-import { renderJunit } from '../render/junit.js';
-import type { TargetFlags } from './check-target.js';
-import { checkTargetFrom } from './check-target.js';
+import { jsonReport } from '../render/json-report.js';
+import type { TargetFlags } from '../options/check-target.js';
+import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
-import { hintFor } from './error-hints.js';
+import { hintFor } from '../outcome/error-hints.js';
 import type { BaselineFlags } from './baseline-gate.js';
 import { BaselineGate } from './baseline-gate.js';
 import type { ShardFlags } from './shard-flags.js';
+import type { ReportFormatFlags } from './report-formats.js';
+import { writeReportFormats } from './report-formats.js';
 
 /** --shard and --shard-total split suites only (docs/ci.md#shards). */
-export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags, ShardFlags {
+export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags, ShardFlags, ReportFormatFlags {
   checks?: string;
   skip?: string;
   strict?: boolean;
   verbose?: boolean;
-  junit?: string;
   config?: string;
   list?: boolean;
 }
@@ -108,14 +107,13 @@ export function interruptionNote(selected: number, reported: number): string {
 }
 
 /** The report of a run; `interrupted` (Ctrl-C) makes the exit code 130 whatever the results. */
-export function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted: boolean, gate: BaselineGate): number {
+export async function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted: boolean, gate: BaselineGate): Promise<number> {
   const name = `${target.host}:${target.port}`;
   gate.apply(output, [{ name, results }], interrupted);
   output.print(renderCheckReport({ target: name, role: target.role, roleAssumed: target.roleAssumed ?? false }, results, output.palette, { verbose: flags.verbose ?? false, durationMs }).join('\n'));
   const exitCode = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForResults(results, flags.strict ?? false));
   if (flags.quiet) output.summary(quietSummary(name, results, exitCode), exitCode === ExitCode.ok);
-  if (flags.junit) writeFileSync(flags.junit, renderJunit([{ name, results, durationMs }, ...gate.junitSuites()]));
-  if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(name, results)) process.stdout.write(`${line}\n`);
+  await writeReportFormats(flags, [{ name, results, durationMs }, ...gate.suites()]);
   return output.finish({ ...jsonReport(target, results, durationMs, interrupted), ...gate.json() }, exitCode);
 }
 
@@ -126,18 +124,3 @@ export function quietSummary(name: string, results: CheckResult[], exitCode: Exi
   return `${name}: ${results.length} checks, ${count('fail')} failed, ${count('warn')} warnings, ${unsettled} unsettled (exit ${exitCode})`;
 }
 
-/** One check result as --json shows it (docs/json.md). */
-export function jsonCheck({ id, title, verdict, severity, summary, evidence, fix, durationMs, details, expected }: CheckResult): Record<string, unknown> {
-  return { id, title, verdict, severity, summary, evidence, fix, durationMs, ...(expected ? { expected } : {}), ...(details !== undefined ? { details } : {}) };
-}
-
-/** The documented --json schema (docs/json.md). */
-export function jsonReport(target: CheckTarget, results: CheckResult[], durationMs: number, interrupted = false): Record<string, unknown> {
-  const counts: Record<string, number> = {};
-  for (const result of results) counts[result.verdict] = (counts[result.verdict] ?? 0) + 1;
-  return {
-    target: { host: target.host, port: target.port, role: target.role },
-    checks: results.map(jsonCheck),
-    summary: { total: results.length, ...counts, durationMs, ...(interrupted ? { interrupted } : {}) },
-  };
-}

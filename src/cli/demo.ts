@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChalkInstance } from 'chalk';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import { startEmbeddedLab } from '../lab/embedded-lab.js';
 import { paletteFor } from '../render/palette.js';
 import { runAuth } from './auth.js';

@@ -13,21 +13,24 @@ import { DOMAIN_CHECKS } from '../domain/domain-checks.js';
 import type { DomainInspection } from '../domain/inspect-domain.js';
 import { inspectDomain } from '../domain/inspect-domain.js';
 import { renderDomainReport } from '../render/domain-report.js';
-import type { TargetFlags } from './check-target.js';
-import { checkTargetFrom, DOMAIN } from './check-target.js';
-import { jsonCheck } from './check.js';
-import { hintFor } from './error-hints.js';
-import { ExitCode, exitCodeForResults } from './exit-codes.js';
+import type { TargetFlags } from '../options/check-target.js';
+import { checkTargetFrom, DOMAIN } from '../options/check-target.js';
+import { domainJson } from '../render/json-report.js';
+import { hintFor } from '../outcome/error-hints.js';
+import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import { interruptible } from './interrupt.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
-import { parsePort } from './target.js';
+import { parsePort } from '../options/target.js';
 import type { TargetResults } from '../checks/baseline.js';
 import type { BaselineFlags } from './baseline-gate.js';
 import { BaselineGate } from './baseline-gate.js';
 import { ConnectionSlots } from '../checks/connection-slots.js';
+import type { ReportedSuite } from '../render/report-formats.js';
+import type { ReportFormatFlags } from './report-formats.js';
+import { writeReportFormats } from './report-formats.js';
 
-export interface DomainFlags extends TargetFlags, OutputFlags, BaselineFlags {
+export interface DomainFlags extends TargetFlags, OutputFlags, BaselineFlags, ReportFormatFlags {
   resolver?: string[];
   checks?: string;
   skip?: string;
@@ -172,6 +175,7 @@ export async function runDomainCommand(domainArgument: string, flags: DomainFlag
     const all = allResults(inspection);
     const exitCode = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForResults(all, flags.strict ?? false));
     if (flags.quiet) output.summary(`${inspection.domain}: ${inspection.targets.length} MX addresses, ${all.filter((result) => result.verdict === 'fail').length} failed (exit ${exitCode})`, exitCode === ExitCode.ok);
+    await writeReportFormats(flags, [...reportedSuites(inspection, run.durationMs), ...gate.suites()]);
     return output.finish({ ...domainJson(inspection, run.durationMs), ...gate.json() }, exitCode);
   } catch (error) {
     return output.fail(error);
@@ -181,6 +185,11 @@ export async function runDomainCommand(domainArgument: string, flags: DomainFlag
 /** Every check id `domain` can run: the MTA checks and its own. */
 export const isKnownCheckId = (id: string): boolean => CHECKS.some((check) => check.id === id) || isDomainCheckId(id);
 
+/** A domain's results for JUnit and annotations: the domain-wide checks, then one suite per MX address (named as in baselineTargets). */
+export function reportedSuites(inspection: DomainInspection, durationMs: number): ReportedSuite[] {
+  return baselineTargets(inspection).map((target) => ({ ...target, durationMs }));
+}
+
 /** A domain's results as baseline targets: the domain-wide checks under the domain, each MX address under "HOST ADDRESS:PORT". */
 export function baselineTargets(inspection: DomainInspection): TargetResults[] {
   return [
@@ -189,12 +198,3 @@ export function baselineTargets(inspection: DomainInspection): TargetResults[] {
   ];
 }
 
-/** The `result` of the --json envelope (docs/domain.md#json). */
-export function domainJson(inspection: DomainInspection, durationMs: number): Record<string, unknown> {
-  return {
-    domain: inspection.domain,
-    checks: inspection.checks.map(jsonCheck),
-    targets: inspection.targets.map(({ host, address, port, preference, checks }) => ({ host, address, port, preference, checks: checks.map(jsonCheck) })),
-    durationMs,
-  };
-}

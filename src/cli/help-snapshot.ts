@@ -26,7 +26,7 @@ export interface HelpSnapshot {
   commands: Record<string, HelpOutcome>;
 }
 
-const SOURCES = ['main.js', 'connection-options.js', 'xclient-flags.js', '../core/timeouts.js'];
+const SOURCES = ['main.js', 'report-formats.js', '../render/report-formats.js', '../options/connection-options.js', '../options/xclient-flags.js', '../core/timeouts.js'];
 
 async function outcomeOf(argv: string[], hasColors: boolean): Promise<HelpOutcome> {
   const program = buildProgram();

@@ -1,4 +1,4 @@
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 
 export interface InterruptibleOutcome<T> {
   value: T;

@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import type { EmbeddedLab } from '../lab/embedded-lab.js';
 import { startEmbeddedLab } from '../lab/embedded-lab.js';
 import type { LabDescription } from '../lab/lab-description.js';

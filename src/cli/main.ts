@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
-import { addConnectionOptions } from './connection-options.js';
+import { addConnectionOptions } from '../options/connection-options.js';
 import { SMTPCHECK_VERSION } from './version.js';
-import { addXclientOptions } from './xclient-flags.js';
+import { addXclientOptions } from '../options/xclient-flags.js';
+import { addReportFormatOptions } from './report-formats.js';
+import { swaksSpellingError } from './swaks-spellings.js';
 
 /**
  * commander wiring only. Each command's module is imported when it runs, so what
@@ -36,12 +38,13 @@ const run = (load: () => Promise<Action>) => async (flags: Record<string, unknow
  */
 async function promptSecrets(flags: Record<string, unknown>): Promise<number | null> {
   if (flags.socks5User === undefined) return null;
-  const { promptSocks5Password } = await import('./socks5-flags.js');
+  const { promptSocks5Password } = await import('../options/socks5-flags.js');
   try {
     await promptSocks5Password(flags);
     return null;
   } catch (error) {
-    const { describeError, writeErrorLine } = await import('./output.js');
+    const { writeErrorLine } = await import('./output.js');
+    const { describeError } = await import('../outcome/describe-error.js');
     const { paletteFor } = await import('../render/palette.js');
     const described = describeError(error);
     writeErrorLine(described, paletteFor(process.stderr));
@@ -99,11 +102,10 @@ export function buildProgram(): Command {
     .option('--quit-after <step>', 'stop after: connect, proxy (the PROXY header taken), banner, first-ehlo (before STARTTLS), tls (the handshake), ehlo, xclient, xclient-ehlo, auth, mail, rcpt (then QUIT); data (the 354: hang up, message not sent); dot (the message); swaks names too')
     .action(run(async () => (await import('./send.js')).runSend as Action));
 
-  withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes'))
+  addReportFormatOptions(withTarget(program.command('check').description('run every applicable check and give verdicts with evidence and fixes')))
     .option('--checks <ids>', 'only these check ids (comma-separated)')
     .option('--skip <ids>', 'leave out these check ids')
     .option('--strict', 'warnings fail the run too')
-    .option('--junit <file>', 'write a JUnit XML report')
     .option('--list', 'list every check id with its roles and severity, and exit')
     .option('--config <file>', 'run the suite described in a YAML file (see docs/ci.md)')
     .option('--baseline <file>', 'compare with a saved baseline: fail (exit 13) only when a check got worse')
@@ -112,11 +114,11 @@ export function buildProgram(): Command {
     .option('--shard-total <n>', 'with --config and JOB_COMPLETION_INDEX (Kubernetes indexed Jobs): the number of slices')
     .action(run(async () => (await import('./check.js')).runCheckCommand as Action));
 
-  withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)')).action(
+  addReportFormatOptions(withTarget(program.command('relay-test').description('probe every relay address form (percent hack, quoted, source routes, bang paths…)'))).action(
     run(async () => (await import('./relay-test.js')).runRelayTest as Action),
   );
 
-  withOutput(addConnectionOptions(program.command('domain').argument('<domain>', 'the mail domain (the part after @)').description('test every MX of a domain: DNS, DNSSEC, DANE, MTA-STS, TLS-RPT and the MTA checks on each address (docs/domain.md)')))
+  addReportFormatOptions(withOutput(addConnectionOptions(program.command('domain').argument('<domain>', 'the mail domain (the part after @)').description('test every MX of a domain: DNS, DNSSEC, DANE, MTA-STS, TLS-RPT and the MTA checks on each address (docs/domain.md)'))))
     .option('--resolver <ip[:port]>', 'validating resolver to ask; repeatable (default: the nameservers of /etc/resolv.conf)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--mta-sts-port <port>', 'HTTPS port of the MTA-STS policy fetch (default 443; for labs)')
     .option('--only-addresses <cidrs>', 'contact only addresses in these ranges (comma-separated CIDR; default SMTPCHECK_ONLY_ADDRESSES); DNS naming another stops the run, exit 2')
@@ -176,18 +178,17 @@ export function buildProgram(): Command {
       }),
     );
 
-  program
+  const merge = program
     .command('report')
     .description('work with saved JSON reports (docs/ci.md#shards)')
     .command('merge')
     .description('merge the JSON reports of a sharded suite (or of several runs) into one report, with the exit code of the whole')
     .argument('<files...>', 'JSON reports written by check --config FILE --json')
     .option('--json', 'print the merged report as one JSON document')
-    .option('-q, --quiet', 'print only the summary line')
-    .option('--junit <file>', 'write a JUnit XML report of the merged run')
-    .action(async (files: string[], flags: Record<string, unknown>) => {
-      process.exitCode = (await import('./report-merge.js')).runReportMerge(files, flags);
-    });
+    .option('-q, --quiet', 'print only the summary line');
+  addReportFormatOptions(merge).action(async (files: string[], flags: Record<string, unknown>) => {
+    process.exitCode = await (await import('./report-merge.js')).runReportMerge(files, flags);
+  });
 
   program
     .command('demo')
@@ -203,12 +204,17 @@ export const exitCodeOf = (error: CommanderError): number => (error.exitCode ===
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    const [name, ...args] = argv.slice(2);
+    const refusal = swaksSpellingError(program.commands.find((command) => command.name() === name), args);
+    if (refusal) throw refusal;
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = exitCodeOf(error);
     } else {
-      const { describeError, writeErrorLine } = await import('./output.js');
+      const { writeErrorLine } = await import('./output.js');
+    const { describeError } = await import('../outcome/describe-error.js');
       const { paletteFor } = await import('../render/palette.js');
       const described = describeError(error);
       writeErrorLine(described, paletteFor(process.stderr));

@@ -1,5 +1,4 @@
 import type { ChalkInstance } from 'chalk';
-import type { ErrorReason } from '../core/errors.js';
 import { SmtpCheckError } from '../core/errors.js';
 import type { TranscriptEvent } from '../core/transcript.js';
 import { Transcript } from '../core/transcript.js';
@@ -7,9 +6,10 @@ import { paletteFor } from '../render/palette.js';
 import { terminalSafe } from '../render/terminal-safe.js';
 import { textTranscriptRenderer } from '../render/text-transcript.js';
 import { warningText } from '../render/warning-text.js';
-import { hintFor } from './error-hints.js';
-import type { ExitCodeValue } from './exit-codes.js';
-import { ExitCode, exitCodeFor } from './exit-codes.js';
+import type { DescribedError } from '../outcome/describe-error.js';
+import { describeError } from '../outcome/describe-error.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 
 export interface OutputFlags {
   json?: boolean;
@@ -92,21 +92,6 @@ function jsonEvent(event: TranscriptEvent): TranscriptEvent | (TranscriptEvent &
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Map) return Object.fromEntries(value);
   return value;
-}
-
-export interface DescribedError {
-  /** The typed reason (docs/json.md); `internal` for a bug in smtpcheck. */
-  reason: ErrorReason | 'internal';
-  message: string;
-  hint: string | undefined;
-  step: string | undefined;
-  exitCode: ExitCodeValue;
-}
-
-export function describeError(error: unknown): DescribedError {
-  if (error instanceof SmtpCheckError) return { reason: error.reason, message: error.message, hint: hintFor(error), step: error.step, exitCode: exitCodeFor(error.reason) };
-  const message = error instanceof Error ? error.message : String(error);
-  return { reason: 'internal', message: `internal error: ${message}`, hint: 'this is a bug in smtpcheck; please report it with the command you ran (SMTPCHECK_DEBUG=1 shows the stack)', step: undefined, exitCode: ExitCode.internal };
 }
 
 export function writeErrorLine(described: DescribedError, palette: ChalkInstance): void {

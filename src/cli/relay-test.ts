@@ -1,15 +1,15 @@
-import type { CheckResult } from '../checks/check.js';
-import type { RelayProbeResult } from '../checks/relay-probe.js';
 import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
-import { ExitCode, exitCodeForResults } from './exit-codes.js';
+import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import type { CheckFlags } from './check.js';
-import { interruptionNote, jsonReport } from './check.js';
-import { checkTargetFrom } from './check-target.js';
+import { interruptionNote } from './check.js';
+import { jsonReport } from '../render/json-report.js';
+import { writeReportFormats } from './report-formats.js';
+import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
-import { printable } from '../render/printable.js';
-import { hintFor } from './error-hints.js';
+import { probesOf, renderRelayTable } from '../render/relay-table.js';
+import { hintFor } from '../outcome/error-hints.js';
 
 /**
  * `smtpcheck relay-test`: every relay address form (docs/relay-test.md), probed in
@@ -36,28 +36,9 @@ export async function runRelayTest(flags: CheckFlags): Promise<number> {
     // An interrupted family has no verdict: "none relayed" would read as a pass.
     const verdict = relayed.length > 0 ? `${name} relayed ${relayed.length} of ${total} address forms: OPEN RELAY` : interrupted ? `${name}: interrupted, no verdict` : `${name}: none of ${total} address forms relayed${exitCode === ExitCode.ok ? '' : ' (but see the inconclusive results)'} in ${(durationMs / 1000).toFixed(1)} s`;
     output.summary(verdict, relayed.length === 0 && exitCode === ExitCode.ok);
+    await writeReportFormats(flags, [{ name, results, durationMs }]);
     return output.finish(jsonReport(target, results, durationMs, interrupted), exitCode);
   } catch (error) {
     return output.fail(error);
   }
-}
-
-function probesOf(result: CheckResult): RelayProbeResult[] {
-  return Array.isArray(result.details) ? (result.details as RelayProbeResult[]) : [];
-}
-
-function renderRelayTable(results: CheckResult[], c: CommandOutput['palette'], verbose: boolean): string[] {
-  // Replies and summaries are the server's words: escaped before they are padded and coloured.
-  const rows = results.flatMap((result) => probesOf(result).map((probe) => ({ form: printable(probe.form), probe })));
-  const formWidth = Math.max(20, ...rows.map((row) => row.form.length));
-  const lines = [c.bold(`${'ADDRESS FORM'.padEnd(formWidth)}  ${'RESULT'.padEnd(12)}  REPLY`)];
-  for (const { form, probe } of rows) {
-    const colour = probe.outcome === 'relayed' ? c.red : probe.outcome === 'refused' ? c.green : c.magenta;
-    lines.push(`${form.padEnd(formWidth)}  ${colour(probe.outcome.toUpperCase().padEnd(12))}  ${printable(probe.probe ?? probe.mail)}`);
-  }
-  for (const result of results) {
-    if (probesOf(result).length === 0) lines.push(`${result.id.padEnd(formWidth)}  ${result.verdict.toUpperCase().padEnd(12)}  ${printable(result.summary)}`);
-    if (verbose) for (const line of result.evidence) lines.push(c.dim(`  │ ${printable(line)}`));
-  }
-  return lines;
 }

@@ -7,10 +7,11 @@ import { ReplEngine } from '../repl/engine.js';
 import { historyFilePath } from '../repl/history.js';
 import { ScriptFront } from '../repl/script.js';
 import { TerminalFront } from '../repl/terminal.js';
-import type { TargetFlags } from './check-target.js';
-import { establishOptionsFrom } from './connection-options.js';
-import { resolvePassword } from './credentials.js';
-import { describeError, writeErrorLine } from './output.js';
+import type { TargetFlags } from '../options/check-target.js';
+import { establishOptionsFrom } from '../options/connection-options.js';
+import { resolvePassword } from '../options/credentials.js';
+import { describeError } from '../outcome/describe-error.js';
+import { writeErrorLine } from './output.js';
 
 export interface ReplCommandFlags extends TargetFlags {
   /** false with --no-history. */

@@ -1,20 +1,21 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { linesEvidence } from '../checks/evidence.js';
 import type { CheckResult, Verdict } from '../checks/check.js';
 import type { RunOutcome } from '../checks/verdict-policy.js';
 import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
 import { mergeNotes } from '../checks/shard.js';
 import { UsageError } from '../core/errors.js';
-import { renderJunit } from '../render/junit.js';
 import { printable } from '../render/printable.js';
 import { quietSummary } from './check.js';
-import type { ExitCodeValue } from './exit-codes.js';
-import { ExitCode, exitCodeForOutcome } from './exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { ExitCode, exitCodeForOutcome } from '../outcome/exit-codes.js';
 import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 import { mergeBenchReports } from '../bench/bench-merge.js';
 import { renderBenchReport } from '../bench/bench-report.js';
 import type { BenchReport } from '../bench/bench-stats.js';
 import { benchExitCode } from '../bench/bench-stats.js';
+import { writeReportFormats } from './report-formats.js';
 
 /**
  * `smtpcheck report merge FILE…`: the JSON reports of a sharded suite (or of several
@@ -30,10 +31,13 @@ interface TargetReport {
   name: string;
   position?: number;
   error?: string | null;
-  checks?: (Pick<CheckResult, 'id' | 'verdict' | 'summary'> & Partial<CheckResult>)[];
+  checks?: ReportedCheck[];
   summary?: { durationMs?: number; interrupted?: boolean };
   [key: string]: unknown;
 }
+
+/** A check as a JSON report holds it (docs/json.md): evidence as lines, details in their JSON shape. */
+type ReportedCheck = Pick<CheckResult, 'id' | 'verdict' | 'summary'> & Partial<Omit<CheckResult, 'evidence' | 'details'>> & { evidence?: string[]; details?: unknown };
 
 interface SuiteInfo {
   file?: string;
@@ -87,7 +91,7 @@ function readReport(file: string, data: Record<string, unknown>): CheckReport {
   return { ...common, suite: {}, targets: [{ name: `${target.host}:${target.port}`, target, checks: result.checks as TargetReport['checks'], summary }] };
 }
 
-export function runReportMerge(files: string[], flags: MergeFlags): number {
+export async function runReportMerge(files: string[], flags: MergeFlags): Promise<number> {
   const documents = files.map((file) => ({ file, data: readJson(file) }));
   const commands = new Set(documents.map((document) => (document.data instanceof UsageError ? null : document.data.command)));
   if (commands.size === 1 && commands.has('bench')) return mergeBench(documents.map((document) => document.data as Record<string, unknown>), files, flags);
@@ -128,7 +132,7 @@ export function runReportMerge(files: string[], flags: MergeFlags): number {
       output.print(`${target.error ? '✘' : '·'} ${printable(line)}`);
     }
     output.summary(`${targets.length} targets from ${reports.length} reports${baseline ? `, ${baseline.worse.length} checks worse than the baseline` : ''} (exit ${exitCode})`, exitCode === ExitCode.ok);
-    if (flags.junit) writeFileSync(flags.junit, renderJunit(targets.map((target) => ({ name: target.name, results: resultsOf(target), durationMs: target.summary?.durationMs ?? 0 }))));
+    await writeReportFormats(flags, targets.map((target) => ({ name: target.name, results: resultsOf(target), durationMs: target.summary?.durationMs ?? 0 })));
     const first = reports[0]!.suite;
     return output.finish(
       {
@@ -146,7 +150,16 @@ export function runReportMerge(files: string[], flags: MergeFlags): number {
 }
 
 function resultsOf(target: TargetReport): CheckResult[] {
-  return (target.checks ?? []).map((check) => ({ title: check.id, severity: 'info', evidence: [], fix: null, durationMs: 0, ...check, verdict: check.verdict as Verdict }));
+  return (target.checks ?? []).map(({ evidence, details, ...check }) => ({
+    title: check.id,
+    severity: 'info',
+    fix: null,
+    durationMs: 0,
+    ...check,
+    verdict: check.verdict as Verdict,
+    evidence: linesEvidence(Array.isArray(evidence) ? evidence.map(String) : []),
+    ...(details === undefined ? {} : { details: { kind: 'reported', json: details } as const }),
+  }));
 }
 
 /** As the suite judged it: a target that could not run is unsettled, never ok. */

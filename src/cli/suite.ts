@@ -1,31 +1,30 @@
-import { writeFileSync } from 'node:fs';
 import type { CheckResult } from '../checks/check.js';
 import { ConnectionSlots } from '../checks/connection-slots.js';
 import type { CheckTarget } from '../checks/context.js';
 import { runChecks } from '../checks/runner.js';
-import type { ExitCodeValue } from './exit-codes.js';
-import { ExitCode, exitCodeForOutcome } from './exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { ExitCode, exitCodeForOutcome } from '../outcome/exit-codes.js';
 import type { RunOutcome } from '../checks/verdict-policy.js';
 import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
 import { Transcript } from '../core/transcript.js';
 import { renderCheckReport, summaryLine } from '../render/check-report.js';
-import { renderGithubAnnotations } from '../render/github-annotations.js';
-import { renderJunit } from '../render/junit.js';
+import { domainJson, jsonReport } from '../render/json-report.js';
 import { printable } from '../render/printable.js';
 import type { CheckFlags } from './check.js';
-import { interruptionNote, jsonReport, quietSummary, selectChecks } from './check.js';
-import { checkTargetFrom } from './check-target.js';
+import { interruptionNote, quietSummary, selectChecks } from './check.js';
+import { writeReportFormats } from './report-formats.js';
+import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
 import { CommandOutput } from './output.js';
 import type { SuiteTarget } from './suite-config.js';
 import { ConfigError, loadSuiteConfig } from './suite-config.js';
-import { hintFor } from './error-hints.js';
+import { hintFor } from '../outcome/error-hints.js';
 import { BaselineGate } from './baseline-gate.js';
 import { shardSlice } from '../checks/shard.js';
 import { shardFromFlags } from './shard-flags.js';
 import { SMTPCHECK_VERSION } from './version.js';
 import type { DomainRun } from './domain.js';
-import { allResults, domainJson, isKnownCheckId, runDomainInspection } from './domain.js';
+import { allResults, isKnownCheckId, runDomainInspection } from './domain.js';
 import { renderDomainReport } from '../render/domain-report.js';
 
 interface TargetRun {
@@ -77,7 +76,6 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
       if (run.domain) {
         output.print(renderDomainReport(run.domain.inspection, run.domain.resolvers, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
         output.print('');
-        if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(run.target.name, run.results)) process.stdout.write(`${line}\n`);
         continue;
       }
       if (run.error || !run.checkTarget) {
@@ -87,11 +85,10 @@ export async function runSuite(flags: CheckFlags & { config: string }): Promise<
       if (run.interrupted) output.transcript.warn(`${run.target.name}: ${interruptionNote(run.selected, run.results.length)}`);
       output.print(renderCheckReport({ target: `${run.target.name} (${run.checkTarget.host}:${run.checkTarget.port})`, role: run.checkTarget.role, roleAssumed: run.checkTarget.roleAssumed ?? false }, run.results, output.palette, { verbose: flags.verbose ?? false, durationMs: run.durationMs }).join('\n'));
       output.print('');
-      if (process.env.GITHUB_ACTIONS === 'true') for (const line of renderGithubAnnotations(run.target.name, run.results)) process.stdout.write(`${line}\n`);
     }
     const allResults = runs.flatMap((run) => run.results);
     output.print(`${output.palette.bold(`${runs.length} targets.`)} ${summaryLine(allResults, durationMs, output.palette)}`);
-    if (flags.junit) writeFileSync(flags.junit, renderJunit([...runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs })), ...gate.junitSuites()]));
+    await writeReportFormats(flags, [...runs.map((run) => ({ name: run.target.name, results: run.results, durationMs: run.durationMs })), ...gate.suites()]);
     const exitCode: ExitCodeValue = gate.exitCode(interrupted ? ExitCode.interrupted : exitCodeForOutcome(worstOutcome(runs.map(targetOutcome))));
     if (flags.quiet) {
       for (const run of runs) output.summary(run.error ? `${run.target.name}: ${run.error}` : quietSummary(run.target.name, run.results, targetExitCode(run)), targetExitCode(run) === ExitCode.ok);

@@ -91,11 +91,68 @@ export class SmtpSession {
   readonly transcript: Transcript;
   readonly options: SessionOptions;
   greeting!: Reply;
-  capabilities: Capabilities | null = null;
+  // The session's state is its own: the typed methods keep it, and a line sent raw
+  // (command(), the REPL's typed lines) reports its answer through noteRawReply.
+  #capabilities: Capabilities | null = null;
+  #authenticatedAs: string | null = null;
+  #inTransaction = false;
   /** The EHLO answer before STARTTLS, kept only to show the difference: never used for decisions (RFC 3207 §4.2). */
   capabilitiesBeforeTls: Capabilities | null = null;
-  authenticatedAs: string | null = null;
-  inTransaction = false;
+
+  /** What the last EHLO (or HELO) said the server offers; null before one was answered. */
+  get capabilities(): Capabilities | null {
+    return this.#capabilities;
+  }
+  private set capabilities(capabilities: Capabilities | null) {
+    this.#capabilities = capabilities;
+  }
+
+  /** Who AUTH succeeded as, if it did. */
+  get authenticatedAs(): string | null {
+    return this.#authenticatedAs;
+  }
+  private set authenticatedAs(user: string | null) {
+    this.#authenticatedAs = user;
+  }
+
+  /** A MAIL was accepted and no end of data, RSET or EHLO has ended the transaction yet. */
+  get inTransaction(): boolean {
+    return this.#inTransaction;
+  }
+  private set inTransaction(open: boolean) {
+    this.#inTransaction = open;
+  }
+
+  /**
+   * A command sent raw (`command()`: a line typed in the REPL) was answered: keep the
+   * state the typed methods would keep. EHLO/LHLO/HELO give capabilities and, as RSET
+   * does, end a transaction (RFC 5321 §4.1.4); an accepted MAIL opens one; an AUTH
+   * answered 235 authenticates `user` (RFC 4954 §6).
+   */
+  noteRawReply(verb: string, reply: Reply, user?: string): void {
+    if (verb === 'AUTH') {
+      if (reply.code === 235) this.authenticatedAs = user ?? 'AUTH typed by hand';
+      return;
+    }
+    if (reply.code !== 250) return;
+    switch (verb) {
+      case 'EHLO':
+      case 'LHLO':
+        this.capabilities = parseEhloReply(reply);
+        this.inTransaction = false;
+        break;
+      case 'HELO':
+        this.capabilities = heloCapabilities(reply);
+        this.inTransaction = false;
+        break;
+      case 'MAIL':
+        this.inTransaction = true;
+        break;
+      case 'RSET':
+        this.inTransaction = false;
+        break;
+    }
+  }
   /**
    * The replies to the last message's end of data (or BDAT LAST): one for SMTP; for
    * LMTP one per recipient accepted in its transaction, in RCPT order (RFC 2033 §4.2).
@@ -186,15 +243,16 @@ export class SmtpSession {
   async hello(): Promise<Capabilities> {
     const lmtp = this.options.protocol === 'lmtp';
     const reply = await this.command(`${lmtp ? 'LHLO' : 'EHLO'} ${this.options.heloName}`, 'ehlo');
+    // RFC 5321 §4.1.4: an EHLO (or HELO) answered 250 also ends any transaction, as RSET does.
     if (reply.code === 250) {
-      this.capabilities = parseEhloReply(reply);
-      return this.capabilities;
+      this.noteRawReply(lmtp ? 'LHLO' : 'EHLO', reply);
+      return this.capabilities!;
     }
     if (!lmtp && (reply.code === 500 || reply.code === 502)) {
       const helo = await this.command(`HELO ${this.options.heloName}`, 'helo');
       if (helo.code === 250) {
-        this.capabilities = heloCapabilities(helo);
-        return this.capabilities;
+        this.noteRawReply('HELO', helo);
+        return this.capabilities!;
       }
       throw new ReplyError('helo', helo);
     }

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import type { DaneFailure } from '../checks/evidence.js';
 import type { TlsaRecord } from '../core/dns/resolver.js';
 
 /**
@@ -30,12 +31,6 @@ export interface DaneMatch {
   /** Index in the presented chain (0 = leaf) of the certificate that matched. */
   chainIndex: number;
 }
-
-/**
- * Why no record authenticated the chain: none matched, or a DANE-TA record matched
- * but the chain below it is not signed through, out of date, or not for the names.
- */
-export type DaneFailure = 'no-certificate' | 'no-match' | 'ta-chain-broken' | 'ta-out-of-date' | 'ta-name-mismatch';
 
 export type DaneVerdict = { authenticated: true; match: DaneMatch } | { authenticated: false; reason: DaneFailure; problem: string };
 

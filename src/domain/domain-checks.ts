@@ -1,3 +1,4 @@
+import type { Evidence } from '../checks/evidence.js';
 import type { CheckOutcome, CheckResult, Severity } from '../checks/check.js';
 import { fail, inconclusive, info, pass, skip, warn } from '../checks/check.js';
 import { isFinding } from '../checks/verdict-policy.js';
@@ -39,7 +40,7 @@ export const DOMAIN_WIDE_IDS: readonly DomainCheckId[] = ['mx-records', 'mx-addr
 export const PER_TARGET_IDS: readonly DomainCheckId[] = ['mx-reachable', 'dane-tlsa', 'mta-sts-mx-match'];
 
 /** A result in the shape of every other check's (src/checks/check.ts), so reports, JSON and exit codes treat it alike. */
-export function domainResult(id: DomainCheckId, outcome: CheckOutcome, evidence: string[], durationMs = 0): CheckResult {
+export function domainResult(id: DomainCheckId, outcome: CheckOutcome, evidence: Evidence, durationMs = 0): CheckResult {
   const check = DOMAIN_CHECKS[id];
   return {
     id,
@@ -181,9 +182,9 @@ export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly
   const verdict = authenticateChain(tlsa.records, probe.tls.chain.map((cert) => Buffer.from(cert.derBase64, 'base64')), names);
   if (verdict.authenticated) {
     const what = verdict.match.record.usage === 3 ? 'the server key (DANE-EE)' : `certificate ${verdict.match.chainIndex} of the chain (DANE-TA)`;
-    return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { matched: describeTlsa(verdict.match.record), records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
+    return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { kind: 'dane-match', matched: describeTlsa(verdict.match.record), records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
   }
-  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`, { details: { reason: verdict.reason, records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
+  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`, { details: { kind: 'dane-failure', reason: verdict.reason, records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
 }
 
 export function stsMatchOutcome(state: StsPolicyState, host: string, probe: TargetProbe): CheckOutcome {

@@ -1,8 +1,10 @@
+import type { Evidence } from '../checks/evidence.js';
+import { linesEvidence } from '../checks/evidence.js';
 import type { CheckDefinition, CheckResult } from '../checks/check.js';
 import { inconclusive, info } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
 import { CheckContext } from '../checks/context.js';
-import type { TlsClientOptions } from '../core/connection.js';
+import type { TlsClientOptions } from '../core/tls-options.js';
 import type { RunOptions } from '../checks/runner.js';
 import { runChecks } from '../checks/runner.js';
 import type { DnsResolver } from '../core/dns/resolver.js';
@@ -76,8 +78,8 @@ export async function inspectDomain(options: DomainInspectionOptions): Promise<D
   const sts = await fetchPolicy(stsRecord, options);
   const elapsed = () => Math.round(performance.now() - started);
   const checks: CheckResult[] = [];
-  const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: string[]) => {
-    if (options.wanted(id)) checks.push(domainResult(id, outcome, evidence, elapsed()));
+  const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: readonly string[]) => {
+    if (options.wanted(id)) checks.push(domainResult(id, outcome, linesEvidence(evidence), elapsed()));
   };
   add('mx-records', mxRecordsOutcome(discovery, domain), discovery.evidence);
   add('mx-addresses', mxAddressesOutcome(discovery), discovery.evidence);
@@ -162,7 +164,7 @@ async function inspectTarget(target: DomainTarget, policy: StsPolicyState, optio
   const [tlsa, probed] = await Promise.all([lookupTlsa(options.resolver, target), probe(checkTarget, options.runOptions?.signal)]);
   const elapsed = Math.round(performance.now() - started);
   const checks: CheckResult[] = [];
-  const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: string[]) => {
+  const add = (id: DomainCheckId, outcome: Parameters<typeof domainResult>[1], evidence: Evidence) => {
     if (options.wanted(id)) checks.push(domainResult(id, outcome, evidence, elapsed));
   };
   add('mx-reachable', mxReachableOutcome(probed.probe, target.address, target.port), probed.evidence);
@@ -171,7 +173,7 @@ async function inspectTarget(target: DomainTarget, policy: StsPolicyState, optio
   const baseDomain = tlsa.state.kind === 'validated' ? tlsa.state.baseDomain : target.host;
   const daneProbe = tlsa.state.kind === 'validated' && probed.probe.reachable && probed.probe.startTls === 'up' ? await probe(checkTarget, options.runOptions?.signal, { caPem: NO_TRUST_ANCHORS_PEM, servername: baseDomain }) : probed;
   const dane = daneOutcome(tlsa.state, daneProbe.probe, [...new Set([baseDomain, target.host])]);
-  add('dane-tlsa', dane, [...tlsa.evidence, ...daneProbe.evidence]);
+  add('dane-tlsa', dane, [...linesEvidence(tlsa.evidence), ...daneProbe.evidence]);
   add('mta-sts-mx-match', stsMatchOutcome(policy, target.host, probed.probe), probed.evidence);
   let mta: CheckResult[];
   if (probed.probe.reachable) {
@@ -218,7 +220,7 @@ async function lookupTlsa(resolver: DnsResolver, target: DomainTarget): Promise<
 }
 
 /** One session: connect, greeting, EHLO, STARTTLS with the MX name as SNI; what it found is the probe. */
-async function probe(target: CheckTarget, signal: AbortSignal | undefined, tlsOptions: Partial<TlsClientOptions> = {}): Promise<{ probe: TargetProbe; evidence: string[] }> {
+async function probe(target: CheckTarget, signal: AbortSignal | undefined, tlsOptions: Partial<TlsClientOptions> = {}): Promise<{ probe: TargetProbe; evidence: Evidence }> {
   const context = new CheckContext(target, signal);
   let found: TargetProbe;
   try {

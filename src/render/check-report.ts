@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { CheckResult, Verdict } from '../checks/check.js';
 import { isFinding } from '../checks/verdict-policy.js';
+import { evidenceLines } from './evidence-lines.js';
 import { printable } from './printable.js';
 
 const VERDICT_STYLE: Record<Verdict, { mark: string; colour: (c: ChalkInstance) => (text: string) => string }> = {
@@ -55,7 +56,7 @@ export function renderResultLines(results: CheckResult[], c: ChalkInstance, opti
       previousFix = result.fix;
     }
     if (options.verbose && result.evidence.length > 0) {
-      for (const line of result.evidence) lines.push(c.dim(`      │ ${printable(line)}`));
+      for (const line of evidenceLines(result.evidence)) lines.push(c.dim(`      │ ${printable(line)}`));
     }
   }
   return lines;

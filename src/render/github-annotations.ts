@@ -10,7 +10,7 @@ const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').r
  * One ::error / ::warning line per finding, so failures show up on the workflow run.
  * The log renders colour codes, so the server's words in a summary are escaped too.
  */
-export function renderGithubAnnotations(target: string, results: CheckResult[]): string[] {
+export function renderGithubAnnotations(target: string, results: readonly CheckResult[]): string[] {
   return results.flatMap((result) => {
     if (!counts(result)) return [];
     const level = alarmLevel(result.verdict);

@@ -1,11 +1,7 @@
-import type { CheckResult } from '../checks/check.js';
+import { evidenceLines } from './evidence-lines.js';
+import type { ReportedSuite } from './report-formats.js';
 import { counts, isUnsettled } from '../checks/verdict-policy.js';
 
-export interface JunitSuite {
-  name: string;
-  results: CheckResult[];
-  durationMs: number;
-}
 
 const escapeXml = (text: string): string =>
   text
@@ -16,18 +12,18 @@ const escapeXml = (text: string): string =>
     .replace(/"/g, '&quot;');
 
 /** JUnit XML (the de-facto schema CI dashboards read): one testsuite per target, one testcase per check. */
-export function renderJunit(suites: JunitSuite[]): string {
+export function renderJunit(suites: readonly ReportedSuite[]): string {
   const body = suites.map((suite) => {
     const failures = suite.results.filter((result) => result.verdict === 'fail' && counts(result)).length;
     const errors = suite.results.filter((result) => isUnsettled(result.verdict) && counts(result)).length;
     const skipped = suite.results.filter((result) => result.verdict === 'skip').length;
     const cases = suite.results.map((result) => {
       const open = `    <testcase classname="${escapeXml(suite.name)}" name="${escapeXml(result.id)}" time="${(result.durationMs / 1000).toFixed(3)}">`;
-      const detail = escapeXml([result.summary, result.fix ? `fix: ${result.fix}` : '', ...result.evidence].filter(Boolean).join('\n'));
+      const detail = () => escapeXml([result.summary, result.fix ? `fix: ${result.fix}` : '', ...evidenceLines(result.evidence)].filter(Boolean).join('\n'));
       let inner = '';
       if (result.expected) inner = `\n      <system-out>${escapeXml(`${result.verdict} (expected by the suite config): ${result.summary}`)}</system-out>\n    `;
-      else if (result.verdict === 'fail') inner = `\n      <failure type="${result.severity}" message="${escapeXml(result.summary)}">${detail}</failure>\n    `;
-      else if (isUnsettled(result.verdict)) inner = `\n      <error type="${result.verdict}" message="${escapeXml(result.summary)}">${detail}</error>\n    `;
+      else if (result.verdict === 'fail') inner = `\n      <failure type="${result.severity}" message="${escapeXml(result.summary)}">${detail()}</failure>\n    `;
+      else if (isUnsettled(result.verdict)) inner = `\n      <error type="${result.verdict}" message="${escapeXml(result.summary)}">${detail()}</error>\n    `;
       else if (result.verdict === 'skip') inner = `\n      <skipped message="${escapeXml(result.summary)}"/>\n    `;
       else inner = `\n      <system-out>${escapeXml(`${result.verdict}: ${result.summary}`)}</system-out>\n    `;
       return `${open}${inner}</testcase>`;

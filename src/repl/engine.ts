@@ -4,11 +4,11 @@ import { isIP } from 'node:net';
 import type { CheckDefinition } from '../checks/check.js';
 import { runCheck } from '../checks/runner.js';
 import { authenticate, selectMechanism } from '../core/authenticate.js';
-import { diffCapabilities, heloCapabilities, parseEhloReply } from '../core/capabilities.js';
+import { diffCapabilities } from '../core/capabilities.js';
 import { capabilityFindings } from '../core/capability-findings.js';
-import type { ExitCodeValue } from '../cli/exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { AuthError, ProtocolError, ReplyError, SmtpCheckError, TlsError, UsageError } from '../core/errors.js';
-import { ExitCode, exitCodeForResults } from '../cli/exit-codes.js';
+import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
 import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import { buildMessage } from '../core/message.js';
@@ -18,12 +18,12 @@ import type { SmtpSession } from '../core/session.js';
 import { verificationFailure } from '../core/tls-session.js';
 import type { Transcript } from '../core/transcript.js';
 import { assertMailbox, assertSingleLine } from '../core/wire-text.js';
-import { checkTargetFrom } from '../cli/check-target.js';
-import type { TargetFlags } from '../cli/check-target.js';
-import type { DescribedError } from '../cli/output.js';
-import { describeError } from '../cli/output.js';
-import { saveChain } from '../cli/connection-options.js';
-import { splitList } from '../cli/list-flags.js';
+import { checkTargetFrom } from '../options/check-target.js';
+import type { TargetFlags } from '../options/check-target.js';
+import type { DescribedError } from '../outcome/describe-error.js';
+import { describeError } from '../outcome/describe-error.js';
+import { saveChain } from '../options/connection-options.js';
+import { splitList } from '../options/list-flags.js';
 import { renderCapabilityTable } from '../render/capability-table.js';
 import { renderCheckReport } from '../render/check-report.js';
 import { decodeBase64Text, encodeBase64Text } from './base64-text.js';
@@ -33,7 +33,7 @@ import type { ReplState } from './prompt.js';
 import type { RawLinePlan, SaslProgress } from './raw-line.js';
 import { decodeChallenge, planRawLine } from './raw-line.js';
 import { renderSavedTranscript } from './saved-transcript.js';
-import { hintFor } from '../cli/error-hints.js';
+import { hintFor } from '../outcome/error-hints.js';
 import { sendMail } from '../core/mail-transaction.js';
 
 /** Thrown by a front end when the user cancels a question or a message body (Ctrl-C). */
@@ -307,29 +307,12 @@ export class ReplEngine {
         this.sasl = { ...progress, challenge: decodeChallenge(reply.lines[0] ?? '') };
         return;
       }
-      if (reply.code === 235 && progress) session.authenticatedAs = progress.user ?? 'AUTH typed by hand';
+      if (progress) session.noteRawReply('AUTH', reply, progress.user ?? undefined);
       this.sasl = null;
       return;
     }
     if (plan.verb === 'QUIT' && reply.code !== 221) this.quitSent = false;
-    if (reply.code !== 250) return;
-    switch (plan.verb) {
-      case 'EHLO':
-      case 'LHLO':
-        session.capabilities = parseEhloReply(reply);
-        session.inTransaction = false;
-        break;
-      case 'HELO':
-        session.capabilities = heloCapabilities(reply);
-        session.inTransaction = false;
-        break;
-      case 'MAIL':
-        session.inTransaction = true;
-        break;
-      case 'RSET':
-        session.inTransaction = false;
-        break;
-    }
+    session.noteRawReply(plan.verb, reply);
   }
 
   /** DATA typed by hand was accepted: the body follows, as for :data. */
@@ -369,8 +352,6 @@ export class ReplEngine {
       case 'ehlo': {
         const session = this.requireSession();
         await session.hello();
-        // RFC 5321 §4.1.4: EHLO resets the session as RSET does.
-        session.inTransaction = false;
         return;
       }
       case 'caps':

@@ -1,9 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import readline from 'node:readline';
 import { terminalSafe } from '../render/terminal-safe.js';
-import type { ExitCodeValue } from '../cli/exit-codes.js';
+import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { InterruptedError } from '../core/errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../outcome/exit-codes.js';
 import { completeLine } from './completion.js';
 import type { Question, ReplEngine, ReplIo } from './engine.js';
 import { ReplCancelled } from './engine.js';

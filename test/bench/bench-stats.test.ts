@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { BenchParameters } from '../../src/bench/bench-stats.js';
 import { BenchStats, benchExitCode, benchReport, perSecond } from '../../src/bench/bench-stats.js';
 import { refusal } from '../../src/bench/error-groups.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { Reply } from '../../src/core/reply.js';
 
 const parameters: BenchParameters = { server: '127.0.0.1:25', connections: 2, messages: 4, size: 1000, reuse: true, pipeline: false, rate: null };

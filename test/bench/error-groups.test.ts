@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorGroups, exitCodeOfKind, failureOf, refusal } from '../../src/bench/error-groups.js';
 import { AuthError, ConnectError, InterruptedError, ProtocolError, ReplyError, TimeoutError, TlsError, UsageError } from '../../src/core/errors.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseEnhancedStatus } from '../../src/core/reply.js';
 

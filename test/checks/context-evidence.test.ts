@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { boundEvidence, MAX_EVIDENCE_LINE, MAX_EVIDENCE_LINES } from '../../src/checks/context.js';
+import { boundEvidence, MAX_EVIDENCE_LINE, MAX_EVIDENCE_LINES } from '../../src/render/evidence-lines.js';
 
 describe('evidence bounds (issue 12: a flooding server must not make a report of megabytes)', () => {
   it('keeps short evidence as it is', () => {

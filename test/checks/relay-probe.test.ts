@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GroupStep, RelayVector } from '../../src/checks/relay-probe.js';
-import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION, MAX_SYNTAX_ERRORS_PER_SESSION, withinSyntaxBudget } from '../../src/checks/relay-probe.js';
+import type { GroupStep, RelayProbeResult, RelayVector } from '../../src/checks/relay-probe.js';
+import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION, MAX_SYNTAX_ERRORS_PER_SESSION, relayedFormNames, withinSyntaxBudget, withNullSenderTwins } from '../../src/checks/relay-probe.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseEnhancedStatus } from '../../src/core/reply.js';
 
@@ -43,7 +43,7 @@ describe('relay probe groups (docs/relay-test.md)', () => {
     const { results, unsettled } = judgeGroup(CONTROL, group, answer(groupSteps(group, true), () => relayDenied(), () => reply(250)), reply(250), null);
     assert.equal(unsettled, null);
     assert.deepEqual(results.map((result) => result?.outcome), ['refused', 'refused']);
-    assert.equal(results[0]!.control, '250 x');
+    assert.equal(results[0]!.control?.code, 250);
   });
 
   it('judges no refusal of a group whose control was refused at the end: each is asked alone', () => {
@@ -116,3 +116,27 @@ describe('the syntax-error budget of a relay group session (Exim drops a session
   });
 });
 
+describe('null-sender twins', () => {
+  it('every form is also asked from <>, right after it, unless the family already asks that envelope', () => {
+    const twins = withNullSenderTwins([vector('r%example.net@example.org'), vector('r@example.com')]);
+    assert.deepEqual(
+      twins.map((probe) => [probe.form, probe.mailFrom, probe.twinOf ?? null]),
+      [
+        ['<r%example.net@example.org>', 'p@example.net', null],
+        ['<r%example.net@example.org> from <>', '', '<r%example.net@example.org>'],
+        ['<r@example.com>', 'p@example.net', null],
+        ['<r@example.com> from <>', '', '<r@example.com>'],
+      ],
+    );
+    // relay-sender-forms: one recipient, several senders, <> among them: nothing to add.
+    const senders = ['', 'p@example.org', 'postmaster@example.org'].map((from) => vector('r@example.net', from));
+    assert.deepEqual(withNullSenderTwins(senders), senders);
+  });
+
+  it('a summary names a form once when it relayed from both senders, and says "from <>" when only the twin did', () => {
+    const result = (probe: RelayVector): RelayProbeResult => ({ ...probe, mail: reply(250), control: null, controlAccepted: null, probe: reply(250), outcome: 'relayed', reason: 'accepted', deferral: null });
+    const [a, aTwin, b, bTwin] = withNullSenderTwins([vector('a@example.com'), vector('b@example.com')]).map(result);
+    assert.deepEqual(relayedFormNames([a!, aTwin!, bTwin!]), ['<a@example.com>', '<b@example.com> from <>']);
+    assert.deepEqual(relayedFormNames([b!]), ['<b@example.com>']);
+  });
+});

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CheckResult } from '../../src/checks/check.js';
 import { judgeSmugglingReplies } from '../../src/checks/smug-eod.js';
-import { exitCodeForResults } from '../../src/cli/exit-codes.js';
+import { exitCodeForResults } from '../../src/outcome/exit-codes.js';
 import type { Reply } from '../../src/core/reply.js';
 import { renderGithubAnnotations } from '../../src/render/github-annotations.js';
 import { renderJunit } from '../../src/render/junit.js';
+import { linesEvidence } from '../../src/checks/evidence.js';
 
 const reply = (code: number): Reply => ({ code, enhanced: null, lines: [''], raw: [String(code)] });
-const result = (id: string, verdict: CheckResult['verdict'], extra: Partial<CheckResult> = {}): CheckResult => ({ id, title: id, verdict, severity: 'high', summary: `${id} ${verdict}`, evidence: ['<- 250 ok'], fix: 'do this', durationMs: 5, ...extra });
+const result = (id: string, verdict: CheckResult['verdict'], extra: Partial<CheckResult> = {}): CheckResult => ({ id, title: id, verdict, severity: 'high', summary: `${id} ${verdict}`, evidence: linesEvidence(['<- 250 ok']), fix: 'do this', durationMs: 5, ...extra });
 
 describe('smuggling reply rules (docs/checks.md#smug-eod)', () => {
   it('one reply is secure', () => assert.equal(judgeSmugglingReplies([reply(250)]), 'single'));

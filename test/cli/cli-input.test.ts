@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { roleFrom } from '../../src/cli/check-target.js';
-import { parseServer } from '../../src/cli/target.js';
+import { roleFrom } from '../../src/options/check-target.js';
+import { parseServer } from '../../src/options/target.js';
 import { UsageError } from '../../src/core/errors.js';
 import { assertMailbox, assertSingleLine } from '../../src/core/wire-text.js';
 import { runCli } from '../e2e/postfix-lab.js';
@@ -99,6 +99,18 @@ describe('the CLI on bad input (one line, documented exit code, no stack trace)'
     const result = await runCli(['send', '--server', '127.0.0.1:1', '--quit-after', 'lunch']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /connect, proxy, banner, first-ehlo, tls, ehlo/);
+  });
+
+  it('swaks\'s -tls (which would read as -t ls: a recipient, no TLS) exits 1 before connecting, naming --tls', async () => {
+    const result = await runCli(['send', '--server', '127.0.0.1:1', '--from', 'a@example.org', '--to', 'b@example.org', '-tls']);
+    assert.equal(result.code, 1, result.stderr);
+    oneLine(result.stderr);
+    assert.match(result.stderr, /write --tls$/m);
+  });
+
+  it('the same word as the value of an option before it is text, not swaks\'s -tls', async () => {
+    const result = await runCli(['send', '--server', '127.0.0.1:1', '--from', 'a@example.org', '--to', 'b@example.org', '--subject', '-tls']);
+    assert.equal(result.code, 2, result.stderr);
   });
 
   it('--version and --help exit 0', async () => {

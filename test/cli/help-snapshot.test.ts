@@ -133,7 +133,7 @@ describe('help without a usable snapshot', () => {
 
   it('asks commander when the code is newer than the snapshot (tsc run alone)', async () => {
     const later = new Date(Date.now() + 60_000);
-    utimesSync(join(copy, 'dist/src/cli/connection-options.js'), later, later);
+    utimesSync(join(copy, 'dist/src/options/connection-options.js'), later, later);
     const run = await runBin(['send', '--help'], { root: copy });
     assert.ok(run.commanderFiles > 0);
     assert.equal(run.stdout, (await runBin(['send', '--help'])).stdout);

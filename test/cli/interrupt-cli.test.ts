@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { LiveCli } from '../fakes/cli-process.js';
 import { startCli } from '../fakes/cli-process.js';
 import type { FakeServer } from '../fakes/fake-smtp-server.js';

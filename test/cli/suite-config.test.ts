@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, parseSuiteConfig } from '../../src/cli/suite-config.js';
-import { exitCodeFor } from '../../src/cli/exit-codes.js';
+import { exitCodeFor } from '../../src/outcome/exit-codes.js';
 
 const parse = (text: string) => parseSuiteConfig(text, 'smtpcheck.yml');
 const failsAt = (text: string, where: RegExp, what: RegExp) =>

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors.js';
-import { base64EncodedSize, buildMessage, encodedWords, mergeHeaders, mimeTypeFor, parseMailboxList } from '../../src/core/message.js';
+import { encodedWords, mergeHeaders } from '../../src/core/header-fields.js';
+import { parseMailboxList } from '../../src/core/mailbox-list.js';
+import { base64EncodedSize, buildMessage, mimeTypeFor } from '../../src/core/message.js';
 
 async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { DEFAULT_DNS_ATTEMPTS, DEFAULT_DNS_TIMEOUT_MS, MAX_ANSWER_RECORDS } from '../../src/core/dns/resolver.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import type { FakeDnsServer } from '../fakes/fake-dns-server.js';

@@ -243,7 +243,8 @@ export const EXIM_EXPECTED_FLAWS: Record<string, Partial<Record<string, Verdict>
   // verifies: relay-open-basic and relay-sender-forms ask with it, so the open-relay
   // twin fails them, and the secure twin refuses it.
   'exim-verify-sender': { 'relay-control': 'inconclusive', ...SENDER_VERIFIED_INCONCLUSIVE },
-  'exim-verify-sender-relay': { 'relay-control': 'inconclusive', ...SENDER_VERIFIED_INCONCLUSIVE, 'relay-open-basic': 'fail', 'relay-sender-forms': 'fail' },
+  // Every family asks each form from <> too: the forms this open relay routes fail from it.
+  'exim-verify-sender-relay': { 'relay-control': 'inconclusive', ...SENDER_VERIFIED_INCONCLUSIVE, 'relay-open-basic': 'fail', 'relay-sender-forms': 'fail', 'relay-source-route': 'fail', 'relay-domain-forms': 'fail' },
 };
 
 export function eximExpectedVerdict(service: string, role: Role, checkId: string): Verdict {

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CHECKS } from '../../src/checks/registry.js';
 import { runChecks } from '../../src/checks/runner.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { matrixTarget } from './expected-verdicts.js';
 import { LAB_DIR, postfixLab, runCli, servicePort } from './postfix-lab.js';
+import { evidenceLines } from '../../src/render/evidence-lines.js';
 
 /**
  * PROXY protocol against real components (issue 15): Postfix with
@@ -56,6 +57,13 @@ describe('PROXY protocol on the real Postfix lab and HAProxy', { concurrency: tr
     assert.doesNotMatch(result.stdout, /EHLO/);
   });
 
+  it('--quit-after proxy: Postfix took the header (its greeting, a 250 to NOOP), then QUIT, no EHLO', async () => {
+    const result = await send(servicePort('proxied'), '--proxy-protocol', 'v2', '--proxy-source', '192.0.2.99:40000', '--quit-after', 'proxy', '--json');
+    assert.equal(result.code, ExitCode.ok, result.stdout + result.stderr);
+    const events = (JSON.parse(result.stdout) as { events: { type: string; step?: string; reply?: { code: number } }[] }).events;
+    assert.deepEqual(events.filter((event) => event.type === 'receive').map((event) => `${event.step} ${event.reply?.code}`), ['greeting 220', 'command 250', 'quit 221']);
+  });
+
   for (const version of ['v1', 'v2'] as const) {
     it(`through HAProxy sending ${version}: Postfix greets (it parsed HAProxy's header) and takes mail for its own domain`, async () => {
       const result = await runCli(['send', '--server', `127.0.0.1:${haproxy()[version]}`, '--from', 'p@example.net', '--to', 'john@example.org', '--quit-after', 'rcpt', '--timeout', '10'], { timeoutMs: 30_000 });
@@ -71,7 +79,7 @@ describe('PROXY protocol on the real Postfix lab and HAProxy', { concurrency: tr
   it('proxy-untrusted fails on proxy-open: a header from anyone, and the claimed 127.0.0.1 relays', async () => {
     const result = await proxyUntrusted(servicePort('proxy-open'), 'proxy-open');
     assert.equal(result.verdict, 'fail', result.summary);
-    assert.ok(result.evidence.some((line) => line.includes('PROXY TCP4 127.0.0.1')), result.evidence.join('\n'));
+    assert.ok(evidenceLines(result.evidence).some((line) => line.includes('PROXY TCP4 127.0.0.1')), evidenceLines(result.evidence).join('\n'));
   });
 
   it('proxy-untrusted warns on proxied reached directly, and passes on a port without the setting', async () => {

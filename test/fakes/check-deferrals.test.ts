@@ -7,6 +7,7 @@ import { fakeCheckTarget } from './fake-check-target.js';
 import { serverPool } from './hostile-peer.js';
 import { ehloLines, startResponder } from './smtp-responder.js';
 import { startFakeServer } from './fake-smtp-server.js';
+import type { CheckDetails } from '../../src/checks/evidence.js';
 
 /**
  * Fronts that defer (docs/checks.md#deferrals): a deferral is never a refusal, so an
@@ -53,7 +54,8 @@ function greylisting(delayMs: number) {
   };
 }
 
-const probes = (details: unknown) => details as RelayProbeResult[];
+const probes = (details: CheckDetails | undefined): readonly RelayProbeResult[] => (details?.kind === 'relay-probes' ? details.probes : []);
+const deferralClass = (details: CheckDetails | undefined): string | undefined => (details?.kind === 'deferral' ? details.deferral?.class : undefined);
 const control = { localRecipient: 'postmaster@example.org' };
 
 describe('deferring fronts before relay checks', { concurrency: true }, () => {
@@ -77,6 +79,16 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     const server = await frontedMx(false, greylisting(300));
     const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port, { ...control, retryDeferredMs: 400 }));
     assert.equal(result.verdict, 'pass', result.summary);
+  });
+
+  it('a secure MX behind greylisting (control greylisted too) is settled by asking each group again whole after the delay: one retry a group', async () => {
+    const server = await frontedMx(false, greylisting(300));
+    const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port, { retryDeferredMs: 400 }));
+    assert.equal(result.verdict, 'pass', result.summary);
+    const withRcpt = server.connections.filter((lines) => lines.some((line) => /^RCPT/i.test(line)));
+    // Two groups (p@example.net and <>), each deferred once and asked again whole: no form asked alone.
+    assert.equal(withRcpt.length, 4, `sessions with RCPT: ${withRcpt.length}`);
+    assert.ok(probes(result.details).every((probe) => /the group's session: 1 attempt deferred, retried after 0\.4 s/.test(probe.reason)), probes(result.details)[0]!.reason);
   });
 
   it("a postscreen-like front (450 4.3.2 to every RCPT of a client's first connection) is passed by reconnecting: the open relay behind it fails", async () => {
@@ -146,7 +158,7 @@ describe('deferring fronts before relay checks', { concurrency: true }, () => {
     );
     const result = await runCheck(findCheck('conn-greeting')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'inconclusive', result.summary);
-    assert.equal((result.details as { deferral: { class: string } }).deferral.class, 'rate-limit');
+    assert.equal(deferralClass(result.details), 'rate-limit');
     assert.ok(connections >= 2, 'retried before giving up');
   });
 
@@ -189,6 +201,6 @@ describe('sessions cut by an error limit', { concurrency: true }, () => {
     const result = await runCheck(findCheck('enum-vrfy')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'inconclusive', result.summary);
     assert.match(result.summary, /cut the session with 421 4\.7\.0/);
-    assert.equal((result.details as { deferral: { class: string } }).deferral.class, 'error-limit');
+    assert.equal(deferralClass(result.details), 'error-limit');
   });
 });

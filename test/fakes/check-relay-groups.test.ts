@@ -6,6 +6,7 @@ import { runCheck, runChecks } from '../../src/checks/runner.js';
 import { fakeCheckTarget } from './fake-check-target.js';
 import { serverPool } from './hostile-peer.js';
 import { ehloLines, startResponder } from './smtp-responder.js';
+import type { CheckDetails } from '../../src/checks/evidence.js';
 
 /**
  * Relay probes sharing a sender share a session (MAIL FROM; the first probe; the
@@ -53,7 +54,7 @@ function scriptedMx(accepts: (address: string, seen: Readonly<SessionMemory>) =>
 
 const hosted = (address: string) => address === 'john@example.org';
 const rcptLines = (lines: string[]) => lines.filter((line) => /^RCPT/i.test(line)).map((line) => line.slice('RCPT TO:'.length));
-const probes = (details: unknown) => details as RelayProbeResult[];
+const probes = (details: CheckDetails | undefined): readonly RelayProbeResult[] => (details?.kind === 'relay-probes' ? details.probes : []);
 
 describe('relay probe groups against scripted servers', { concurrency: true }, () => {
   it('a secure MX gets one session per sender group: first probe, control, every probe, control, RSET', async () => {
@@ -61,10 +62,12 @@ describe('relay probe groups against scripted servers', { concurrency: true }, (
     const result = await runCheck(findCheck('relay-quoted')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'pass', result.summary);
     const groups = server.connections.filter((lines) => lines.some((line) => /^RCPT/i.test(line)));
-    assert.equal(groups.length, 1, 'four forms with one sender: one session');
-    const asked = rcptLines(groups[0]!);
-    assert.deepEqual(asked, ['<"r@example.net">', '<john@example.org>', '<"r@example.net">', '<"r%example.net">', '<"r@example.net"@[127.0.0.1]>', '<"r@example.net"@example.org>', '<john@example.org>']);
-    assert.match(groups[0]!.at(-2)!, /^RSET/);
+    assert.equal(groups.length, 2, 'four forms, each from two senders (p@{ext} and <>): one session per sender');
+    assert.deepEqual(groups.map((lines) => lines.find((line) => /^MAIL/i.test(line))).sort(), ['MAIL FROM:<>', 'MAIL FROM:<p@example.net>']);
+    for (const group of groups) {
+      assert.deepEqual(rcptLines(group), ['<"r@example.net">', '<john@example.org>', '<"r@example.net">', '<"r%example.net">', '<"r@example.net"@[127.0.0.1]>', '<"r@example.net"@example.org>', '<john@example.org>']);
+      assert.match(group.at(-2)!, /^RSET/);
+    }
   });
 
   it('a server that relays only the first recipient of a transaction fails', async () => {
@@ -80,7 +83,7 @@ describe('relay probe groups against scripted servers', { concurrency: true }, (
     const server = await scriptedMx((address, seen) => hosted(address) || seen.hostedAccepted);
     const result = await runCheck(findCheck('relay-bang')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'fail', result.summary);
-    assert.match(result.summary, /4 of 4 address forms relayed/);
+    assert.match(result.summary, /8 of 8 address forms relayed/);
   });
 
   it('a server that refuses everything after one refusal, control included, cannot hide a relay: the probes are asked alone', async () => {
@@ -89,18 +92,49 @@ describe('relay probe groups against scripted servers', { concurrency: true }, (
     const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'fail', result.summary);
     const relayed = probes(result.details).filter((probe) => probe.outcome === 'relayed');
-    assert.deepEqual(relayed.map((probe) => probe.form), ['<r%example.net@fake.example.org>']);
-    assert.match(relayed[0]!.reason, /asked alone: the control recipient john@example\.org was refused in the group's session/);
+    assert.deepEqual(relayed.map((probe) => probe.form), ['<r%example.net@fake.example.org>', '<r%example.net@fake.example.org> from <>']);
+    for (const probe of relayed) assert.match(probe.reason, /asked alone: the control recipient john@example\.org was refused in the group's session/);
   });
 
   it('a control refused only at the end of a group makes each probe be asked alone, and those answers are judged', async () => {
     const server = await scriptedMx((address, seen) => hosted(address) && seen.rcpts < 2);
     const result = await runCheck(findCheck('relay-percent')!, fakeCheckTarget(server.port));
     assert.equal(result.verdict, 'pass', result.summary);
-    assert.ok(probes(result.details).every((probe) => probe.outcome === 'refused' && /asked alone/.test(probe.reason) && probe.control?.startsWith('250')));
+    assert.ok(probes(result.details).every((probe) => probe.outcome === 'refused' && /asked alone/.test(probe.reason) && probe.control?.code === 250));
     const withRcpt = server.connections.filter((lines) => lines.some((line) => /^RCPT/i.test(line)));
-    assert.equal(withRcpt.length, 4, 'one group session, then three probes alone');
-    for (const lines of withRcpt.slice(1)) assert.deepEqual(rcptLines(lines)[0], '<john@example.org>', 'a probe alone asks the control first, as before groups');
+    const alone = withRcpt.filter((lines) => rcptLines(lines).length === 2);
+    assert.equal(withRcpt.length - alone.length, 2, 'per sender (p@{ext} and <>) one group session');
+    assert.equal(alone.length, 6, 'then each of the three forms alone, from each sender');
+    for (const lines of alone) assert.deepEqual(rcptLines(lines)[0], '<john@example.org>', 'a probe alone asks the control first, as before groups');
+  });
+
+  it('an open relay behind sender verification that exempts the control (postmaster) fails every family: the null sender is asked too', async () => {
+    // Exim's default ACL order: postmaster is accepted before "require verify = sender";
+    // p@example.net does not verify, so every other recipient from it is refused; the
+    // null sender has nothing to verify, and this server relays anything for it.
+    const server = await track(
+      startResponder((line, state) => {
+        if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING']);
+        const mail = /^MAIL FROM:<(.*)>/i.exec(line);
+        if (mail) {
+          state.memory.sender = mail[1]!;
+          return '250 OK';
+        }
+        if (/^RSET/i.test(line)) return '250 Reset OK';
+        const address = /^RCPT TO:<(.*)>$/i.exec(line)?.[1];
+        if (address === undefined) return '500 unrecognized command';
+        if (address === 'postmaster@example.org') return '250 Accepted';
+        if (state.memory.sender !== '') return '550 Sender verify failed';
+        return '250 Accepted';
+      }),
+    );
+    const families = CHECKS.filter((check) => check.id.startsWith('relay-') && check.id !== 'relay-control');
+    const results = await runChecks(families, fakeCheckTarget(server.port, { localRecipient: 'postmaster@example.org' }));
+    assert.deepEqual(results.map((result) => `${result.id}: ${result.verdict}`), families.map((check) => `${check.id}: fail`));
+    for (const result of results) {
+      const relayed = probes(result.details).filter((probe) => probe.outcome === 'relayed');
+      assert.ok(relayed.length > 0 && relayed.every((probe) => probe.mailFrom === ''), `${result.id}: only the null sender relays here`);
+    }
   });
 
   it('checks run together learn {srv} and {ip} from one greeting; a relay check alone opens a greeting-only session', async () => {

@@ -8,6 +8,7 @@ import { fakeCheckTarget } from './fake-check-target.js';
 import type { FakeServer } from './fake-smtp-server.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { ehloLines, ehloReply, startResponder } from './smtp-responder.js';
+import { evidenceLines } from '../../src/render/evidence-lines.js';
 
 /**
  * Verdicts on servers that are wrong on purpose: every check must be able to fail,
@@ -48,8 +49,22 @@ describe('check verdicts against scripted servers', () => {
     });
     const result = await run('relay-open-basic', target(server.port));
     assert.equal(result.verdict, 'fail', result.summary);
-    assert.ok(result.evidence.some((line) => line.includes('RELAYED')));
+    assert.ok(evidenceLines(result.evidence).some((line) => line.includes('RELAYED')));
     assert.equal((await run('relay-control', target(server.port))).verdict, 'pass');
+  });
+
+  it('an MX that answers VRFY with 530 in plaintext and enumerates inside TLS fails enum-vrfy (asked again inside TLS)', async () => {
+    const server = await responder((line, state) => {
+      if (/^EHLO/i.test(line)) return ehloLines(['STARTTLS']);
+      if (/^STARTTLS/i.test(line)) return '220 2.0.0 Ready to start TLS';
+      const vrfy = /^VRFY (.*)$/i.exec(line);
+      if (vrfy && !state.tls) return '530 5.7.0 Must issue a STARTTLS command first';
+      if (vrfy) return vrfy[1] === 'john@example.org' || vrfy[1] === 'john' ? '252 2.0.0 john@example.org' : '550 5.1.1 User unknown';
+      return /^(MAIL|RCPT|RSET)/i.test(line) ? '250 2.1.5 Ok' : '502 5.5.2 unknown';
+    });
+    const result = await run('enum-vrfy', target(server.port));
+    assert.equal(result.verdict, 'fail', result.summary);
+    assert.ok(evidenceLines(result.evidence).some((line) => /-> STARTTLS/.test(line)), 'the pairs were asked again inside TLS');
   });
 
   it('an MX that refuses every sender gives inconclusive relay verdicts, never a pass', async () => {

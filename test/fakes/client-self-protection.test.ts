@@ -9,7 +9,7 @@ import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
 import type { FakePeer, FakeServer } from './fake-smtp-server.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { ehloReply } from './smtp-responder.js';
-import { hintFor } from '../../src/cli/error-hints.js';
+import { hintFor } from '../../src/outcome/error-hints.js';
 
 const servers: FakeServer[] = [];
 after(async () => {

@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { authenticate } from '../../src/core/authenticate.js';
 import { establishSession } from '../../src/core/establish.js';
 import { ProtocolError, SmtpCheckError, TlsError } from '../../src/core/errors.js';
-import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { ExitCode, exitCodeFor } from '../../src/outcome/exit-codes.js';
 import type { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { clientGone, coreOptions, DEMO_TLS, demoCaFile, serverPool, sleep } from './hostile-peer.js';
 import type { ResponderState, ServerStep } from './smtp-responder.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
-import { hintFor } from '../../src/cli/error-hints.js';
+import { hintFor } from '../../src/outcome/error-hints.js';
 
 /**
  * Issue 6, the server hangs up: a close (FIN) or a reset (RST) at any step, and TLS

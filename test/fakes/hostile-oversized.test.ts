@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { establishSession } from '../../src/core/establish.js';
 import { ProtocolError } from '../../src/core/errors.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { MAX_REPLY_LINE, MAX_REPLY_LINES } from '../../src/core/reply-reader.js';
 import { SmtpSession } from '../../src/core/session.js';
 import { runCliMeasured } from './cli-process.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { authenticate } from '../../src/core/authenticate.js';
 import { establishSession } from '../../src/core/establish.js';
 import { TimeoutError, TlsError } from '../../src/core/errors.js';
-import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { ExitCode, exitCodeFor } from '../../src/outcome/exit-codes.js';
 import { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';

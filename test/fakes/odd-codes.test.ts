@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import { authenticate } from '../../src/core/authenticate.js';
 import { establishSession } from '../../src/core/establish.js';
 import { AuthError, ReplyError, TlsError } from '../../src/core/errors.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { startFakeServer } from './fake-smtp-server.js';
 import { coreOptions, demoCaFile, serverPool } from './hostile-peer.js';
 import type { ServerStep } from './smtp-responder.js';
 import { smtpResponder, startResponder } from './smtp-responder.js';
-import { hintFor } from '../../src/cli/error-hints.js';
+import { hintFor } from '../../src/outcome/error-hints.js';
 
 /**
  * docs/security.md#every-outcome-is-typed-and-a-failure-is-never-a-pass: strange but legal replies end in a one-line error with

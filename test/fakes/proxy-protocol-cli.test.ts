@@ -4,7 +4,7 @@ import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { findCheck } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { fakeCheckTarget } from './fake-check-target.js';
 import { serverPool } from './hostile-peer.js';

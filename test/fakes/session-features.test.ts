@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { establishSession } from '../../src/core/establish.js';
 import { ReplyError } from '../../src/core/errors.js';
-import { hintFor } from '../../src/cli/error-hints.js';
+import { hintFor } from '../../src/outcome/error-hints.js';
 import { Transcript } from '../../src/core/transcript.js';
 import type { FakeServer } from './fake-smtp-server.js';
 import { ehloLines, startResponder } from './smtp-responder.js';
@@ -20,6 +20,30 @@ const options = (port: number) => ({
 });
 
 describe('session features', () => {
+  it('keeps its own state for lines sent raw (the REPL): EHLO, MAIL, RSET and AUTH through noteRawReply; EHLO ends a transaction', async () => {
+    const server = await startResponder((line) => {
+      if (/^EHLO/i.test(line)) return ehloLines(['PIPELINING', 'SIZE 1000']);
+      if (/^(MAIL|RSET)/i.test(line)) return '250 2.0.0 Ok';
+      if (/^AUTH/i.test(line)) return '235 2.7.0 Authentication successful';
+      return null;
+    });
+    servers.push(server);
+    const session = await establishSession(options(server.port));
+    const raw = async (line: string, user?: string) => session.noteRawReply(line.split(' ')[0]!.toUpperCase(), await session.command(line), user);
+    await raw('MAIL FROM:<a@example.com>');
+    assert.equal(session.inTransaction, true);
+    await raw('RSET');
+    assert.equal(session.inTransaction, false);
+    await raw('MAIL FROM:<a@example.com>');
+    await session.hello();
+    assert.equal(session.inTransaction, false, 'RFC 5321 §4.1.4: EHLO ends the transaction');
+    await raw('EHLO again.example.com');
+    assert.equal(session.capabilities!.size, 1000);
+    await raw('AUTH PLAIN AGpvaG4AcGFzcw==', 'john');
+    assert.equal(session.authenticatedAs, 'john');
+    await session.quit();
+  });
+
   it('speaks LHLO for --protocol lmtp', async () => {
     const server = await startResponder((line) => (/^LHLO /i.test(line) ? ehloLines(['PIPELINING']) : '500 5.5.1 say LHLO'));
     servers.push(server);

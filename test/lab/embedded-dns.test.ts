@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { EmbeddedLab } from '../../src/lab/embedded-lab.js';
 import { startEmbeddedLab } from '../../src/lab/embedded-lab.js';
 import { DnsResolver } from '../../src/core/dns/resolver.js';

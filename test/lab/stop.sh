@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stop the smtpcheck lab's private Postfix, Dovecot and postgrey instances and make sure no process
-# of the lab is left. Exit 0 when nothing was running.
+# Stop the smtpcheck lab's private Postfix, Dovecot and postgrey instances (and its HAProxy and
+# dante, test/lab/proxy/) and make sure no process of the lab is left. Exit 0 when nothing was
+# running.
 #
 #   bash test/lab/stop.sh        # same SMTPCHECK_LAB_DIR as start.sh
 #
@@ -125,5 +126,13 @@ done
 mapfile -t greys < <(postgrey_pids)
 ((${#greys[@]} == 0)) || fail "lab postgrey still running: ${greys[*]}"
 rm -f "$QUEUE_DIR/pid/master.pid" "$DC_RUN/master.pid" "$LAB_DIR"/postgrey/*.pid
+# The lab's HAProxy and dante (test/lab/proxy/) serve this lab alone: they go with it,
+# except on start.sh's rebuild, after which they still front the same ports. dante's
+# system account stays (docs/lab-postfix.md#socks5-dante).
+if [[ -z ${SMTPCHECK_LAB_LOCKED:-} ]]; then
+  for proxy in haproxy dante; do
+    SMTPCHECK_LAB_DIR="$LAB_DIR" bash "$(dirname "${BASH_SOURCE[0]}")/proxy/$proxy.sh" stop || fail "stopping the lab's $proxy failed"
+  done
+fi
 if ((${#masters[@]})); then say "stopped the lab in $LAB_DIR"; fi
 exit 0

@@ -8,7 +8,7 @@ import { renderBenchReport } from '../../src/bench/bench-report.js';
 import type { CheckResult } from '../../src/checks/check.js';
 import { renderMechanismTable } from '../../src/cli/auth.js';
 import { terminalSafe } from '../../src/render/terminal-safe.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { CertificateSummary, TlsSessionInfo } from '../../src/core/tls-session.js';
 import type { TranscriptEvent } from '../../src/core/transcript.js';
 import { renderCheckReport } from '../../src/render/check-report.js';
@@ -20,6 +20,7 @@ import { TerminalFront } from '../../src/repl/terminal.js';
 import { runCli } from '../e2e/postfix-lab.js';
 import { serverPool } from '../fakes/hostile-peer.js';
 import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
+import { linesEvidence } from '../../src/checks/evidence.js';
 
 /**
  * A server's colour codes and terminal commands never reach the terminal, coloured
@@ -60,7 +61,7 @@ const checkResult = (extra: Partial<CheckResult> = {}): CheckResult => ({
   verdict: 'warn',
   severity: 'func',
   summary: `greeting names "${HOSTILE}", not a fully qualified domain`,
-  evidence: [`<-  220 ${HOSTILE}`, `*** server said ${HOSTILE}`],
+  evidence: linesEvidence([`<-  220 ${HOSTILE}`, `*** server said ${HOSTILE}`]),
   fix: 'the server must greet with "220 <its FQDN> ESMTP"',
   durationMs: 3,
   ...extra,

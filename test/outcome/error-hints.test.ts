@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authFailureHint, hintFor } from '../../src/cli/error-hints.js';
-import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { authFailureHint, hintFor } from '../../src/outcome/error-hints.js';
+import { ExitCode, exitCodeFor } from '../../src/outcome/exit-codes.js';
 import { DnsError } from '../../src/core/errors.js';
 import type { Reply } from '../../src/core/reply.js';
 import { ReplyReader } from '../../src/core/reply-reader.js';
