@@ -1,6 +1,6 @@
 import type { Deferral } from '../core/deferral.js';
 import type { TranscriptEvent } from '../core/transcript.js';
-import type { RelayProbeResult } from './relay-probe.js';
+import type { RelayProbeResult } from './relay-rules.js';
 
 /**
  * What proves a verdict, as data (docs/architecture.md#verdicts): checks and the

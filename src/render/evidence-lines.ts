@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import type { Evidence, EvidenceBlock } from '../checks/evidence.js';
-import type { RelayProbeResult } from '../checks/relay-probe.js';
+import type { RelayProbeResult } from '../checks/relay-rules.js';
 import { replySummary } from '../core/reply.js';
 import { renderEvent } from './text-transcript.js';
 

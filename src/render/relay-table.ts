@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { CheckResult } from '../checks/check.js';
-import type { RelayProbeResult } from '../checks/relay-probe.js';
+import type { RelayProbeResult } from '../checks/relay-rules.js';
 import { evidenceLines, relayProbeReply } from './evidence-lines.js';
 import { printable } from './printable.js';
 

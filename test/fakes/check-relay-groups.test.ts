@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RelayProbeResult } from '../../src/checks/relay-probe.js';
+import type { RelayProbeResult } from '../../src/checks/relay-rules.js';
 import { CHECKS, findCheck } from '../../src/checks/registry.js';
 import { runCheck, runChecks } from '../../src/checks/runner.js';
 import { fakeCheckTarget } from './fake-check-target.js';

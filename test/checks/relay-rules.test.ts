@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GroupStep, RelayProbeResult, RelayVector } from '../../src/checks/relay-probe.js';
-import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION, MAX_SYNTAX_ERRORS_PER_SESSION, relayedFormNames, withinSyntaxBudget, withNullSenderTwins } from '../../src/checks/relay-probe.js';
+import type { GroupStep, RelayProbeResult, RelayVector } from '../../src/checks/relay-rules.js';
+import { groupBySender, groupSteps, judgeGroup, MAX_PROBES_PER_SESSION, MAX_SYNTAX_ERRORS_PER_SESSION, relayedFormNames, withinSyntaxBudget, withNullSenderTwins } from '../../src/checks/relay-rules.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseEnhancedStatus } from '../../src/core/reply.js';
 
