@@ -114,19 +114,30 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
     },
   );
   web.on('connection', track);
-  await new Promise<void>((resolve, reject) => {
-    web.once('error', reject);
-    web.listen(lab.httpsPort, `${lab.net}.10`, () => resolve());
-  });
-  closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
-
-  await Promise.all(Object.entries(MX_SERVERS).map(([octet, server]) => listenSmtp(`${lab.net}.${octet}`, server)));
-  await listenSmtp(lab.ipv6, { startTls: true, sendCa: true, leaf: 'mx' });
-  return {
-    accepted: (address) => accepted.get(address) ?? [],
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(closers.map((close) => close()));
-    },
+  const listenWeb = async () => {
+    await new Promise<void>((resolve, reject) => {
+      web.once('error', reject);
+      web.listen(lab.httpsPort, `${lab.net}.10`, () => resolve());
+    });
+    closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
   };
+
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(closers.map((closer) => closer()));
+  };
+  // Every listen is settled before any is judged, so a failed start closes all that did
+  // start and the test process ends with the reason instead of hanging on open servers.
+  const started = await Promise.allSettled([
+    listenWeb(),
+    ...Object.entries(MX_SERVERS).map(([octet, server]) => listenSmtp(`${lab.net}.${octet}`, server)),
+    listenSmtp(lab.ipv6, { startTls: true, sendCa: true, leaf: 'mx' }),
+  ]);
+  const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) {
+    await close();
+    // [::1]:25 is the same for every lab: another test run on this machine may hold it.
+    throw new Error(`the DNS lab's MX and MTA-STS servers did not start: ${(failed.reason as Error).message}`, { cause: failed.reason });
+  }
+  return { accepted: (address) => accepted.get(address) ?? [], close };
 }
