@@ -6,6 +6,7 @@ import { DnsResolver } from '../core/dns/resolver.js';
 import type { ResolverAddress } from '../core/dns/transport.js';
 import { formatResolver } from '../core/dns/transport.js';
 import { UsageError } from '../core/errors.js';
+import { AddressGuard, parseAddressRange } from '../domain/address-guard.js';
 import type { Transcript } from '../core/transcript.js';
 import type { DomainCheckId } from '../domain/domain-checks.js';
 import { DOMAIN_CHECKS } from '../domain/domain-checks.js';
@@ -36,6 +37,7 @@ export interface DomainFlags extends TargetFlags, OutputFlags, BaselineFlags, Re
   strict?: boolean;
   verbose?: boolean;
   mtaStsPort?: string;
+  onlyAddresses?: string;
 }
 
 const RESOLV_CONF = '/etc/resolv.conf';
@@ -68,6 +70,27 @@ function resolversFrom(flags: DomainFlags): ResolverAddress[] {
   const found = resolversFromResolvConf(text);
   if (found.length === 0) throw new UsageError(`no nameserver in ${RESOLV_CONF}`, 'name a validating resolver with --resolver IP[:PORT]');
   return found;
+}
+
+/**
+ * `--only-addresses CIDR,...`, else SMTPCHECK_ONLY_ADDRESSES: the ranges the run may
+ * contact (docs/domain.md#address-guard). Neither: no guard, as a sending MTA has none.
+ */
+export function addressGuardFrom(flags: DomainFlags, env: NodeJS.ProcessEnv = process.env): AddressGuard | undefined {
+  const fromFlag = flags.onlyAddresses !== undefined;
+  const text = fromFlag ? flags.onlyAddresses! : env.SMTPCHECK_ONLY_ADDRESSES;
+  if (!fromFlag && (text === undefined || text.trim() === '')) return undefined;
+  const source = fromFlag ? '--only-addresses' : 'SMTPCHECK_ONLY_ADDRESSES';
+  const parts = text!.split(',').map((part) => part.trim()).filter(Boolean);
+  const hint = 'give address ranges as CIDR, comma-separated, e.g. 127.0.0.0/8,::1/128 or 203.0.113.0/24';
+  if (parts.length === 0) throw new UsageError(`${source} names no address range`, hint);
+  return new AddressGuard(
+    parts.map((part) => {
+      const range = parseAddressRange(part);
+      if (!range) throw new UsageError(`${source}: ${JSON.stringify(part)} is not an address range`, hint);
+      return range;
+    }),
+  );
 }
 
 export function domainNameFrom(text: string): string {
@@ -109,6 +132,7 @@ export async function runDomainInspection(domainArgument: string, flags: DomainF
   const port = flags.port === undefined ? 25 : parsePort(flags.port, '--port');
   const stsPort = flags.mtaStsPort === undefined ? undefined : parsePort(flags.mtaStsPort, '--mta-sts-port');
   const { wanted, mtaChecks } = selection(flags);
+  const addressGuard = addressGuardFrom(flags);
   const caPem = flags.tlsCa ? readFileSync(flags.tlsCa, 'utf8') : undefined;
   const started = performance.now();
   const inspection = await inspectDomain({
@@ -118,6 +142,7 @@ export async function runDomainInspection(domainArgument: string, flags: DomainF
     ...(caPem ? { caPem } : {}),
     ...(stsPort ? { stsPort } : {}),
     fetchTimeoutMs: MTA_STS_FETCH_TIMEOUT_MS,
+    ...(addressGuard ? { addressGuard } : {}),
     wanted,
     mtaChecks,
     checkTarget: async (target) => {

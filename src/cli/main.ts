@@ -121,6 +121,7 @@ export function buildProgram(): Command {
   addReportFormatOptions(withOutput(addConnectionOptions(program.command('domain').argument('<domain>', 'the mail domain (the part after @)').description('test every MX of a domain: DNS, DNSSEC, DANE, MTA-STS, TLS-RPT and the MTA checks on each address (docs/domain.md)'))))
     .option('--resolver <ip[:port]>', 'validating resolver to ask; repeatable (default: the nameservers of /etc/resolv.conf)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--mta-sts-port <port>', 'HTTPS port of the MTA-STS policy fetch (default 443; for labs)')
+    .option('--only-addresses <cidrs>', 'contact only addresses in these ranges (comma-separated CIDR; default SMTPCHECK_ONLY_ADDRESSES); DNS naming another stops the run, exit 2')
     .option('--local-recipient <address>', 'a mailbox the domain hosts (default postmaster@<domain>)')
     .option('--foreign-domain <domain>', 'a domain the servers do not host (default example.net)')
     .option('--concurrency <n>', 'connections open at once to each MX address (default 16)')

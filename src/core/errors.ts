@@ -57,6 +57,8 @@ export type ErrorReason =
   | 'socks-auth'
   /** The SOCKS5 handshake broke: not a SOCKS5 server, or it hung up. */
   | 'socks-failed'
+  /** DNS named an address outside the ranges the run may contact (docs/domain.md#address-guard); nothing was contacted. */
+  | 'address-not-allowed'
   /** The server answered 4yz/5yz where the step needed a 2yz (or 3yz). */
   | 'refused'
   /** The server does not list STARTTLS and TLS was required. */
@@ -159,7 +161,7 @@ export class UsageError extends SmtpCheckError {
   }
 }
 
-export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed' | 'proxy-refused' | 'socks-refused' | 'socks-auth' | 'socks-failed';
+export type ConnectFailureReason = 'connect-refused' | 'connect-timeout' | 'name-not-resolved' | 'unreachable' | 'local-address' | 'connect-reset' | 'connect-failed' | 'proxy-refused' | 'socks-refused' | 'socks-auth' | 'socks-failed' | 'address-not-allowed';
 
 export class ConnectError extends SmtpCheckError {
   readonly reason: ConnectFailureReason;

@@ -82,7 +82,8 @@ export function mxAddressesOutcome(discovery: MxDiscovery): CheckOutcome {
   if (discovery.kind !== 'mx' && discovery.kind !== 'implicit') return skip('no MX hosts to resolve (see mx-records)');
   if (discovery.hosts.length === 0) return fail('no MX names a host that could have an address');
   const missing = discovery.hosts.filter((host) => host.addresses.length === 0);
-  if (missing.length > 0) return fail(missing.map((host) => `${host.host} ${host.bogus ? 'has a bogus address answer' : 'resolves to no address (no A, no AAAA)'}`).join('; '));
+  // A validating resolver answers SERVFAIL for bogus DNSSEC and for a CNAME loop alike; a stub cannot tell them apart.
+  if (missing.length > 0) return fail(missing.map((host) => `${host.host} ${host.bogus ? 'has no address: the resolver answered SERVFAIL (bogus DNSSEC, a CNAME loop, or a zone it cannot reach)' : 'resolves to no address (no A, no AAAA)'}`).join('; '));
   return pass(discovery.hosts.map((host) => `${host.host} → ${host.addresses.join(', ')}`).join('; '));
 }
 
@@ -153,8 +154,13 @@ export function mxReachableOutcome(probe: TargetProbe, address: string, port: nu
   return probe.reachable ? pass(`${address}:${port} greets with 220`) : fail(`${address}:${port}: ${probe.problem}`);
 }
 
-/** The TLSA lookup at _PORT._tcp.HOST (RFC 7672 §2.2). */
-export type TlsaState = { kind: 'none'; name: string } | { kind: 'bogus'; name: string } | { kind: 'unanswered'; name: string; problem: string } | { kind: 'unsigned'; name: string; records: TlsaRecord[] } | { kind: 'validated'; name: string; records: TlsaRecord[] };
+/** The TLSA lookup at _PORT._tcp.BASE (RFC 7672 §2.2); `baseDomain` is the TLSA base domain where the records were found. */
+export type TlsaState =
+  | { kind: 'none'; name: string }
+  | { kind: 'bogus'; name: string }
+  | { kind: 'unanswered'; name: string; problem: string }
+  | { kind: 'unsigned'; name: string; records: TlsaRecord[] }
+  | { kind: 'validated'; name: string; baseDomain: string; records: TlsaRecord[] };
 
 export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly string[]): CheckOutcome {
   switch (tlsa.kind) {
@@ -176,9 +182,9 @@ export function daneOutcome(tlsa: TlsaState, probe: TargetProbe, names: readonly
   const verdict = authenticateChain(tlsa.records, probe.tls.chain.map((cert) => Buffer.from(cert.derBase64, 'base64')), names);
   if (verdict.authenticated) {
     const what = verdict.match.record.usage === 3 ? 'the server key (DANE-EE)' : `certificate ${verdict.match.chainIndex} of the chain (DANE-TA)`;
-    return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { kind: 'dane-match', matched: describeTlsa(verdict.match.record), records: tlsa.records.length } });
+    return pass(`TLSA ${describeTlsa(verdict.match.record)} at ${tlsa.name} matches ${what}`, { details: { kind: 'dane-match', matched: describeTlsa(verdict.match.record), records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
   }
-  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`);
+  return fail(`${verdict.problem} (TLSA at ${tlsa.name}: ${tlsa.records.map(describeTlsa).join(', ')})`, { details: { kind: 'dane-failure', reason: verdict.reason, records: tlsa.records.length, baseDomain: tlsa.baseDomain } });
 }
 
 export function stsMatchOutcome(state: StsPolicyState, host: string, probe: TargetProbe): CheckOutcome {

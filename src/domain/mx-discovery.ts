@@ -35,7 +35,7 @@ export const isBogus = (error: unknown): error is DnsError => error instanceof D
 export function describeAnswer<T extends DnsRecordType>(answer: DnsAnswer<T>, show: (record: DnsAnswer<T>['records'][number]) => string): string {
   const chain = answer.cnames.length > 0 ? ` (CNAME ${answer.cnames.join(' → ')})` : '';
   const found = answer.status === 'records' ? answer.records.map(show).join(', ') : answer.status.toUpperCase();
-  return `${answer.type} ${answer.name}${chain}: ${found} [${answer.authenticated ? 'validated (AD)' : 'not validated'}, via ${answer.resolver}]`;
+  return `${answer.type} ${answer.name}${chain}: ${found} [${answer.authenticated ? 'validated (AD)' : 'not validated'}, via ${answer.resolver}${answer.transport === 'tcp' ? ' over TCP' : ''}]`;
 }
 
 export async function discoverMx(resolver: DnsResolver, domain: string): Promise<MxDiscovery> {

@@ -39,6 +39,7 @@ const CONNECT_HINTS: Record<ConnectError['reason'], string> = {
   'socks-refused': 'the SOCKS5 server could not reach the mail server, or its rules forbid it: check the target from the proxy\'s side and its rules (dante: socks pass)',
   'socks-auth': 'give the SOCKS5 user with --socks5-user and its password in SMTPCHECK_SOCKS5_PASSWORD or --socks5-password-file',
   'socks-failed': 'check that --socks5 names a SOCKS version 5 server',
+  'address-not-allowed': 'the DNS sends this run outside --only-addresses (or SMTPCHECK_ONLY_ADDRESSES): fix the records if the address is wrong, or widen the ranges if it is yours',
   'proxy-refused': 'this port does not take a PROXY header from you: drop --proxy-protocol, or go through the balancer it trusts (Postfix: smtpd_upstream_proxy_protocol); check --proxy-protocol v1 or v2',
 };
 

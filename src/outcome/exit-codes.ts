@@ -39,6 +39,7 @@ export function exitCodeFor(reason: ErrorReason): ExitCodeValue {
     case 'socks-refused':
     case 'socks-auth':
     case 'socks-failed':
+    case 'address-not-allowed':
       return ExitCode.connect;
     case 'starttls-not-offered':
     case 'starttls-refused':

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
  * to leave these tests out is SMTPCHECK_SKIP_DNS_LAB=1, which run-all.sh announces.
  */
 export interface DnsLab {
-  /** The lab's loopback /24, e.g. 127.53.0: MX targets are NET.11 … NET.37, MTA-STS NET.10. */
+  /** The lab's loopback /24, e.g. 127.53.0: MX targets are NET.11 and up (test/lab/dns/start.sh), MTA-STS NET.10. */
   net: string;
   nameserver: string;
   resolver: string;
@@ -14,7 +14,7 @@ export interface DnsLab {
   smtpPort: number;
   httpsPort: number;
   stsId: string;
-  certs: { ca: string; mxCert: string; mxKey: string; webCert: string; webKey: string; wrongCert: string; wrongKey: string };
+  certs: { ca: string; mxCert: string; mxKey: string; webCert: string; webKey: string; wrongCert: string; wrongKey: string; expiredCert: string; expiredKey: string };
 }
 
 const LAB_DIR = process.env.SMTPCHECK_LAB_DIR ?? '/tmp/smtpcheck-lab';

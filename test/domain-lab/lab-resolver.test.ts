@@ -29,6 +29,17 @@ describe('DnsResolver against the lab Unbound', () => {
     await assert.rejects(resolver().lookup('example.com', 'A'), (error: unknown) => error instanceof DnsError && error.reason === 'dns-refused');
   });
 
+  it('an answer too big for UDP comes back truncated and is asked again over TCP, whole and validated', async () => {
+    const answer = await resolver().lookup('_25._tcp.mx.tlsa-big.test', 'TLSA');
+    assert.equal(answer.transport, 'tcp');
+    assert.equal(answer.records.length, 30);
+    assert.equal(answer.authenticated, true);
+  });
+
+  it('a small answer stays on UDP', async () => {
+    assert.equal((await resolver().lookup('good.test', 'MX')).transport, 'udp');
+  });
+
   it('a CNAME is followed with AD over the whole chain', async () => {
     const answer = await resolver().lookup('alias.mx-cname.test', 'A');
     assert.deepEqual(answer.cnames, ['real.mx-cname.test']);

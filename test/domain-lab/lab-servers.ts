@@ -16,11 +16,14 @@ import type { DnsLab } from './dns-lab.js';
  */
 
 /**
- * MX address (last octet) → whether STARTTLS is offered and whether the CA goes with
- * the leaf; NET.34 (the dead primary) is left without a server.
+ * MX address (last octet) → whether STARTTLS is offered, whether the CA goes with the
+ * leaf, and which leaf (the lab's expired one on NET.40, the one for wrong-name.test on NET.43); NET.34 (the dead primary)
+ * and NET.39 (public-mx.test's backup, never to be contacted) are left without a server.
  */
-const MX_SERVERS: Record<number, { startTls: boolean; sendCa: boolean }> = Object.fromEntries(
-  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38 }]),
+type MxServer = { startTls: boolean; sendCa: boolean; leaf: 'mx' | 'expired' | 'wrong' };
+const LEAF_BY_OCTET: Record<number, MxServer['leaf']> = { 40: 'expired', 43: 'wrong' };
+const MX_SERVERS: Record<number, MxServer> = Object.fromEntries(
+  [11, 12, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 40, 41, 42, 43].map((octet) => [octet, { startTls: octet !== 25, sendCa: octet !== 38, leaf: LEAF_BY_OCTET[octet] ?? 'mx' }]),
 );
 
 /** The policy each lab domain serves at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, or its HTTP status. */
@@ -31,30 +34,37 @@ const POLICIES: Record<string, string | number> = {
   'sts-wildcard.test': 'version: STSv1\nmode: enforce\nmx: *.sts-wildcard.test\nmax_age: 604800\n',
   'sts-missing.test': 404,
   'sts-badcert.test': 'version: STSv1\nmode: enforce\nmx: mx.sts-badcert.test\nmax_age: 86400\n',
+  'sts-mxcert.test': 'version: STSv1\nmode: enforce\nmx: mx.sts-mxcert.test\nmax_age: 86400\n',
 };
 
 const PLAIN_LAB_MAILBOX = /^[a-z0-9._+-]+@[a-z0-9-]+\.test$/i;
 
 export interface LabServers {
+  /** The recipients an MX address has accepted so far, in order. */
+  accepted(address: string): string[];
   close(): Promise<void>;
 }
 
 export async function startLabServers(lab: DnsLab): Promise<LabServers> {
   const read = (path: string) => readFileSync(path, 'utf8');
   const ca = read(lab.certs.ca);
-  const mxKey = read(lab.certs.mxKey);
-  const mxCert = read(lab.certs.mxCert);
+  const leaves = {
+    mx: { key: read(lab.certs.mxKey), cert: read(lab.certs.mxCert) },
+    expired: { key: read(lab.certs.expiredKey), cert: read(lab.certs.expiredCert) },
+    wrong: { key: read(lab.certs.wrongKey), cert: read(lab.certs.wrongCert) },
+  };
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
   const closers: (() => Promise<void>)[] = [];
+  const accepted = new Map<string, string[]>();
 
-  const listenSmtp = async (host: string, startTls: boolean, sendCa: boolean) => {
+  const listenSmtp = async (host: string, { startTls, sendCa, leaf }: MxServer) => {
     const server = new SMTPServer({
-      key: mxKey,
-      cert: sendCa ? mxCert + ca : mxCert,
+      key: leaves[leaf].key,
+      cert: sendCa ? leaves[leaf].cert + ca : leaves[leaf].cert,
       minVersion: 'TLSv1.2',
       name: 'mx.lab.test',
       banner: 'lab MX',
@@ -62,7 +72,10 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
       disabledCommands: startTls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
       hideSTARTTLS: !startTls,
       onRcptTo(address, _session, callback) {
-        if (PLAIN_LAB_MAILBOX.test(address.address)) return callback();
+        if (PLAIN_LAB_MAILBOX.test(address.address)) {
+          accepted.set(host, [...(accepted.get(host) ?? []), address.address]);
+          return callback();
+        }
         const error = Object.assign(new Error('5.7.1 Relay access denied'), { responseCode: 554 });
         callback(error);
       },
@@ -101,18 +114,30 @@ export async function startLabServers(lab: DnsLab): Promise<LabServers> {
     },
   );
   web.on('connection', track);
-  await new Promise<void>((resolve, reject) => {
-    web.once('error', reject);
-    web.listen(lab.httpsPort, `${lab.net}.10`, () => resolve());
-  });
-  closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
-
-  await Promise.all(Object.entries(MX_SERVERS).map(([octet, { startTls, sendCa }]) => listenSmtp(`${lab.net}.${octet}`, startTls, sendCa)));
-  await listenSmtp(lab.ipv6, true, true);
-  return {
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(closers.map((close) => close()));
-    },
+  const listenWeb = async () => {
+    await new Promise<void>((resolve, reject) => {
+      web.once('error', reject);
+      web.listen(lab.httpsPort, `${lab.net}.10`, () => resolve());
+    });
+    closers.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
   };
+
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(closers.map((closer) => closer()));
+  };
+  // Every listen is settled before any is judged, so a failed start closes all that did
+  // start and the test process ends with the reason instead of hanging on open servers.
+  const started = await Promise.allSettled([
+    listenWeb(),
+    ...Object.entries(MX_SERVERS).map(([octet, server]) => listenSmtp(`${lab.net}.${octet}`, server)),
+    listenSmtp(lab.ipv6, { startTls: true, sendCa: true, leaf: 'mx' }),
+  ]);
+  const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) {
+    await close();
+    // [::1]:25 is the same for every lab: another test run on this machine may hold it.
+    throw new Error(`the DNS lab's MX and MTA-STS servers did not start: ${(failed.reason as Error).message}`, { cause: failed.reason });
+  }
+  return { accepted: (address) => accepted.get(address) ?? [], close };
 }

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { TlsaRecord } from '../../src/core/dns/resolver.js';
 import type { TlsSessionInfo } from '../../src/core/tls-session.js';
 import type { TargetProbe } from '../../src/domain/domain-checks.js';
 import { daneOutcome, stsMatchOutcome } from '../../src/domain/domain-checks.js';
-import { authenticateChain } from '../../src/domain/dane.js';
+import { authenticateChain, tlsaBaseDomains } from '../../src/domain/dane.js';
 import { DEMO_CA_CERT_PEM, DEMO_SERVER_CERT_PEM } from '../../src/lab/demo-certificates.js';
+import { testCertificates } from '../fakes/test-certificates.js';
 
 const leaf = new X509Certificate(DEMO_SERVER_CERT_PEM);
 const ca = new X509Certificate(DEMO_CA_CERT_PEM);
@@ -15,6 +16,7 @@ const spki = (certificate: X509Certificate): Buffer => certificate.publicKey.exp
 const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 const tlsa = (usage: number, selector: number, matchingType: number, data: Buffer): TlsaRecord => ({ usage, selector, matchingType, data });
 const WRONG = Buffer.alloc(32, 7);
+after(() => testCertificates().cleanup());
 
 describe('authenticateChain (RFC 7672 §3.1, RFC 6698 §2.1)', () => {
   it('DANE-EE 3 1 1 matches the leaf key, whatever the name (§3.1.1)', () => {
@@ -29,6 +31,7 @@ describe('authenticateChain (RFC 7672 §3.1, RFC 6698 §2.1)', () => {
     assert.equal(authenticateChain([tlsa(2, 1, 1, sha256(spki(ca)))], chain, ['mail.example.org']).authenticated, true);
     const wrongName = authenticateChain([tlsa(2, 1, 1, sha256(spki(ca)))], chain, ['mx.other.example']);
     assert.equal(wrongName.authenticated, false);
+    if (!wrongName.authenticated) assert.equal(wrongName.reason, 'ta-name-mismatch');
   });
   it('DANE-TA does not take the leaf as its trust anchor', () => {
     assert.equal(authenticateChain([tlsa(2, 1, 1, sha256(spki(leaf)))], chain, ['mail.example.org']).authenticated, false);
@@ -36,8 +39,42 @@ describe('authenticateChain (RFC 7672 §3.1, RFC 6698 §2.1)', () => {
   it('a rollover: one stale and one current record authenticate', () => {
     assert.equal(authenticateChain([tlsa(3, 1, 1, WRONG), tlsa(3, 1, 1, sha256(spki(leaf)))], chain, []).authenticated, true);
   });
+  it('DANE-TA refuses a leaf outside its validity dates under a matching trust anchor (§3.1.2)', () => {
+    const certificates = testCertificates();
+    const root = new X509Certificate(certificates.caPem);
+    const der = (pem: string) => [new X509Certificate(pem).raw, root.raw];
+    const anchor = [tlsa(2, 1, 1, sha256(spki(root)))];
+    assert.equal(authenticateChain(anchor, der(certificates.good.cert), ['localhost']).authenticated, true, 'the control: a current leaf under the same anchor');
+    for (const leafPem of [certificates.expired.cert, certificates.notYetValid.cert]) {
+      const verdict = authenticateChain(anchor, der(leafPem), ['localhost']);
+      assert.equal(verdict.authenticated, false);
+      if (!verdict.authenticated) assert.equal(verdict.reason, 'ta-out-of-date');
+    }
+  });
+  it('DANE-TA judges the dates at the time it is given: the expired leaf was good in 2020', () => {
+    const certificates = testCertificates();
+    const root = new X509Certificate(certificates.caPem);
+    const verdict = authenticateChain([tlsa(2, 1, 1, sha256(spki(root)))], [new X509Certificate(certificates.expired.cert).raw, root.raw], ['localhost'], new Date('2020-06-01T00:00:00Z'));
+    assert.equal(verdict.authenticated, true);
+  });
+  it('DANE-EE ignores the dates: an expired leaf whose key matches is authenticated (§3.1.1)', () => {
+    const expired = new X509Certificate(testCertificates().expired.cert);
+    assert.equal(authenticateChain([tlsa(3, 1, 1, sha256(spki(expired)))], [expired.raw], []).authenticated, true);
+  });
   it('PKIX usages 0 and 1 are not used for SMTP, even when they would match', () => {
     assert.equal(authenticateChain([tlsa(1, 1, 1, sha256(spki(leaf))), tlsa(0, 1, 1, sha256(spki(ca)))], chain, ['mail.example.org']).authenticated, false);
+  });
+});
+
+describe('tlsaBaseDomains (RFC 7672 §2.2.2)', () => {
+  it('an MX host that is no alias is its own TLSA base domain', () => {
+    assert.deepEqual(tlsaBaseDomains('mx.example', [], true), ['mx.example']);
+  });
+  it('a validated alias: the fully expanded name first, then the MX host name', () => {
+    assert.deepEqual(tlsaBaseDomains('mx.example', ['a.example', 'b.hosting.example'], true), ['b.hosting.example', 'mx.example']);
+  });
+  it('an alias that did not validate leaves the MX host name alone', () => {
+    assert.deepEqual(tlsaBaseDomains('mx.example', ['b.hosting.example'], false), ['mx.example']);
   });
 });
 
@@ -45,13 +82,13 @@ const UNREACHABLE: TargetProbe = { reachable: false, problem: 'connection refuse
 
 describe('the per-target verdict rules', () => {
   it('dane-tlsa on an unreachable target with validated TLSA is inconclusive, never a pass', () => {
-    assert.equal(daneOutcome({ kind: 'validated', name: '_25._tcp.mx.example', records: [tlsa(3, 1, 1, sha256(spki(leaf)))] }, UNREACHABLE, ['mx.example']).verdict, 'inconclusive');
+    assert.equal(daneOutcome({ kind: 'validated', name: '_25._tcp.mx.example', baseDomain: 'mx.example', records: [tlsa(3, 1, 1, sha256(spki(leaf)))] }, UNREACHABLE, ['mx.example']).verdict, 'inconclusive');
   });
   it('dane-tlsa: TLSA without STARTTLS fails; with TLS up, no usable record is a warning (senders fall back to unauthenticated TLS)', () => {
     const records = [tlsa(1, 1, 1, WRONG)];
-    assert.equal(daneOutcome({ kind: 'validated', name: 'n', records }, { reachable: true, startTls: 'not-offered' }, []).verdict, 'fail');
+    assert.equal(daneOutcome({ kind: 'validated', name: 'n', baseDomain: 'mx.example', records }, { reachable: true, startTls: 'not-offered' }, []).verdict, 'fail');
     const up = { reachable: true, startTls: 'up', tls: { chain: [] } as unknown as TlsSessionInfo } as const;
-    assert.equal(daneOutcome({ kind: 'validated', name: 'n', records }, up, []).verdict, 'warn');
+    assert.equal(daneOutcome({ kind: 'validated', name: 'n', baseDomain: 'mx.example', records }, up, []).verdict, 'warn');
   });
   it('dane-tlsa with no answer to judge (a resolver timeout) is error, never a pass or a skip', () => {
     assert.equal(daneOutcome({ kind: 'unanswered', name: '_25._tcp.mx.example', problem: 'timed out' }, UNREACHABLE, ['mx.example']).verdict, 'error');

@@ -35,6 +35,31 @@ export async function runCliMeasured(args: string[], options: { timeoutMs?: numb
   return { ...ended, elapsedMs: performance.now() - started, peakRssMb: Number(peak) / 1024 };
 }
 
+// Preloaded into the child: every TCP connection it tries (net, tls, https all go
+// through net.Socket#connect) is written as JSON on file descriptor 3 and refused
+// before any packet is sent, so a test can show that nothing was dialled, and a bug
+// could not dial out. DNS over UDP (node:dgram) is left alone.
+const REFUSE_DIALS_HOOK = `data:text/javascript,${encodeURIComponent(
+  "import net from 'node:net'; import { writeSync } from 'node:fs'; net.Socket.prototype.connect = function (...args) { const first = Array.isArray(args[0]) ? args[0][0] : args[0]; const to = typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }; writeSync(3, JSON.stringify({ host: to.host ?? to.path ?? null, port: to.port ?? null }) + '\\n'); process.nextTick(() => this.destroy(Object.assign(new Error('connect EPERM (refused by the test)'), { code: 'EPERM' }))); return this; };",
+)}`;
+
+export interface RefusedDialsRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every TCP connection the CLI tried, in order; none of them was made. */
+  dials: { host: string | null; port: number | null }[];
+}
+
+/** Run the CLI to the end with every TCP connection refused and recorded. */
+export async function runCliRefusingDials(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RefusedDialsRun> {
+  const child = spawn(process.execPath, ['--import', REFUSE_DIALS_HOOK, BIN, ...args], { env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let log = '';
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => (log += chunk));
+  const ended = await untilExit(child, args, options.timeoutMs);
+  return { ...ended, dials: log.split('\n').filter(Boolean).map((line) => JSON.parse(line) as RefusedDialsRun['dials'][number]) };
+}
+
 export interface LiveCli {
   child: ChildProcess;
   /** Resolves when the process has exited. */

@@ -43,6 +43,8 @@ export interface DnsAnswer<T extends DnsRecordType> {
   cnames: string[];
   /** The resolver that answered, as host:port. */
   resolver: string;
+  /** `tcp` when the UDP answer came back truncated and was asked again over TCP (RFC 7766). */
+  transport: 'udp' | 'tcp';
 }
 
 export interface DnsResolverOptions {
@@ -98,7 +100,7 @@ export class DnsResolver {
    */
   async lookup<T extends DnsRecordType>(name: string, type: T): Promise<DnsAnswer<T>> {
     const query = { name: canonicalName(name), type, resolvers: this.resolvers.map(formatResolver) };
-    const { rcode, packet, resolver } = await this.ask(query);
+    const { rcode, packet, resolver, transport } = await this.ask(query);
     const answers = packet.answers ?? [];
     const cnames: string[] = [];
     let owner = query.name;
@@ -116,11 +118,11 @@ export class DnsResolver {
     }
     const records = answers.filter((answer) => answer.type === type && sameName(answer.name, owner)).map((answer) => recordData(type, answer));
     const status = records.length > 0 ? 'records' : rcode === RCODE.nxDomain ? 'nxdomain' : 'nodata';
-    return { name: query.name, type, status, records, authenticated: packet.flag_ad, cnames, resolver };
+    return { name: query.name, type, status, records, authenticated: packet.flag_ad, cnames, resolver, transport };
   }
 
   /** Asks each resolver in turn, with retries, until one answers NOERROR, NXDOMAIN or SERVFAIL. */
-  private async ask(query: { name: string; type: DnsRecordType; resolvers: string[] }): Promise<ParsedResponse & { resolver: string }> {
+  private async ask(query: { name: string; type: DnsRecordType; resolvers: string[] }): Promise<ParsedResponse & { resolver: string; transport: 'udp' | 'tcp' }> {
     let failure: { reason: DnsFailureReason; message: string } | undefined;
     for (const resolver of this.resolvers) {
       const label = formatResolver(resolver);
@@ -143,6 +145,7 @@ export class DnsResolver {
         continue;
       }
       let response = parseResponse(outcome.message, id, query, label);
+      const transport = response.packet.flag_tc ? 'tcp' : 'udp';
       if (response.packet.flag_tc) {
         const overTcp = await exchangeTcp(resolver, message, this.timeoutMs);
         if (overTcp.kind !== 'response') {
@@ -154,7 +157,7 @@ export class DnsResolver {
       switch (response.rcode) {
         case RCODE.noError:
         case RCODE.nxDomain:
-          return { ...response, resolver: label };
+          return { ...response, resolver: label, transport };
         case RCODE.servFail:
           // Final: asking a non-validating resolver next could turn "bogus" into "unsigned".
           throw new DnsError('dns-servfail', `resolver ${label} answered SERVFAIL to ${query.type} ${query.name}`, query);

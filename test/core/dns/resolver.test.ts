@@ -84,6 +84,7 @@ describe('DnsResolver: transport', () => {
     const server = await fake((query, transport) => (transport === 'udp' ? reply(query, [], { tc: true }) : reply(query, [a('big.example.test', '192.0.2.7')], { ad: true })));
     const answer = await resolverFor(server).lookup('big.example.test', 'A');
     assert.deepEqual(answer.records, ['192.0.2.7']);
+    assert.equal(answer.transport, 'tcp');
     assert.deepEqual(server.queries.map((query) => query.transport), ['udp', 'tcp']);
   });
 

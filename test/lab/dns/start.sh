@@ -40,8 +40,10 @@ cd "$DNS_DIR"
 MX_NAMES=(mx1.good.test mx2.good.test mx.tlsa-mismatch.test mx.tlsa-bogus.test mx.tlsa-unsigned.test mx.tlsa-rollover.test
   mx.tlsa-nostarttls.test mx.sts-enforce-mismatch.test mx.sts-testing-mismatch.test mail.sts-wildcard.test mx.sts-missing.test
   mx.sts-badcert.test mx.sts-malformed.test implicit.test alias.mx-cname.test real.mx-cname.test backup.dead-primary.test
-  dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test mx.tlsa-ta-unsent.test)
-WEB_NAMES=(mta-sts.good.test mta-sts.sts-enforce-mismatch.test mta-sts.sts-testing-mismatch.test mta-sts.sts-wildcard.test mta-sts.sts-missing.test)
+  dead.dead-primary.test mx.tlsrpt-malformed.test mx.bogus-mx.test mx.tlsa-ta-unsent.test real.dane-cname.test mx.dane-cname.test
+  real2.dane-cname.test mx2.dane-cname.test)
+WEB_NAMES=(mta-sts.good.test mta-sts.sts-enforce-mismatch.test mta-sts.sts-testing-mismatch.test mta-sts.sts-wildcard.test mta-sts.sts-missing.test
+  mta-sts.sts-mxcert.test)
 sans() { local IFS=,; local -a out=(); local n; for n in "$@"; do out+=("DNS:$n"); done; echo "${out[*]}"; }
 issue() { # name common-name names...
   local name=$1 cn=$2; shift 2
@@ -61,12 +63,27 @@ fi
 issue mx "${MX_NAMES[0]}" "${MX_NAMES[@]}" || fail "openssl could not issue the MX certificate"
 issue web "${WEB_NAMES[0]}" "${WEB_NAMES[@]}" || fail "openssl could not issue the MTA-STS certificate"
 issue wrong wrong-name.test wrong-name.test || fail "openssl could not issue the wrong-name certificate"
+# An MX certificate from the lab CA that expired in 2021: DANE-TA must refuse it,
+# DANE-EE must not care (RFC 7672 §3.1.1, §3.1.2). `openssl ca`, because `x509 -req`
+# in OpenSSL 3.0 can only start "now".
+EXPIRED_NAMES=(mx.tlsa-ta-expired.test mx.tlsa-ee-expired.test)
+if [[ ! -s certs/expired.pem || "$(cat certs/expired.names 2>/dev/null)" != "${EXPIRED_NAMES[*]}" ]]; then
+  mkdir -p certs/issued
+  printf '[ca]\ndefault_ca = lab\n[lab]\ndatabase = index.txt\nnew_certs_dir = issued\nserial = serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\nunique_subject = no\n[any]\ncommonName = supplied\n' >certs/ca.cnf
+  : >certs/index.txt
+  echo 1000 >certs/serial
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout certs/expired.key -out certs/expired.csr -subj "/CN=${EXPIRED_NAMES[0]}" \
+    -addext "subjectAltName=$(sans "${EXPIRED_NAMES[@]}")" -addext basicConstraints=CA:FALSE -addext extendedKeyUsage=serverAuth 2>/dev/null &&
+    (cd certs && openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -startdate 20200101000000Z -enddate 20210101000000Z -in expired.csr -out expired.pem -notext 2>/dev/null) &&
+    printf '%s' "${EXPIRED_NAMES[*]}" >certs/expired.names || fail "openssl could not issue the expired certificate"
+fi
 
 # SHA-256 of a certificate's SubjectPublicKeyInfo: TLSA selector 1, matching type 1.
 spki_sha256() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1; }
 MX_SPKI="$(spki_sha256 certs/mx.pem)"
 CA_SPKI="$(spki_sha256 certs/ca.pem)"
 WRONG_SPKI="$(spki_sha256 certs/wrong.pem)"
+EXPIRED_SPKI="$(spki_sha256 certs/expired.pem)"
 STS_ID=20261208
 
 # --- Zones. Each: a name, how it is served (signed, unsigned, or signed and then
@@ -122,18 +139,34 @@ $(sts)"
 zone sts-badcert.test signed "@ IN MX 10 mx
 mx IN A $NET.30
 $(sts)"
+# The policy lists the MX, but the MX presents a certificate for another name (RFC 8461 §4.2).
+zone sts-mxcert.test signed "@ IN MX 10 mx
+mx IN A $NET.43
+$(sts)"
 zone sts-malformed.test signed "@ IN MX 10 mx
 mx IN A $NET.31
 _mta-sts IN TXT \"v=STSv1; policy=none\""
 zone nullmx.test signed "@ IN MX 0 ."
-zone implicit.test signed "@ IN A $NET.32"
+# implicit.test has no MX but an address; nothing.implicit.test has neither.
+zone implicit.test signed "@ IN A $NET.32
+nothing IN TXT \"no MX, no address\""
+# An MX that names an IP address (an A-record-looking name), beside a proper one.
+zone mx-literal.test signed "@ IN MX 10 $NET.50.
+@ IN MX 20 mx
+mx IN A $NET.35"
 zone mx-cname.test signed "@ IN MX 10 alias
 alias IN CNAME real
 real IN A $NET.33"
+# The dead primary publishes TLSA: with nothing listening, dane-tlsa is inconclusive, never a pass.
 zone dead-primary.test signed "@ IN MX 10 dead
 @ IN MX 20 backup
 dead IN A $NET.34
+_25._tcp.dead IN TLSA 3 1 1 $MX_SPKI
 backup IN A $NET.35"
+# An MX host whose name is a CNAME loop: the validating resolver answers SERVFAIL.
+zone mx-loop.test signed "@ IN MX 10 loop1
+loop1 IN CNAME loop2
+loop2 IN CNAME loop1"
 zone mx-noaddr.test signed "@ IN MX 10 nowhere
 nowhere IN TXT \"this name has no address\""
 zone tlsrpt-malformed.test signed "@ IN MX 10 mx
@@ -143,6 +176,45 @@ _smtp._tls IN TXT \"v=TLSRPTv1; rua=ftp://reports.tlsrpt-malformed.test\""
 zone tlsa-ta-unsent.test signed "@ IN MX 10 mx
 mx IN A $NET.38
 _25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
+# One MX on NET.40 with the expired certificate (and the lab CA) behind two zones:
+# DANE-TA for the CA fails on the leaf's dates, DANE-EE for its key passes.
+zone tlsa-ta-expired.test signed "@ IN MX 10 mx
+mx IN A $NET.40
+_25._tcp.mx IN TLSA 2 1 1 $CA_SPKI"
+zone tlsa-ee-expired.test signed "@ IN MX 10 mx
+mx IN A $NET.40
+_25._tcp.mx IN TLSA 3 1 1 $EXPIRED_SPKI"
+# 30 TLSA records (29 stale, 1 matching) with their signature do not fit the 1232
+# bytes of EDNS over UDP: Unbound answers truncated and smtpcheck asks again over TCP.
+zone tlsa-big.test signed "@ IN MX 10 mx
+mx IN A $NET.24
+$(for i in $(seq 29); do printf '_25._tcp.mx IN TLSA 3 1 1 %s\n' "$(printf 'stale key %s' "$i" | openssl dgst -sha256 -r | cut -d' ' -f1)"; done)
+_25._tcp.mx IN TLSA 3 1 1 $MX_SPKI"
+# MX host names that are aliases (RFC 7672 §2.2.2). mx: the expanded name's TLSA is
+# tried first and matches, the stale one at the MX name is never used; mx2: nothing
+# at the expanded name, so the MX name's TLSA is used; mx3: the alias leads into an
+# unsigned zone, so its (matching, unsigned) TLSA there must not count.
+zone dane-cname.test signed "@ IN MX 10 mx
+@ IN MX 20 mx2
+@ IN MX 30 mx3
+mx IN CNAME real
+real IN A $NET.41
+_25._tcp.real IN TLSA 3 1 1 $MX_SPKI
+_25._tcp.mx IN TLSA 3 1 1 $WRONG_SPKI
+mx2 IN CNAME real2
+real2 IN A $NET.42
+_25._tcp.mx2 IN TLSA 3 1 1 $MX_SPKI
+mx3 IN CNAME mx.tlsa-unsigned.test."
+# MX and MTA-STS hosts on documentation addresses (RFC 5737, RFC 3849), beside a
+# loopback backup MX: the tests run with --only-addresses and prove that none of
+# them, the loopback one included, is ever dialled (docs/domain.md#address-guard).
+zone public-mx.test signed "@ IN MX 10 mx
+@ IN MX 20 backup
+mx IN A 192.0.2.25
+mx IN AAAA 2001:db8::25
+backup IN A $NET.39
+_mta-sts IN TXT \"v=STSv1; id=$STS_ID\"
+mta-sts IN A 192.0.2.26"
 # Signed with MX 10, then changed to MX 20: the MX answer is bogus.
 zone bogus-mx.test signed "@ IN MX 10 mx
 mx IN A $NET.37"
@@ -224,7 +296,9 @@ cat >dns-lab.json <<JSON
     "webCert": "$DNS_DIR/certs/web.pem",
     "webKey": "$DNS_DIR/certs/web.key",
     "wrongCert": "$DNS_DIR/certs/wrong.pem",
-    "wrongKey": "$DNS_DIR/certs/wrong.key"
+    "wrongKey": "$DNS_DIR/certs/wrong.key",
+    "expiredCert": "$DNS_DIR/certs/expired.pem",
+    "expiredKey": "$DNS_DIR/certs/expired.key"
   }
 }
 JSON
