@@ -1,35 +1,21 @@
-import type { CheckDefinition, CheckResult } from '../checks/check.js';
+import type { CheckResult } from '../checks/check.js';
 import { ALL_ROLES, severityFor } from '../checks/check.js';
 import type { CheckTarget } from '../checks/context.js';
-import { CHECKS, findCheck } from '../checks/registry.js';
-import { applicable, runChecks } from '../checks/runner.js';
-import type { ExitCodeValue } from '../outcome/exit-codes.js';
+import { CHECKS } from '../checks/registry.js';
+import { runChecks } from '../checks/runner.js';
 import { UsageError } from '../core/errors.js';
 import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
-import { counts, isUnsettled } from '../checks/verdict-policy.js';
-import { renderCheckReport } from '../render/check-report.js';
+import { interruptionNote, quietSummary, renderCheckReport } from '../render/check-report.js';
+import type { CheckFlags } from './check-flags.js';
+import { selectChecks } from './check-flags.js';
 import { jsonReport } from '../render/json-report.js';
-import type { TargetFlags } from '../options/check-target.js';
 import { checkTargetFrom } from '../options/check-target.js';
 import { interruptible } from './interrupt.js';
-import type { OutputFlags } from './output.js';
 import { CommandOutput } from './output.js';
 import { hintFor } from '../outcome/error-hints.js';
-import type { BaselineFlags } from './baseline-gate.js';
 import { BaselineGate } from './baseline-gate.js';
-import type { ShardFlags } from './shard-flags.js';
-import type { ReportFormatFlags } from './report-formats.js';
 import { writeReportFormats } from './report-formats.js';
 
-/** --shard and --shard-total split suites only (docs/ci.md#shards). */
-export interface CheckFlags extends TargetFlags, OutputFlags, BaselineFlags, ShardFlags, ReportFormatFlags {
-  checks?: string;
-  skip?: string;
-  strict?: boolean;
-  verbose?: boolean;
-  config?: string;
-  list?: boolean;
-}
 
 /** `check --list`: every check id with its roles, severity and title. */
 function renderCheckList(): string {
@@ -42,21 +28,6 @@ function renderCheckList(): string {
 }
 
 
-export function selectChecks(only: string | undefined, skip: string | undefined, target: CheckTarget): CheckDefinition[] {
-  const parse = (list: string | undefined, flag: string) =>
-    (list ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean)
-      .map((id) => {
-        const check = findCheck(id);
-        if (!check) throw new UsageError(`${flag}: unknown check id ${id}`, 'see `smtpcheck check --list` or docs/checks.md for the ids');
-        return check;
-      });
-  const chosen = only ? parse(only, '--checks') : CHECKS.filter((check) => applicable(check, target));
-  const skipped = new Set(parse(skip, '--skip').map((check) => check.id));
-  return chosen.filter((check) => !skipped.has(check.id));
-}
 
 /** Spinner on a terminal only; nothing animated in pipes and CI logs. */
 async function progress(total: number, enabled: boolean): Promise<{ tick(result: CheckResult): void; stop(): void }> {
@@ -101,10 +72,6 @@ export async function runCheckCommand(flags: CheckFlags): Promise<number> {
   }
 }
 
-/** Said before the report of an interrupted run: the checks it lacks are those that never started. */
-export function interruptionNote(selected: number, reported: number): string {
-  return `interrupted: ${selected - reported} of ${selected} checks did not start; the report shows the others`;
-}
 
 /** The report of a run; `interrupted` (Ctrl-C) makes the exit code 130 whatever the results. */
 export async function reportResults(output: CommandOutput, flags: CheckFlags, target: CheckTarget, results: CheckResult[], durationMs: number, interrupted: boolean, gate: BaselineGate): Promise<number> {
@@ -117,10 +84,4 @@ export async function reportResults(output: CommandOutput, flags: CheckFlags, ta
   return output.finish({ ...jsonReport(target, results, durationMs, interrupted), ...gate.json() }, exitCode);
 }
 
-/** The one line of --quiet: every verdict that can change the exit code is counted. */
-export function quietSummary(name: string, results: CheckResult[], exitCode: ExitCodeValue): string {
-  const count = (verdict: CheckResult['verdict']) => results.filter((result) => result.verdict === verdict && counts(result)).length;
-  const unsettled = results.filter((result) => isUnsettled(result.verdict) && counts(result)).length;
-  return `${name}: ${results.length} checks, ${count('fail')} failed, ${count('warn')} warnings, ${unsettled} unsettled (exit ${exitCode})`;
-}
 

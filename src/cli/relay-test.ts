@@ -1,8 +1,8 @@
 import { CHECKS } from '../checks/registry.js';
 import { runChecks } from '../checks/runner.js';
 import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
-import type { CheckFlags } from './check.js';
-import { interruptionNote } from './check.js';
+import type { CheckFlags } from './check-flags.js';
+import { interruptionNote } from '../render/check-report.js';
 import { jsonReport } from '../render/json-report.js';
 import { writeReportFormats } from './report-formats.js';
 import { checkTargetFrom } from '../options/check-target.js';

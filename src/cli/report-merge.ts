@@ -6,7 +6,7 @@ import { runOutcome, worstOutcome } from '../checks/verdict-policy.js';
 import { mergeNotes } from '../checks/shard.js';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../render/printable.js';
-import { quietSummary } from './check.js';
+import { quietSummary } from '../render/check-report.js';
 import type { ExitCodeValue } from '../outcome/exit-codes.js';
 import { ExitCode, exitCodeForOutcome } from '../outcome/exit-codes.js';
 import type { OutputFlags } from './output.js';

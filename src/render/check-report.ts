@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { CheckResult, Verdict } from '../checks/check.js';
-import { isFinding } from '../checks/verdict-policy.js';
+import { counts, isFinding, isUnsettled } from '../checks/verdict-policy.js';
 import { evidenceLines } from './evidence-lines.js';
 import { printable } from './printable.js';
 
@@ -79,4 +79,16 @@ export function summaryLine(results: CheckResult[], durationMs: number, c: Chalk
     (counts.inconclusive + counts.error ? c.magenta : c.dim)(`${counts.inconclusive} inconclusive, ${counts.error} errors`),
   ];
   return `${c.bold('Summary:')} ${parts.join(', ')} in ${(durationMs / 1000).toFixed(1)} s`;
+}
+
+/** Said before the report of an interrupted run: the checks it lacks are those that never started. */
+export function interruptionNote(selected: number, reported: number): string {
+  return `interrupted: ${selected - reported} of ${selected} checks did not start; the report shows the others`;
+}
+
+/** The one line of --quiet: every verdict that can change the exit code is counted. */
+export function quietSummary(name: string, results: readonly CheckResult[], exitCode: number): string {
+  const count = (verdict: CheckResult['verdict']) => results.filter((result) => result.verdict === verdict && counts(result)).length;
+  const unsettled = results.filter((result) => isUnsettled(result.verdict) && counts(result)).length;
+  return `${name}: ${results.length} checks, ${count('fail')} failed, ${count('warn')} warnings, ${unsettled} unsettled (exit ${exitCode})`;
 }

@@ -38,6 +38,13 @@ function importsOf(file: string): string[] {
   return specifiers.map((specifier) => relative(SRC, normalize(join(dirname(file), specifier))).replace(/\.js$/, '.ts'));
 }
 
+/** The imports of a file that load code when it runs: not `import type` / `export type`. */
+function valueImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/(?:^(?:import|export)(?!\s+type\b)[^'"]*?\bfrom\s*|^import\s*|\bimport\(\s*)['"](\.{1,2}\/[^'"]+)['"]/gm)].map((match) => match[1]!);
+  return specifiers.map((specifier) => relative(SRC, normalize(join(dirname(file), specifier))).replace(/\.js$/, '.ts'));
+}
+
 const folderOf = (path: string): string => path.split('/')[0]!;
 
 describe('layering (docs/architecture.md#the-layers)', () => {
@@ -64,6 +71,22 @@ describe('layering (docs/architecture.md#the-layers)', () => {
   it('the known departures are still there (delete them from the list and the docs once gone)', () => {
     const arrows = new Set(files.flatMap((file) => importsOf(file).map((to) => `${relative(SRC, file)} -> ${to}`)));
     assert.deepEqual([...KNOWN_DEPARTURES].filter((arrow) => !arrows.has(arrow)), []);
+  });
+
+  it('no circle of imports that run code, static or dynamic (type-only imports aside)', () => {
+    const runs = new Map(files.map((file) => [relative(SRC, file), valueImportsOf(file)]));
+    const circles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (path: string, trail: string[]): void => {
+      state.set(path, 'open');
+      for (const next of runs.get(path) ?? []) {
+        if (state.get(next) === 'open') circles.push([...trail.slice(trail.indexOf(next)), next].join(' -> '));
+        else if (!state.has(next)) visit(next, [...trail, next]);
+      }
+      state.set(path, 'done');
+    };
+    for (const path of runs.keys()) if (!state.has(path)) visit(path, [path]);
+    assert.deepEqual(circles, []);
   });
 
   it('the reader finds imports of every form it must judge', () => {

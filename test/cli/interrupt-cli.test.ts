@@ -43,10 +43,15 @@ async function until(condition: () => boolean, ms: number, what: string): Promis
  * Start the CLI, send SIGINT INTERRUPT_AFTER_MS after each of `servers` has seen
  * `connections` connections, and return how it ended and how long after the signal.
  */
-async function interruptCli(args: string[], servers: FakeServer[], connections = 1): Promise<{ code: number | null; stdout: string; stderr: string; msAfterSigint: number }> {
+/**
+ * Start the CLI, wait until it is underway (`connections` to each server, and `ready`
+ * when given: a state the test needs, however slow a loaded machine is to reach it),
+ * then send SIGINT.
+ */
+async function interruptCli(args: string[], servers: FakeServer[], connections = 1, ready?: () => boolean): Promise<{ code: number | null; stdout: string; stderr: string; msAfterSigint: number }> {
   const cli: LiveCli = startCli(args, { timeoutMs: CHILD_LIMIT_MS });
-  const underway = () => servers.every((server) => server.connections.length >= connections);
-  await until(() => underway() || cli.child.exitCode !== null, CHILD_LIMIT_MS / 2, `${connections} connection(s) from the CLI to each server`);
+  const underway = () => servers.every((server) => server.connections.length >= connections) && (ready?.() ?? true);
+  await until(() => underway() || cli.child.exitCode !== null, CHILD_LIMIT_MS / 2, `${connections} connection(s) from the CLI to each server${ready ? ' and the state the test waits for' : ''}`);
   await new Promise((resolve) => setTimeout(resolve, INTERRUPT_AFTER_MS));
   const sentAt = performance.now();
   cli.child.kill('SIGINT');
@@ -157,7 +162,7 @@ describe('Ctrl-C on the CLI', { concurrency: true }, () => {
     let queued = 0;
     // Accepts three messages, then never answers the end of the fourth.
     const server = await track(startResponder(smtpResponder({ override: (step) => (step === 'dot' && ++queued > 3 ? null : undefined) })));
-    const run = await interruptCli(['bench', '--server', `127.0.0.1:${server.port}`, '--from', 'load@example.net', '--to', 'r@example.org', '-m', '100', '--reuse', '--json', ...LONG_TIMEOUT], [server]);
+    const run = await interruptCli(['bench', '--server', `127.0.0.1:${server.port}`, '--from', 'load@example.net', '--to', 'r@example.org', '-m', '100', '--reuse', '--json', ...LONG_TIMEOUT], [server], 1, () => queued >= 4);
     assertPromptInterruption(run);
     const { result, exitCode } = JSON.parse(run.stdout);
     assert.equal(exitCode, ExitCode.interrupted);

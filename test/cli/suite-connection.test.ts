@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CheckFlags } from '../../src/cli/check.js';
+import type { CheckFlags } from '../../src/cli/check-flags.js';
 import type { SuiteTarget } from '../../src/cli/suite-config.js';
 import { suiteConnection } from '../../src/cli/suite.js';
 

@@ -11,7 +11,7 @@ import { postfixLab, runCli, servicePort } from './postfix-lab.js';
  * real: the client offers only TLS 1.1, which `submission` refuses with a
  * protocol_version alert (its TLS hardening, docs/lab-postfix.md). A STARTTLS that is
  * listed but refused is an odd reply Postfix does not give on request: the scripted
- * servers of test/fakes/tls-optional.test.ts cover it.
+ * servers of test/cli/tls-optional.test.ts cover it.
  */
 const ONLY_TLS_1_1 = ['--tls-max', 'TLSv1.1', '--tls-ciphers', 'DEFAULT@SECLEVEL=0'];
 

@@ -19,8 +19,12 @@ import { DEMO_CA_CERT_PEM, DEMO_SERVER_CERT_PEM, DEMO_SERVER_KEY_PEM } from '../
 /** The lab's demo identity (mail.example.org, localhost, 127.0.0.1), for fakes whose certificate is not the point. */
 export const DEMO_TLS: tls.TlsOptions = { cert: DEMO_SERVER_CERT_PEM, key: DEMO_SERVER_KEY_PEM };
 
-/** Short limits, so that every silent server ends a test within a second or two. */
-export const SHORT_TIMEOUTS = { connectMs: 1000, greetingMs: 500, commandMs: 500, dataMs: 700 };
+/**
+ * Short limits, so that every silent server ends a test within a few seconds, yet long
+ * enough that a loaded 2-core CI machine answers every step that is not the silent one
+ * (0.5 s for a command was not: a loopback fake answered RCPT too late under load).
+ */
+export const SHORT_TIMEOUTS = { connectMs: 3000, greetingMs: 1500, commandMs: 1500, dataMs: 2500 };
 
 /** Core options for a session against a fake on loopback that trusts the demo CA. */
 export function coreOptions(port: number, extra: Partial<EstablishOptions> = {}): EstablishOptions {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
-import type { TestCredentials } from './test-certificates.js';
-import { testCertificates } from './test-certificates.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
+import type { TestCredentials } from '../fakes/test-certificates.js';
+import { testCertificates } from '../fakes/test-certificates.js';
 
 /**
  * Issue 6, certificates: verification is on by default; each broken certificate

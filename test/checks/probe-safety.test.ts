@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import type { CheckTarget } from '../../src/checks/context.js';
 import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
-import { fakeCheckTarget } from './fake-check-target.js';
-import { SHORT_TIMEOUTS, serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { fakeCheckTarget } from '../fakes/fake-check-target.js';
+import { SHORT_TIMEOUTS, serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * The safety rules of docs/checks.md#safety-rules-and-the-source-address, on the wire: probes are harmless by construction

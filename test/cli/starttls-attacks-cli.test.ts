@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { clientGone, demoCaFile, serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { clientGone, demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * docs/security.md#tls: no downgrade, no injected replies, capabilities learnt again through the

@@ -7,9 +7,9 @@ import { runCheck, runChecks } from '../../src/checks/runner.js';
 import { SENTINEL_QUIET_MS } from '../../src/checks/unsolicited-replies.js';
 import { establishSession } from '../../src/core/establish.js';
 import type { Reply } from '../../src/core/reply.js';
-import { fakeCheckTarget } from './fake-check-target.js';
-import { coreOptions, serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { fakeCheckTarget } from '../fakes/fake-check-target.js';
+import { coreOptions, serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * RFC 2920 §3.1 on a strict server (issue 12, defect 2): Exim's smtp_enforce_sync

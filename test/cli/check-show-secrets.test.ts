@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { demoCaFile, serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * --show-secrets reaches the evidence of `check` (plain, suite and the REPL's

@@ -4,8 +4,8 @@ import type net from 'node:net';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { demoCaFile, serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * send --xclient (Postfix's XCLIENT_README): sent after the EHLO that counts when the

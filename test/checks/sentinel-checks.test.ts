@@ -4,11 +4,11 @@ import type { CheckTarget } from '../../src/checks/context.js';
 import { findCheck } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
 import { SENTINEL_QUIET_MS } from '../../src/checks/unsolicited-replies.js';
-import { fakeCheckTarget } from './fake-check-target.js';
-import type { FakePeer } from './fake-smtp-server.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { serverPool } from './hostile-peer.js';
-import { ehloReply } from './smtp-responder.js';
+import { fakeCheckTarget } from '../fakes/fake-check-target.js';
+import type { FakePeer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import { ehloReply } from '../fakes/smtp-responder.js';
 
 /**
  * starttls-injection and smug-eod count unsolicited replies with sentinels (an unknown

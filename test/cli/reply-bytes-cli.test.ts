@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { serverPool } from './hostile-peer.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { serverPool } from '../fakes/hostile-peer.js';
 
 /**
  * Issue 12, defect 4: a reply with a NUL byte or invalid UTF-8 is the server's fault,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { serverPool } from './hostile-peer.js';
-import type { ResponderState } from './smtp-responder.js';
-import { startResponder } from './smtp-responder.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import type { ResponderState } from '../fakes/smtp-responder.js';
+import { startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * `send --protocol lmtp`: after the message an LMTP server answers once per accepted

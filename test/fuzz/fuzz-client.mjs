@@ -15,7 +15,7 @@
  *               end of data with a well-formed 250
  * and exits 1 if any occurred. Not part of `npm test`; build first (npm run build):
  *
- *   node bench/fuzz-client.mjs [--seconds 120] [--concurrency 8] [--seed N] [--verbose] [--trace]
+ *   node test/fuzz/fuzz-client.mjs [--seconds 120] [--concurrency 8] [--seed N] [--verbose] [--trace]
  *
  * A failing run prints its seed; `--seed N --concurrency 1 --seconds 0.001 --trace`
  * replays that one plan and shows both sides of the wire (timing can still differ).
@@ -24,16 +24,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { authenticate } from '../dist/src/core/authenticate.js';
-import { establishSession } from '../dist/src/core/establish.js';
-import { ExitCode, SmtpCheckError } from '../dist/src/core/errors.js';
-import { Transcript } from '../dist/src/core/transcript.js';
-import { DEMO_CA_CERT_PEM } from '../dist/src/lab/demo-certificates.js';
-import { runAuth } from '../dist/src/cli/auth.js';
-import { runCaps } from '../dist/src/cli/caps.js';
-import { runSend } from '../dist/src/cli/send.js';
-import { startFakeServer } from '../dist/test/fakes/fake-smtp-server.js';
-import { DEMO_TLS, drip, serveTls } from '../dist/test/fakes/hostile-peer.js';
+import { authenticate } from '../../dist/src/core/authenticate.js';
+import { establishSession } from '../../dist/src/core/establish.js';
+import { SmtpCheckError } from '../../dist/src/core/errors.js';
+import { ExitCode } from '../../dist/src/outcome/exit-codes.js';
+import { Transcript } from '../../dist/src/core/transcript.js';
+import { DEMO_CA_CERT_PEM } from '../../dist/src/lab/demo-certificates.js';
+import { runAuth } from '../../dist/src/cli/auth.js';
+import { runCaps } from '../../dist/src/cli/caps.js';
+import { runSend } from '../../dist/src/cli/send.js';
+import { startFakeServer } from '../../dist/test/fakes/fake-smtp-server.js';
+import { DEMO_TLS, drip, serveTls } from '../../dist/test/fakes/hostile-peer.js';
 
 const { values: args } = parseArgs({
   options: {

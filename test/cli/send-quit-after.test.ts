@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import type { FakePeer } from './fake-smtp-server.js';
-import { demoCaFile, serverPool } from './hostile-peer.js';
-import type { ServerStep } from './smtp-responder.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import type { FakePeer } from '../fakes/fake-smtp-server.js';
+import { demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import type { ServerStep } from '../fakes/smtp-responder.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * `send --quit-after data` stops once DATA is answered with 354, before any byte of

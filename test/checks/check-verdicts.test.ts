@@ -4,10 +4,10 @@ import type { CheckTarget } from '../../src/checks/context.js';
 import { findCheck, RELAY_CHECK_IDS } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
 import { SENTINEL_VERB } from '../../src/checks/unsolicited-replies.js';
-import { fakeCheckTarget } from './fake-check-target.js';
-import type { FakeServer } from './fake-smtp-server.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { ehloLines, ehloReply, startResponder } from './smtp-responder.js';
+import { fakeCheckTarget } from '../fakes/fake-check-target.js';
+import type { FakeServer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { ehloLines, ehloReply, startResponder } from '../fakes/smtp-responder.js';
 import { evidenceLines } from '../../src/render/evidence-lines.js';
 
 /**

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { startCli } from './cli-process.js';
-import type { FakePeer } from './fake-smtp-server.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { demoCaFile, serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { startCli } from '../fakes/cli-process.js';
+import type { FakePeer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * docs/security.md#secrets-are-never-shown-unless---show-secrets: every command that can carry a password, in

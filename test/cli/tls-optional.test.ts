@@ -4,9 +4,9 @@ import type net from 'node:net';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { demoCaFile, DEMO_TLS, serverPool } from './hostile-peer.js';
-import type { ServerStep } from './smtp-responder.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { demoCaFile, DEMO_TLS, serverPool } from '../fakes/hostile-peer.js';
+import type { ServerStep } from '../fakes/smtp-responder.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * `--tls-optional` is optional, as swaks's -tlso is: a STARTTLS the server lists but

@@ -5,9 +5,9 @@ import { ProtocolError, TimeoutError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import type { FakePeer } from './fake-smtp-server.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { clientGone, coreOptions, serverPool, sleep } from './hostile-peer.js';
+import type { FakePeer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { clientGone, coreOptions, serverPool, sleep } from '../fakes/hostile-peer.js';
 
 /**
  * Issue 6, malformed replies: every way of breaking RFC 5321 §4.2 framing ends in a

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import type { RelayProbeResult } from '../../src/checks/relay-rules.js';
 import { CHECKS, findCheck } from '../../src/checks/registry.js';
 import { runCheck, runChecks } from '../../src/checks/runner.js';
-import { fakeCheckTarget } from './fake-check-target.js';
-import { serverPool } from './hostile-peer.js';
-import { ehloLines, startResponder } from './smtp-responder.js';
+import { fakeCheckTarget } from '../fakes/fake-check-target.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import { ehloLines, startResponder } from '../fakes/smtp-responder.js';
 import type { CheckDetails } from '../../src/checks/evidence.js';
 
 /**

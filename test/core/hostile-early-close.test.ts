@@ -6,10 +6,10 @@ import { ProtocolError, SmtpCheckError, TlsError } from '../../src/core/errors.j
 import { ExitCode, exitCodeFor } from '../../src/outcome/exit-codes.js';
 import type { SmtpSession } from '../../src/core/session.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { clientGone, coreOptions, DEMO_TLS, demoCaFile, serverPool, sleep } from './hostile-peer.js';
-import type { ResponderState, ServerStep } from './smtp-responder.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { clientGone, coreOptions, DEMO_TLS, demoCaFile, serverPool, sleep } from '../fakes/hostile-peer.js';
+import type { ResponderState, ServerStep } from '../fakes/smtp-responder.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 import { hintFor } from '../../src/outcome/error-hints.js';
 
 /**

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { demoCaFile, serverPool } from './hostile-peer.js';
-import { ehloLines, startResponder } from './smtp-responder.js';
+import { demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import { ehloLines, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * RFC 5802 §5: the server signature (v=) is the server's proof that it knows the

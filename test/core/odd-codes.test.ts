@@ -5,10 +5,10 @@ import { establishSession } from '../../src/core/establish.js';
 import { AuthError, ReplyError, TlsError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { coreOptions, demoCaFile, serverPool } from './hostile-peer.js';
-import type { ServerStep } from './smtp-responder.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { coreOptions, demoCaFile, serverPool } from '../fakes/hostile-peer.js';
+import type { ServerStep } from '../fakes/smtp-responder.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 import { hintFor } from '../../src/outcome/error-hints.js';
 
 /**

@@ -6,10 +6,10 @@ import { ProtocolError } from '../../src/core/errors.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { MAX_REPLY_LINE, MAX_REPLY_LINES } from '../../src/core/reply-reader.js';
 import { SmtpSession } from '../../src/core/session.js';
-import { runCliMeasured } from './cli-process.js';
-import type { FakePeer } from './fake-smtp-server.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { clientGone, coreOptions, flood, serverPool } from './hostile-peer.js';
+import { runCliMeasured } from '../fakes/cli-process.js';
+import type { FakePeer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { clientGone, coreOptions, flood, serverPool } from '../fakes/hostile-peer.js';
 
 /**
  * Issue 6, oversized input: however much a server sends, the client stops at a named

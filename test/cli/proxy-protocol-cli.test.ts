@@ -6,9 +6,9 @@ import { findCheck } from '../../src/checks/registry.js';
 import { runCheck } from '../../src/checks/runner.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { fakeCheckTarget } from './fake-check-target.js';
-import { serverPool } from './hostile-peer.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { fakeCheckTarget } from '../fakes/fake-check-target.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * --proxy-protocol writes its header before anything else: a server behind a balancer

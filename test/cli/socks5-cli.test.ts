@@ -3,9 +3,9 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import { runCli } from '../e2e/postfix-lab.js';
-import { serverPool } from './hostile-peer.js';
-import { fakeSocks } from './socks5-server.js';
-import { smtpResponder, startResponder } from './smtp-responder.js';
+import { serverPool } from '../fakes/hostile-peer.js';
+import { fakeSocks } from '../fakes/socks5-server.js';
+import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * --socks5 against a scripted SOCKS5 server (RFC 1928/1929) in front of a fake SMTP

@@ -4,8 +4,8 @@ import { establishSession } from '../../src/core/establish.js';
 import { ReplyError } from '../../src/core/errors.js';
 import { hintFor } from '../../src/outcome/error-hints.js';
 import { Transcript } from '../../src/core/transcript.js';
-import type { FakeServer } from './fake-smtp-server.js';
-import { ehloLines, startResponder } from './smtp-responder.js';
+import type { FakeServer } from '../fakes/fake-smtp-server.js';
+import { ehloLines, startResponder } from '../fakes/smtp-responder.js';
 
 const servers: FakeServer[] = [];
 after(async () => Promise.all(servers.map((server) => server.close())));

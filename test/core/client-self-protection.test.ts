@@ -6,9 +6,9 @@ import { ProtocolError, ReplyError, StartTlsInjectionError, TimeoutError, TlsErr
 import { SmtpSession } from '../../src/core/session.js';
 import { Transcript } from '../../src/core/transcript.js';
 import { DEMO_CA_CERT_PEM } from '../../src/lab/demo-certificates.js';
-import type { FakePeer, FakeServer } from './fake-smtp-server.js';
-import { startFakeServer } from './fake-smtp-server.js';
-import { ehloReply } from './smtp-responder.js';
+import type { FakePeer, FakeServer } from '../fakes/fake-smtp-server.js';
+import { startFakeServer } from '../fakes/fake-smtp-server.js';
+import { ehloReply } from '../fakes/smtp-responder.js';
 import { hintFor } from '../../src/outcome/error-hints.js';
 
 const servers: FakeServer[] = [];
