@@ -14,7 +14,7 @@ npm run --silent build || { echo "run-all: TypeScript build failed" >&2; exit 1;
 # says (docs/domain.md#address-guard); a test that needs no guard clears it itself.
 export SMTPCHECK_ONLY_ADDRESSES=127.0.0.0/8,::1/128
 
-test_dirs=(dist/test/core dist/test/fuzz dist/test/architecture dist/test/cli dist/test/outcome dist/test/lab dist/test/checks dist/test/render dist/test/domain)
+test_dirs=(dist/test/core dist/test/fuzz dist/test/architecture dist/test/options dist/test/cli dist/test/outcome dist/test/lab dist/test/checks dist/test/render dist/test/domain)
 lab_started=0
 if [ "${SMTPCHECK_SKIP_POSTFIX_LAB:-}" = "1" ]; then
   printf '\n!!! SMTPCHECK_SKIP_POSTFIX_LAB=1: the real Postfix and Exim lab tests are NOT run. Verdicts are unproven on a real server. !!!\n\n' >&2

@@ -4,10 +4,10 @@ import type { Capabilities } from '../core/capabilities.js';
 import type { EstablishStop } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { DsnRequest } from '../core/dsn.js';
-import { dsnRequest } from '../core/dsn.js';
+import { dsnRequest } from '../options/dsn-flags.js';
 import { ReplyError, UsageError } from '../core/errors.js';
 import { ExitCode } from '../outcome/exit-codes.js';
-import type { BodySource, BuiltMessage } from '../core/message.js';
+import type { BodySource, BuiltMessage, MessageLabels } from '../core/message.js';
 import { buildMessage } from '../core/message.js';
 import { parseMailboxList } from '../core/mailbox-list.js';
 import { replySummary } from '../core/reply.js';
@@ -204,6 +204,9 @@ function envelopeAddresses(values: string[] | undefined, flag: string): string[]
   });
 }
 
+/** What a refused part of the message is called: the option it came from. */
+const SEND_LABELS: MessageLabels = { from: '--from', to: '--to', cc: '--cc', subject: '--subject', attachment: 'the --attach file name', header: '--header', messageIdDomain: '--helo' };
+
 /**
  * The message, checked as far as the user's input goes: headers, files (there and
  * readable), sizes. Files and standard input are only opened while sending. The
@@ -236,6 +239,7 @@ function buildOutgoingMessage(flags: SendFlags, { from, to, cc }: { from: string
     ...(flags.body !== undefined ? { body: readableSource(flags.body, '--body') } : {}),
     attachments,
     messageIdDomain: heloName,
+    labels: SEND_LABELS,
   });
 }
 

@@ -114,8 +114,8 @@ function formatAddressField(name: string, mailboxes: Mailbox[]): string | null {
   return null;
 }
 
-function tooLongForLines(name: string, flag: string | undefined, hint: string): UsageError {
-  return new UsageError(`${flag ? `${flag}: ` : ''}the ${name} header cannot be written in lines of at most ${MAX_LINE_OCTETS} octets (RFC 5322 §2.1.1)`, hint);
+function tooLongForLines(name: string, source: string | undefined, hint: string): UsageError {
+  return new UsageError(`${source ? `${source}: ` : ''}the ${name} header cannot be written in lines of at most ${MAX_LINE_OCTETS} octets (RFC 5322 §2.1.1)`, hint);
 }
 
 /**
@@ -123,21 +123,21 @@ function tooLongForLines(name: string, flag: string | undefined, hint: string): 
  * whitespace; in address fields display names written by displayName; in
  * unstructured fields non-ASCII text, or a word too long for any line, as
  * encoded-words. A field with a word that cannot be written validly is a usage error
- * naming `flag`, the option the value came from, rather than a line the server may
+ * naming `source`, what the caller says the value came from, rather than a line the server may
  * cut or refuse.
  */
-export function formatHeader(name: string, value: string, flag?: string): string {
+export function formatHeader(name: string, value: string, source?: string): string {
   if (ADDRESS_FIELD.test(name)) {
     const mailboxes = parseMailboxList(value);
     if (mailboxes === null && hasNonAscii(value)) {
       throw new UsageError(
-        `${flag ? `${flag}: ` : ''}the ${name} header is not a list of addresses, so its non-ASCII display names cannot be encoded (RFC 2047 §5)`,
+        `${source ? `${source}: ` : ''}the ${name} header is not a list of addresses, so its non-ASCII display names cannot be encoded (RFC 2047 §5)`,
         'write it as Name <user@example.org>, … with double quotes around a name that holds a comma (groups and comments are not supported)',
       );
     }
     if (mailboxes !== null && mailboxes.length > 0) {
       const folded = formatAddressField(name, mailboxes);
-      if (folded === null) throw tooLongForLines(name, flag, 'an address in it is too long for one line: shorten it');
+      if (folded === null) throw tooLongForLines(name, source, 'an address in it is too long for one line: shorten it');
       return folded;
     }
   }
@@ -148,25 +148,25 @@ export function formatHeader(name: string, value: string, flag?: string): string
   if (encoded !== null) return encoded;
   throw tooLongForLines(
     name,
-    flag,
+    source,
     unstructured ? 'use a shorter header name' : 'a word in it is too long to fold: shorten it or put spaces in it (only Subject, Comments and X- headers can be split into encoded-words)',
   );
 }
 
-/** A header before formatting, with the flag its value came from, so that an error can name it. */
-export type HeaderField = [name: string, value: string, flag?: string];
+/** A header before formatting, with what its value came from (the caller's label), so that an error can name it. */
+export type HeaderField = [name: string, value: string, source?: string];
 
-/** Apply --header values: replace a header of the same name, or append. */
-export function mergeHeaders(defaults: HeaderField[], overrides: string[]): HeaderField[] {
+/** Apply "Name: value" headers the user gave (`label` in errors): each replaces a header of the same name, or is appended. */
+export function mergeHeaders(defaults: HeaderField[], overrides: string[], label = 'a header'): HeaderField[] {
   const merged = [...defaults];
   for (const header of overrides) {
-    assertSingleLine(header, '--header');
+    assertSingleLine(header, label);
     const colon = header.indexOf(':');
     const name = header.slice(0, Math.max(colon, 0)).trim();
     // RFC 5322 §2.2: a field name is printable ASCII without ":" or space. A user's
     // typo is a usage error (exit 1), not an internal one.
-    if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new UsageError(`--header must look like "Name: value", got ${JSON.stringify(header)}`, 'e.g. --header "X-Test: 1"');
-    const field: HeaderField = [name, header.slice(colon + 1).trim(), '--header'];
+    if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new UsageError(`${label} must look like "Name: value", got ${JSON.stringify(header)}`, 'e.g. "X-Test: 1"');
+    const field: HeaderField = [name, header.slice(colon + 1).trim(), label];
     const index = merged.findIndex(([existing]) => existing.toLowerCase() === name.toLowerCase());
     if (index >= 0) merged[index] = field;
     else merged.push(field);

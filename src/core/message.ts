@@ -25,7 +25,34 @@ export interface MessageSpec {
   attachments?: string[];
   /** Host part of the Message-ID. */
   messageIdDomain: string;
+  /**
+   * What an error calls each input. Core knows no command line: the CLI passes its
+   * option names (src/cli/send.ts) so that a refusal names the flag to fix.
+   */
+  labels?: Partial<MessageLabels>;
 }
+
+export interface MessageLabels {
+  from: string;
+  to: string;
+  cc: string;
+  subject: string;
+  /** An attachment's file name. */
+  attachment: string;
+  /** A "Name: value" header of `headers`. */
+  header: string;
+  messageIdDomain: string;
+}
+
+const DEFAULT_LABELS: MessageLabels = {
+  from: 'the sender',
+  to: 'a recipient',
+  cc: 'a Cc recipient',
+  subject: 'the subject',
+  attachment: "an attachment's file name",
+  header: 'a header',
+  messageIdDomain: 'the Message-ID domain',
+};
 
 export interface BuiltMessage {
   /** Unique token in Subject and body, to find the message in a mailbox; null for a raw --data message. */
@@ -90,12 +117,13 @@ function fileNameParameter(attribute: string, fileName: string): string {
 
 export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage {
   const token = newToken();
+  const label = { ...DEFAULT_LABELS, ...spec.labels };
   // The addresses, subject and attachment names become header lines too: a CR or LF in them would add headers.
-  assertSingleLine(spec.from, '--from');
-  for (const to of spec.to) assertSingleLine(to, '--to');
-  for (const cc of spec.cc ?? []) assertSingleLine(cc, '--cc');
-  const subject = assertSingleLine(spec.subject ?? `smtpcheck test ${token}`, '--subject');
-  for (const path of spec.attachments ?? []) assertSingleLine(basename(path), 'the --attach file name');
+  assertSingleLine(spec.from, label.from);
+  for (const to of spec.to) assertSingleLine(to, label.to);
+  for (const cc of spec.cc ?? []) assertSingleLine(cc, label.cc);
+  const subject = assertSingleLine(spec.subject ?? `smtpcheck test ${token}`, label.subject);
+  for (const path of spec.attachments ?? []) assertSingleLine(basename(path), label.attachment);
   const defaultBody = `This is a test message sent by smtpcheck.\r\nToken: ${token}\r\n`;
   const body: BodySource = spec.body ?? { kind: 'text', text: defaultBody };
   const attachments = spec.attachments ?? [];
@@ -106,11 +134,11 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
   const headers = mergeHeaders(
     [
       ['Date', now.toUTCString().replace('GMT', '+0000')],
-      ['Message-ID', `<${token}@${spec.messageIdDomain}>`, '--helo'],
-      ['From', spec.from, '--from'],
-      ['To', spec.to.join(', '), '--to'],
-      ...(spec.cc && spec.cc.length > 0 ? ([['Cc', spec.cc.join(', '), '--cc']] as HeaderField[]) : []),
-      ['Subject', subject, '--subject'],
+      ['Message-ID', `<${token}@${spec.messageIdDomain}>`, label.messageIdDomain],
+      ['From', spec.from, label.from],
+      ['To', spec.to.join(', '), label.to],
+      ...(spec.cc && spec.cc.length > 0 ? ([['Cc', spec.cc.join(', '), label.cc]] as HeaderField[]) : []),
+      ['Subject', subject, label.subject],
       ['MIME-Version', '1.0'],
       [
         'Content-Type',
@@ -119,6 +147,7 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
       ...(attachments.length > 0 ? [] : ([['Content-Transfer-Encoding', bodyEightBit ? '8bit' : '7bit']] as HeaderField[])),
     ],
     spec.headers ?? [],
+    label.header,
   );
   const headerText = headers.map(([name, value, flag]) => `${formatHeader(name, value, flag)}\r\n`).join('') + '\r\n';
   const headerBlock = Buffer.from(headerText, 'utf8');
@@ -129,7 +158,7 @@ export function buildMessage(spec: MessageSpec, now = new Date()): BuiltMessage 
   );
   const attachmentHeaders = attachments.map((path) =>
     Buffer.from(
-      `\r\n--${boundary}\r\n${formatHeader('Content-Type', `${mimeTypeFor(path)}; ${fileNameParameter('name', basename(path))}`, '--attach')}\r\n${formatHeader('Content-Disposition', `attachment; ${fileNameParameter('filename', basename(path))}`, '--attach')}\r\nContent-Transfer-Encoding: base64\r\n\r\n`,
+      `\r\n--${boundary}\r\n${formatHeader('Content-Type', `${mimeTypeFor(path)}; ${fileNameParameter('name', basename(path))}`, label.attachment)}\r\n${formatHeader('Content-Disposition', `attachment; ${fileNameParameter('filename', basename(path))}`, label.attachment)}\r\nContent-Transfer-Encoding: base64\r\n\r\n`,
       'utf8',
     ),
   );

@@ -28,7 +28,7 @@ export function sniName(host: string, options: TlsClientOptions): string | null 
 /** Node's TLS options for a connection to `host`: verification is ours, after the handshake. */
 export function secureContextOptions(host: string, options: TlsClientOptions): tls.ConnectionOptions {
   const servername = sniName(host, options);
-  const ca = options.caPem ?? (options.caFile ? readTlsFile(options.caFile, '--tls-ca') : undefined);
+  const ca = options.caPem ?? (options.caFile ? readTlsFile(options.caFile, 'CA') : undefined);
   return {
     ...(servername ? { servername } : {}),
     ...(ca ? { ca } : {}),
@@ -37,8 +37,8 @@ export function secureContextOptions(host: string, options: TlsClientOptions): t
     // Node's floor is TLS 1.2: a lower --tls-max alone would leave no version to offer.
     ...(options.maxVersion && !options.minVersion && (options.maxVersion === 'TLSv1' || options.maxVersion === 'TLSv1.1') ? { minVersion: 'TLSv1' as const } : {}),
     ...(options.ciphers ? { ciphers: options.ciphers } : {}),
-    ...(options.certFile ? { cert: readTlsFile(options.certFile, '--tls-cert') } : {}),
-    ...(options.keyFile ? { key: readTlsFile(options.keyFile, '--tls-key') } : {}),
+    ...(options.certFile ? { cert: readTlsFile(options.certFile, 'client certificate') } : {}),
+    ...(options.keyFile ? { key: readTlsFile(options.keyFile, 'client key') } : {}),
     // Verification is done after the handshake (describeTlsSession) so that a failure
     // can be reported in full, and --insecure can continue past it.
     rejectUnauthorized: false,
@@ -46,10 +46,11 @@ export function secureContextOptions(host: string, options: TlsClientOptions): t
   };
 }
 
-function readTlsFile(path: string, flag: string): Buffer {
+/** A PEM file TLS needs; `what` names it in the error (the file's path says where it came from). */
+function readTlsFile(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new UsageError(`cannot read ${flag} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check the path given to ${flag}`);
+    throw new UsageError(`cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check the path and that the file is readable');
   }
 }

@@ -40,7 +40,7 @@ describe('buildMessage', () => {
   });
 
   it('replaces a default header case-insensitively and appends new ones', () => {
-    const merged = mergeHeaders([['Subject', 'a', '--subject'], ['From', 'x', '--from']], ['subject: b', 'X-Test: 1']);
+    const merged = mergeHeaders([['Subject', 'a', '--subject'], ['From', 'x', '--from']], ['subject: b', 'X-Test: 1'], '--header');
     assert.deepEqual(merged, [['subject', 'b', '--header'], ['From', 'x', '--from'], ['X-Test', '1', '--header']]);
   });
 
@@ -89,20 +89,25 @@ describe('buildMessage', () => {
     assert.equal(message.eightBit, true);
   });
 
-  it('refuses, as a usage error naming --header, a structured header with a word too long for a 998-octet line', () => {
+  it('refuses, as a usage error naming where the header came from (the CLI: --header), a structured header with a word too long for a 998-octet line', () => {
     assert.throws(
       () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Reply-To: <${'a'.repeat(1000)}@example.org>`], messageIdDomain: 'h.example' }),
+      (error: unknown) => error instanceof UsageError && /^a header: the Reply-To header cannot be written in lines of at most 998 octets/.test(error.message),
+      'core knows no flags: without labels it names the input plainly',
+    );
+    assert.throws(
+      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Reply-To: <${'a'.repeat(1000)}@example.org>`], messageIdDomain: 'h.example', labels: { header: '--header' } }),
       (error: unknown) => error instanceof UsageError && /^--header: the Reply-To header cannot be written in lines of at most 998 octets/.test(error.message),
     );
     assert.throws(
-      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Keywords: ${'k'.repeat(1000)}`], messageIdDomain: 'h.example' }),
+      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: [`Keywords: ${'k'.repeat(1000)}`], messageIdDomain: 'h.example', labels: { header: '--header' } }),
       (error: unknown) => error instanceof UsageError && /^--header: the Keywords header cannot be written/.test(error.message),
     );
   });
 
-  it('names the flag an unwritable address came from', () => {
+  it('names the input an unwritable address came from, by the label the caller gives', () => {
     assert.throws(
-      () => buildMessage({ from: 'a@example.org', to: [`${'b'.repeat(1000)}@example.org`], messageIdDomain: 'h.example' }),
+      () => buildMessage({ from: 'a@example.org', to: [`${'b'.repeat(1000)}@example.org`], messageIdDomain: 'h.example', labels: { to: '--to' } }),
       (error: unknown) => error instanceof UsageError && /^--to: the To header cannot be written/.test(error.message),
     );
   });
@@ -216,7 +221,7 @@ describe('display names in address headers', () => {
 
   it('refuses, naming --header, a non-ASCII address header that is not a list of mailboxes', () => {
     assert.throws(
-      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['To: Freunde: jörg@example.org;'], messageIdDomain: 'h.example' }),
+      () => buildMessage({ from: 'a@example.org', to: ['b@example.org'], headers: ['To: Freunde: jörg@example.org;'], messageIdDomain: 'h.example', labels: { header: '--header' } }),
       (error: unknown) => error instanceof UsageError && /^--header: the To header is not a list of addresses/.test(error.message),
     );
   });

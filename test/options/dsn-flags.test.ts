@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dsnEnvidValue, dsnNotifyValue, dsnRequest, dsnRetValue, encodeXtext } from '../../src/core/dsn.js';
+import { encodeXtext } from '../../src/core/dsn.js';
+import { dsnEnvidValue, dsnNotifyValue, dsnRequest, dsnRetValue } from '../../src/options/dsn-flags.js';
 import { UsageError } from '../../src/core/errors.js';
 
 describe('DSN parameters (RFC 3461)', () => {
