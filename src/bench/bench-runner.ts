@@ -10,6 +10,7 @@ import type { MailTransaction } from '../core/mail-transaction.js';
 import { sendMail } from '../core/mail-transaction.js';
 import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from '../core/session.js';
 import { envelopeCommands, envelopeReplies } from '../core/session.js';
+import type { TlsSessionInfo } from '../core/tls-session.js';
 import { Transcript } from '../core/transcript.js';
 import { warningText } from '../render/warning-text.js';
 import type { BenchMessages } from './bench-message.js';
@@ -35,8 +36,8 @@ export interface BenchOptions extends BenchLoad {
   signal?: AbortSignal;
   /** Called once per distinct warning (no PIPELINING, a certificate accepted with --insecure …). */
   onWarning?: (message: string) => void;
-  /** Called with the first session that comes up (to save its certificate chain, say). */
-  onFirstSession?: (session: SmtpSession) => void;
+  /** Called with the TLS session of the first session that comes up (to save its certificate chain, say). */
+  onFirstTls?: (tls: TlsSessionInfo) => void;
 }
 
 export interface BenchRun {
@@ -170,7 +171,7 @@ class LoadRun {
       if (event.type === 'warn') this.warn(warningText(event));
     });
     const session = await establishSession({ ...this.options.session, transcript, signal: this.options.signal });
-    if (this.stats.sessions === 0) this.options.onFirstSession?.(session);
+    if (this.stats.sessions === 0 && session.tls) this.options.onFirstTls?.(session.tls);
     this.stats.sessions += 1;
     this.openSessions.add(session);
     if (this.options.auth) {
