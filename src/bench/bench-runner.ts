@@ -6,8 +6,8 @@ import type { EstablishOptions } from '../core/establish.js';
 import { establishSession } from '../core/establish.js';
 import type { Reply } from '../core/reply.js';
 import { isPositive } from '../core/reply.js';
-import type { MailTransaction } from '../core/mail-transaction.js';
-import { sendMail } from '../core/mail-transaction.js';
+import type { MailRequest, MailTransaction } from '../core/mail-transaction.js';
+import { sendMailThen } from '../core/mail-transaction.js';
 import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from '../core/session.js';
 import { envelopeCommands, envelopeReplies } from '../core/session.js';
 import type { TlsSessionInfo } from '../core/tls-session.js';
@@ -209,7 +209,9 @@ class LoadRun {
     };
     let transaction: MailTransaction;
     try {
-      transaction = await sendMail(session, { from, mailParameters, recipients: to, message: () => this.messages.chunks(index), pipeline: this.options.pipeline, then: chooseThen, ...(envelope ? { envelope } : {}) });
+      const request: MailRequest = { from, mailParameters, recipients: to, message: () => this.messages.chunks(index), pipeline: this.options.pipeline, then: chooseThen, ...(envelope ? { envelope } : {}) };
+      // One promise per message; the replies within it go to callbacks (docs/performance.md#throughput).
+      transaction = await new Promise<MailTransaction>((resolve, reject) => sendMailThen(session, request, (error, sent) => (sent ? resolve(sent) : reject(error))));
     } catch (error) {
       // This message failed; the next one never had its transaction.
       if (nextIndex !== null) this.handedBack.push(nextIndex);

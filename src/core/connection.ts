@@ -41,6 +41,9 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
+/** Where a reply (or the error that stands for it) goes: exactly one of the two is set. */
+export type ReplyCallback = (error: Error | null, reply: Reply | null) => void;
+
 type Waiter = {
   resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
@@ -217,12 +220,16 @@ export class SmtpConnection {
 
   /** Wait for the next complete reply; the deadline covers the whole reply, so a server dripping one byte a second still times out. */
   readReply(step: SmtpStep, timeoutMs: number, options: { pauseAfter?: boolean } = {}): Promise<Reply> {
-    // Not async: one promise per reply instead of two (a load run reads four per message).
-    return this.awaitReply(step, timeoutMs, options.pauseAfter ?? false, false, () => {
-      const error = new TimeoutError(step, timeoutMs, describeWait(step), { plaintext: !this.isTls });
-      this.fail(error);
-      throw error;
-    }) as Promise<Reply>;
+    return new Promise<Reply>((resolve, reject) => this.whenReply(step, timeoutMs, options.pauseAfter ?? false, false, (error, reply) => (error ? reject(error) : resolve(reply!))));
+  }
+
+  /**
+   * readReply for load runs (docs/performance.md#throughput): the same framing, limits,
+   * deadline and errors, the reply handed to `callback` instead of a promise. The
+   * callback may run before this returns, when the reply had already arrived.
+   */
+  readReplyThen(step: SmtpStep, timeoutMs: number, callback: ReplyCallback): void {
+    this.whenReply(step, timeoutMs, false, false, callback);
   }
 
   /**
@@ -231,10 +238,11 @@ export class SmtpConnection {
    * leaves the connection usable.
    */
   readUnsolicitedReply(step: SmtpStep, ms: number): Promise<Reply | null> {
-    return this.awaitReply(step, ms, false, true, () => null);
+    return new Promise<Reply | null>((resolve, reject) => this.whenReply(step, ms, false, true, (error, reply) => (error ? reject(error) : resolve(reply))));
   }
 
-  private awaitReply(step: SmtpStep, timeoutMs: number, pauseAfter: boolean, unsolicited: boolean, onTimeout: () => null): Promise<Reply | null> {
+  /** The one way replies are waited for. On timeout: null for an unsolicited read (silence is its answer), else TimeoutError, which ends the connection. */
+  private whenReply(step: SmtpStep, timeoutMs: number, pauseAfter: boolean, unsolicited: boolean, callback: ReplyCallback): void {
     if (this.pausedAfterReply) {
       this.pausedAfterReply = false;
       this.takeReplies();
@@ -245,34 +253,31 @@ export class SmtpConnection {
         this.socket.pause();
         this.pausedAfterReply = true;
       }
-      return Promise.resolve(this.received(queued, step));
+      return callback(null, this.received(queued, step));
     }
-    if (this.terminalError) return Promise.reject(this.stepError(this.terminalError, step));
-    if (this.waiter) return Promise.reject(new Error(`internal: two readers waiting for replies (${this.waiter.step}, ${step})`));
-    return new Promise<Reply | null>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        try {
-          resolve(onTimeout());
-        } catch (error) {
-          reject(error);
-        }
-      }, timeoutMs);
-      this.waiter = {
-        step,
-        pauseAfter,
-        unsolicited,
-        resolve: (reply) => {
-          clearTimeout(timer);
-          resolve(this.received(reply, step));
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(this.stepError(error, step));
-        },
-      };
-      this.socket.resume();
-    });
+    if (this.terminalError) return callback(this.stepError(this.terminalError, step), null);
+    if (this.waiter) return callback(new Error(`internal: two readers waiting for replies (${this.waiter.step}, ${step})`), null);
+    const timer = setTimeout(() => {
+      this.waiter = null;
+      if (unsolicited) return callback(null, null);
+      const error = new TimeoutError(step, timeoutMs, describeWait(step), { plaintext: !this.isTls });
+      this.fail(error);
+      callback(error, null);
+    }, timeoutMs);
+    this.waiter = {
+      step,
+      pauseAfter,
+      unsolicited,
+      resolve: (reply) => {
+        clearTimeout(timer);
+        callback(null, this.received(reply, step));
+      },
+      reject: (error) => {
+        clearTimeout(timer);
+        callback(this.stepError(error, step), null);
+      },
+    };
+    this.socket.resume();
   }
 
   /** Write a command line (CRLF added). `display` replaces the text in the transcript when the line carries a secret. */
