@@ -47,6 +47,9 @@ export type ReplyCallback = (error: Error | null, reply: Reply | null) => void;
 type Waiter = {
   resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
+  /** The deadline passed (performance.now() reached `deadline`). */
+  expire: () => void;
+  deadline: number;
   step: SmtpStep;
   pauseAfter: boolean;
   /** readUnsolicitedReply: a reply nobody asked for is what this reader is looking for. */
@@ -87,6 +90,8 @@ export class SmtpConnection {
   /** Set after a reply read with pauseAfter: what follows it stays in the reader for the injection check. */
   private pausedAfterReply = false;
   private waiter: Waiter | null = null;
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private timerDueAt = Infinity;
   /**
    * Why the connection can carry no more commands. Built lazily: every connection
    * ends, and an error's stack trace cost ~20 µs per connection of a load run
@@ -257,28 +262,48 @@ export class SmtpConnection {
     }
     if (this.terminalError) return callback(this.stepError(this.terminalError, step), null);
     if (this.waiter) return callback(new Error(`internal: two readers waiting for replies (${this.waiter.step}, ${step})`), null);
-    const timer = setTimeout(() => {
-      this.waiter = null;
-      if (unsolicited) return callback(null, null);
-      const error = new TimeoutError(step, timeoutMs, describeWait(step), { plaintext: !this.isTls });
-      this.fail(error);
-      callback(error, null);
-    }, timeoutMs);
+    const deadline = performance.now() + timeoutMs;
     this.waiter = {
       step,
       pauseAfter,
       unsolicited,
-      resolve: (reply) => {
-        clearTimeout(timer);
-        callback(null, this.received(reply, step));
+      deadline,
+      expire: () => {
+        if (unsolicited) return callback(null, null);
+        const error = new TimeoutError(step, timeoutMs, describeWait(step), { plaintext: !this.isTls });
+        this.fail(error);
+        callback(error, null);
       },
-      reject: (error) => {
-        clearTimeout(timer);
-        callback(this.stepError(error, step), null);
-      },
+      resolve: (reply) => callback(null, this.received(reply, step)),
+      reject: (error) => callback(this.stepError(error, step), null),
     };
+    this.armDeadline(deadline);
     this.socket.resume();
   }
+
+  /**
+   * Reply deadlines share one timer per connection, armed for the earliest deadline
+   * and, when it fires before the deadline of the reply awaited by then, armed again:
+   * a timer set and cleared for every reply cost ~3 % of a load run's CPU
+   * (docs/performance.md#throughput). Not referenced: while a reply is awaited, the
+   * socket reads, and that keeps the process alive.
+   */
+  private armDeadline(deadline: number): void {
+    if (this.deadlineTimer !== null && this.timerDueAt <= deadline) return;
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.timerDueAt = deadline;
+    this.deadlineTimer = setTimeout(this.checkDeadline, Math.max(deadline - performance.now(), 0)).unref();
+  }
+
+  private readonly checkDeadline = (): void => {
+    this.deadlineTimer = null;
+    this.timerDueAt = Infinity;
+    const waiter = this.waiter;
+    if (!waiter) return;
+    if (performance.now() < waiter.deadline) return this.armDeadline(waiter.deadline);
+    this.waiter = null;
+    waiter.expire();
+  };
 
   /** Write a command line (CRLF added). `display` replaces the text in the transcript when the line carries a secret. */
   sendLine(line: string, step: SmtpStep, display?: string, redacted = display !== undefined): void {
@@ -421,6 +446,8 @@ export class SmtpConnection {
     });
     socket.on('close', () => {
       this.signal?.removeEventListener('abort', this.interrupt);
+      if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = null;
       if (!this.closedByClient) this.transcript.emit({ type: 'close', by: 'server' });
       const step = this.currentStep();
       const message = `server closed the connection ${this.where(step)}`;
