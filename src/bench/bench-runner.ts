@@ -210,7 +210,7 @@ class LoadRun {
     let transaction: MailTransaction;
     try {
       const request: MailRequest = { from, mailParameters, recipients: to, message: () => this.messages.chunks(index), pipeline: this.options.pipeline, then: chooseThen, ...(envelope ? { envelope } : {}) };
-      // One promise per message; the replies within it go to callbacks (docs/performance.md#throughput).
+      // One promise per message; the replies within it go to callbacks (docs/performance.md#throughput-near-the-floor).
       transaction = await new Promise<MailTransaction>((resolve, reject) => sendMailThen(session, request, (error, sent) => (sent ? resolve(sent) : reject(error))));
     } catch (error) {
       // This message failed; the next one never had its transaction.

@@ -229,7 +229,7 @@ export class SmtpConnection {
   }
 
   /**
-   * readReply for load runs (docs/performance.md#throughput): the same framing, limits,
+   * readReply for load runs (docs/performance.md#throughput-near-the-floor): the same framing, limits,
    * deadline and errors, the reply handed to `callback` instead of a promise. The
    * callback may run before this returns, when the reply had already arrived.
    */
@@ -285,7 +285,7 @@ export class SmtpConnection {
    * Reply deadlines share one timer per connection, armed for the earliest deadline
    * and, when it fires before the deadline of the reply awaited by then, armed again:
    * a timer set and cleared for every reply cost ~3 % of a load run's CPU
-   * (docs/performance.md#throughput). Not referenced: while a reply is awaited, the
+   * (docs/performance.md#throughput-near-the-floor). Not referenced: while a reply is awaited, the
    * socket reads, and that keeps the process alive.
    */
   private armDeadline(deadline: number): void {

@@ -141,7 +141,7 @@ export async function sendMail(session: SmtpSession, request: MailRequest): Prom
 }
 
 /**
- * sendMail for load runs (bench; docs/performance.md#throughput): the same
+ * sendMail for load runs (bench; docs/performance.md#throughput-near-the-floor): the same
  * transaction, rules and result, driven by callbacks instead of a promise and a timer
  * per reply, since a load run reads four replies per message. Replies are framed and
  * bounded by the same ReplyReader and deadlines. On SMTP with DATA and no stop point;

@@ -7,7 +7,7 @@ import { smtpResponder, startResponder } from '../fakes/smtp-responder.js';
 
 /**
  * bench's load path reads replies through callbacks instead of promises
- * (sendMailThen, docs/performance.md#throughput), through the same ReplyReader and
+ * (sendMailThen, docs/performance.md#throughput-near-the-floor), through the same ReplyReader and
  * deadlines: a hostile server stays bounded there too. Each server here misbehaves
  * at one step; every message ends as a failure of the kind that step calls for, the
  * run ends, and the exit code is the protocol's (6).
