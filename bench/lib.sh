@@ -40,6 +40,19 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) 
 # a / b to two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 
+# Run a command line that prints a `smtpcheck bench --json` report, and print its wall
+# time in seconds; fail unless the report says every message was accepted.
+timed_bench() { # command...
+  local start end out
+  out=$(mktemp)
+  start=$(now_ns)
+  "$@" >"$out" || true
+  end=$(now_ns)
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; if (r.messages.accepted !== r.parameters.messages) { console.error(`smtpcheck: only ${r.messages.accepted} of ${r.parameters.messages} accepted`); process.exit(1); }' "$out" || bench_fail "smtpcheck bench did not deliver every message (see above)"
+  rm -f "$out"
+  seconds_between "$start" "$end"
+}
+
 free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
 # Start smtp-sink on a free loopback port: sets SINK_PORT and SINK_PID; stopped on exit.

@@ -10,6 +10,11 @@
 #
 #   bash bench/throughput.sh                                  # 10 sessions, 20000 messages of 1 KB
 #   SESSIONS=10 MESSAGES=20000 LENGTH=1024 RUNS=3 bash bench/throughput.sh
+#   BASELINE=/tmp/old-checkout bash bench/throughput.sh       # also an older build, for before/after in one run
+#
+# BASELINE, when set, is another checkout of smtpcheck, already built (its
+# bin/smtpcheck and dist/): its bench runs in the same loop, and a last column gives
+# this checkout's msg/s over the baseline's.
 #
 # Each figure is the median of RUNS runs of the whole process (start-up included),
 # wall clock. Prints the figures and the ratios smtpcheck / smtp-source and
@@ -70,14 +75,13 @@ run_node_floor() { # flags...
 }
 
 run_smtpcheck() { # flags...
-  local start end out
-  out=$(mktemp)
-  start=$(now_ns)
-  "${SMTPCHECK[@]}" bench --server "127.0.0.1:$SINK_PORT" --from "$FROM" --to "$TO" -c "$SESSIONS" -m "$MESSAGES" --size "$SIZE" --json "$@" >"$out" || true
-  end=$(now_ns)
-  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).result; if (r.messages.accepted !== r.parameters.messages) { console.error(`smtpcheck: only ${r.messages.accepted} of ${r.parameters.messages} accepted`); process.exit(1); }' "$out" || bench_fail "smtpcheck bench did not deliver every message (see above)"
-  rm -f "$out"
-  seconds_between "$start" "$end"
+  run_bench_of "$BENCH_ROOT" "$@"
+}
+
+run_bench_of() { # checkout, flags...
+  local root=$1
+  shift
+  timed_bench node "$root/bin/smtpcheck" bench --server "127.0.0.1:$SINK_PORT" --from "$FROM" --to "$TO" -c "$SESSIONS" -m "$MESSAGES" --size "$SIZE" --json "$@"
 }
 
 bench_machine
@@ -86,29 +90,43 @@ printf 'smtp-sink on 127.0.0.1:%s; %s sessions, %s messages, smtp-source -l %s =
 figure() { # seconds → "1.23 s  12345 msg/s"
   printf '%5.2f s %6.0f msg/s' "$1" "$(awk -v s="$1" -v m="$MESSAGES" 'BEGIN { print m / s }')"
 }
-printf '%-31s %-20s %-20s %-20s %-13s %s\n' "mode" "smtp-source" "plain Node (floor)" "smtpcheck bench" "vs smtp-src" "vs plain Node"
-row() { # label, smtp-source seconds, node floor seconds, smtpcheck seconds
-  printf '%-31s %-20s %-20s %-20s %-13s %s\n' "$1" "$(figure "$2")" "$(figure "$3")" "$(figure "$4")" "$(ratio "$2" "$4")" "$(ratio "$3" "$4")"
+[ -z "${BASELINE:-}" ] || [ -f "$BASELINE/bin/smtpcheck" ] || bench_fail "BASELINE=$BASELINE has no bin/smtpcheck"
+printf '%-31s %-20s %-20s %-20s %-13s %-15s%s\n' "mode" "smtp-source" "plain Node (floor)" "smtpcheck bench" "vs smtp-src" "vs plain Node" "${BASELINE:+  baseline bench       vs baseline}"
+row() { # label, smtp-source seconds, node floor seconds, smtpcheck seconds[, baseline seconds]
+  local baseline=""
+  [ -z "${5:-}" ] || baseline=$(printf '  %-20s %s' "$(figure "$5")" "$(ratio "$5" "$4")")
+  printf '%-31s %-20s %-20s %-20s %-13s %-15s%s\n' "$1" "$(figure "$2")" "$(figure "$3")" "$(figure "$4")" "$(ratio "$2" "$4")" "$(ratio "$3" "$4")" "$baseline"
 }
+run_baseline() { # flags...: nothing without BASELINE
+  [ -z "${BASELINE:-}" ] || run_bench_of "$BASELINE" "$@"
+}
+median_or_none() { [ $# -eq 0 ] || median "$@"; }
 
 declare -a source_reuse=() source_single=() floor_reuse=() floor_pipeline=() floor_single=() floor_single_pipeline=() ours_reuse=() ours_pipeline=() ours_single=() ours_single_pipeline=()
+declare -a base_reuse=() base_pipeline=() base_single=() base_single_pipeline=()
 for run in $(seq "$RUNS"); do
   source_reuse+=("$(run_smtp_source -d)")
   floor_reuse+=("$(run_node_floor --reuse)")
   ours_reuse+=("$(run_smtpcheck --reuse)")
+  base_reuse+=($(run_baseline --reuse))
   floor_pipeline+=("$(run_node_floor --reuse --pipeline)")
   ours_pipeline+=("$(run_smtpcheck --reuse --pipeline)")
+  base_pipeline+=($(run_baseline --reuse --pipeline))
   source_single+=("$(run_smtp_source)")
   floor_single+=("$(run_node_floor)")
   ours_single+=("$(run_smtpcheck)")
+  base_single+=($(run_baseline))
   floor_single_pipeline+=("$(run_node_floor --pipeline)")
   ours_single_pipeline+=("$(run_smtpcheck --pipeline)")
+  base_single_pipeline+=($(run_baseline --pipeline))
 done
 reuse_reference=$(median "${source_reuse[@]}")
-row "reuse (-d / --reuse)" "$reuse_reference" "$(median "${floor_reuse[@]}")" "$(median "${ours_reuse[@]}")"
-row "reuse, pipelined (--pipeline)" "$reuse_reference" "$(median "${floor_pipeline[@]}")" "$(median "${ours_pipeline[@]}")"
+row "reuse (-d / --reuse)" "$reuse_reference" "$(median "${floor_reuse[@]}")" "$(median "${ours_reuse[@]}")" "$(median_or_none "${base_reuse[@]}")"
+row "reuse, pipelined (--pipeline)" "$reuse_reference" "$(median "${floor_pipeline[@]}")" "$(median "${ours_pipeline[@]}")" "$(median_or_none "${base_pipeline[@]}")"
 single_reference=$(median "${source_single[@]}")
-row "one connection per message" "$single_reference" "$(median "${floor_single[@]}")" "$(median "${ours_single[@]}")"
-row "one connection, pipelined" "$single_reference" "$(median "${floor_single_pipeline[@]}")" "$(median "${ours_single_pipeline[@]}")"
-printf '\nvs smtp-src = smtpcheck msg/s ÷ smtp-source msg/s (goal: at least 1); vs plain Node = smtpcheck msg/s ÷ node-floor msg/s\n'
+row "one connection per message" "$single_reference" "$(median "${floor_single[@]}")" "$(median "${ours_single[@]}")" "$(median_or_none "${base_single[@]}")"
+row "one connection, pipelined" "$single_reference" "$(median "${floor_single_pipeline[@]}")" "$(median "${ours_single_pipeline[@]}")" "$(median_or_none "${base_single_pipeline[@]}")"
+printf '\nvs smtp-src = smtpcheck msg/s ÷ smtp-source msg/s (goal: at least 1); vs plain Node = smtpcheck msg/s ÷ node-floor msg/s (goal: at least 0.9 in each mode, issue 16)\n'
+[ -z "${BASELINE:-}" ] || printf 'vs baseline = this checkout msg/s ÷ the BASELINE checkout msg/s (%s)\n' "$BASELINE"
+printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 exit 0

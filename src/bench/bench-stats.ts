@@ -7,13 +7,21 @@ import { LatencyHistogram } from './latency-histogram.js';
 import type { BenchStep } from './step-timer.js';
 import { BENCH_STEPS } from './step-timer.js';
 
+/** How many messages ended which way so far (a progress line reads them). */
+export interface BenchCounts {
+  attempted: number;
+  accepted: number;
+  refused: number;
+  failed: number;
+}
+
 /**
  * The running tally of a load run. Every message ends in exactly one of three ways:
  * accepted (every recipient and the message itself got a 2xx), refused (the server
  * answered 4xx/5xx to the sender, a recipient, DATA or the message), or failed (no
  * verdict: the connection, TLS, AUTH or the protocol broke, or a reply never came).
  */
-export class BenchStats {
+export class BenchStats implements BenchCounts {
   attempted = 0;
   accepted = 0;
   refused = 0;
@@ -54,6 +62,43 @@ export class BenchStats {
   histogram(step: BenchStep): SerializedHistogram {
     return this.latencies.get(step)!.toJSON();
   }
+
+  /** The tally as data, to cross a thread boundary (bench --workers) and be added to another. */
+  snapshot(): BenchStatsSnapshot {
+    const histograms: Partial<Record<BenchStep, SerializedHistogram>> = {};
+    for (const [step, histogram] of this.latencies) if (histogram.count > 0) histograms[step] = histogram.toJSON();
+    const { attempted, accepted, refused, failed, acceptedBytes, sessions } = this;
+    return { attempted, accepted, refused, failed, acceptedBytes, sessions, errors: this.errors.list(), ungroupedErrors: this.errors.ungrouped, histograms };
+  }
+
+  /** Add another tally (a worker's): exact, as if this one had counted every message itself. */
+  add(other: BenchStatsSnapshot): void {
+    this.attempted += other.attempted;
+    this.accepted += other.accepted;
+    this.refused += other.refused;
+    this.failed += other.failed;
+    this.acceptedBytes += other.acceptedBytes;
+    this.sessions += other.sessions;
+    for (const group of other.errors) this.errors.addGroup(group);
+    this.errors.addUngrouped(other.ungroupedErrors);
+    for (const step of BENCH_STEPS) {
+      const histogram = other.histograms[step];
+      if (histogram) this.latencies.get(step)!.add(histogram);
+    }
+  }
+}
+
+/** BenchStats as plain data (structured-cloneable). */
+export interface BenchStatsSnapshot {
+  attempted: number;
+  accepted: number;
+  refused: number;
+  failed: number;
+  acceptedBytes: number;
+  sessions: number;
+  errors: ErrorGroup[];
+  ungroupedErrors: number;
+  histograms: Partial<Record<BenchStep, SerializedHistogram>>;
 }
 
 /** The shape of a load run, as asked for (docs/bench.md has the flags). */
@@ -70,8 +115,27 @@ export interface BenchLoad {
   rate: number | null;
 }
 
+/**
+ * Part `index` (1-based) of `total` of a count: parts differ by one at most, the
+ * first ones larger, and add up to the whole.
+ */
+export function shareOf(count: number, index: number, total: number): number {
+  return Math.floor((count + total - index) / total);
+}
+
+/**
+ * Part `index` of `total` of a load, as shards (docs/bench.md#shards) and worker
+ * threads (--workers) split it: a share of the messages, and the rate split evenly,
+ * so the parts together start messages at the whole rate.
+ */
+export function loadShare(whole: BenchLoad, index: number, total: number): BenchLoad {
+  return { ...whole, messages: shareOf(whole.messages, index, total), rate: whole.rate === null ? null : whole.rate / total };
+}
+
 export interface BenchParameters extends BenchLoad {
   server: string;
+  /** Worker threads the load was spread over (--workers, docs/bench.md#workers); one report for all of them. */
+  workers?: number;
   /** Set when this run is one slice of a load spread over machines (docs/bench.md#shards): messages and rate are its share. */
   shard?: { index: number; total: number; messages: number; rate: number | null };
 }

@@ -1,6 +1,7 @@
-import type { BenchReport } from '../bench/bench-stats.js';
-import { BenchStats, benchExitCode, benchReport } from '../bench/bench-stats.js';
+import type { BenchCounts, BenchReport } from '../bench/bench-stats.js';
+import { BenchStats, benchExitCode, benchReport, loadShare } from '../bench/bench-stats.js';
 import { renderBenchReport } from '../bench/bench-report.js';
+import type { BenchOptions } from '../bench/bench-runner.js';
 import { runBench } from '../bench/bench-runner.js';
 import { UsageError } from '../core/errors.js';
 import { ExitCode } from '../outcome/exit-codes.js';
@@ -25,6 +26,7 @@ export interface BenchFlags extends ConnectionFlags, OutputFlags, AuthFlags, Sha
   reuse?: boolean;
   pipeline?: boolean;
   rate?: string;
+  workers?: string;
 }
 
 export const BENCH_DEFAULTS = { connections: 1, messages: 100, size: 1024 } as const;
@@ -53,27 +55,29 @@ export async function runBenchCommand(flags: BenchFlags): Promise<number> {
     const auth = await authRequestFrom(flags, output.transcript);
     // One slice of a load spread over machines: its share of the messages and of the rate (docs/bench.md#shards).
     const shard = shardFromFlags(flags, 'docs/bench.md#shards');
-    const share = shard ? Math.floor((messages + shard.total - shard.index) / shard.total) : messages;
-    if (share === 0) throw new UsageError(`--messages ${messages} leaves shard ${shard!.index} of ${shard!.total} nothing to send`, 'send at least one message per shard');
-    const load = { connections, messages: share, size, reuse: flags.reuse ?? false, pipeline: flags.pipeline ?? false, rate: shard && rate !== null ? rate / shard.total : rate };
+    const whole = { connections, messages, size, reuse: flags.reuse ?? false, pipeline: flags.pipeline ?? false, rate };
+    const load = shard ? loadShare(whole, shard.index, shard.total) : whole;
+    if (load.messages === 0) throw new UsageError(`--messages ${messages} leaves shard ${shard!.index} of ${shard!.total} nothing to send`, 'send at least one message per shard');
+    const workers = workersFlag(flags.workers, connections, load.messages);
     const stats = new BenchStats();
-    const progress = progressBar(stats, share, !flags.quiet && process.stderr.isTTY === true);
-    const { value: run } = await interruptible((signal) =>
-      runBench(
-        {
-          session,
-          auth,
-          from,
-          to,
-          ...load,
-          signal,
-          onWarning: (message) => output.transcript.warn(message),
-          onFirstSession: (opened) => saveChain(flags, opened.tls?.chain),
-        },
-        stats,
-      ),
-    ).finally(() => progress.stop());
-    const report = benchReport(run.stats, { server: `${session.host}:${session.port}`, ...load, ...(shard ? { shard: { index: shard.index, total: shard.total, messages, rate } } : {}) }, run.durationMs, run.interrupted);
+    const counts: BenchCounts = workers > 1 ? { attempted: 0, accepted: 0, refused: 0, failed: 0 } : stats;
+    const showProgress = !flags.quiet && process.stderr.isTTY === true;
+    const progress = progressBar(counts, load.messages, showProgress);
+    const { value: run } = await interruptible(async (signal) => {
+      const options: BenchOptions = {
+        session,
+        auth,
+        from,
+        to,
+        ...load,
+        signal,
+        onWarning: (message) => output.transcript.warn(message),
+        onFirstTls: (tls) => saveChain(flags, tls.chain),
+      };
+      // Loaded only when asked for: worker threads are not part of every load run's start-up.
+      return workers > 1 ? (await import('../bench/bench-workers.js')).runBenchOnWorkers(options, workers, showProgress ? counts : undefined) : runBench(options, stats);
+    }).finally(() => progress.stop());
+    const report = benchReport(run.stats, { server: `${session.host}:${session.port}`, ...load, workers, ...(shard ? { shard: { index: shard.index, total: shard.total, messages, rate } } : {}) }, run.durationMs, run.interrupted);
     const exitCode = benchExitCode(report);
     output.print(renderBenchReport(report, output.palette).join('\n'));
     output.summary(summaryLine(report), exitCode === ExitCode.ok);
@@ -90,6 +94,19 @@ function integerFlag(value: string | undefined, flag: string, fallback: number, 
   return number;
 }
 
+/**
+ * --workers N (docs/bench.md#workers): 1 to the number of sessions, since a worker
+ * without a session would have nothing to do, and no more than the messages to send.
+ */
+function workersFlag(value: string | undefined, connections: number, messages: number): number {
+  if (value === undefined) return 1;
+  const workers = Number(value);
+  if (!/^\d+$/.test(value.trim()) || workers < 1) throw new UsageError(`--workers ${value} is not a whole number of threads from 1 up`, 'e.g. --workers 2 (one per core the load may use)');
+  if (workers > connections) throw new UsageError(`--workers ${workers} is more than the ${connections} session(s) of --connections: a worker needs at least one`, `raise --connections to ${workers} or more, or lower --workers`);
+  if (workers > messages) throw new UsageError(`--workers ${workers} is more than the ${messages} message(s) to send: a worker needs at least one`, `send at least ${workers} messages, or lower --workers`);
+  return workers;
+}
+
 function summaryLine(report: BenchReport): string {
   const { messages: m } = report;
   const rate = `${report.messagesPerSecond} messages/s`;
@@ -102,7 +119,7 @@ function summaryLine(report: BenchReport): string {
  * One line on stderr, redrawn in place while the run goes on; only on a terminal
  * (in logs and pipes nothing is animated: the report at the end says it all).
  */
-function progressBar(stats: BenchStats, total: number, enabled: boolean): { stop(): void } {
+function progressBar(stats: BenchCounts, total: number, enabled: boolean): { stop(): void } {
   if (!enabled) return { stop: () => undefined };
   const started = performance.now();
   const draw = () => {

@@ -147,6 +147,7 @@ export function buildProgram(): Command {
     .option('--rate <per-second>', 'start at most this many messages per second, over all connections')
     .option('--shard <i/n>', 'run slice i of a load spread over n machines: 1/n of --messages and of --rate (default: CI_NODE_INDEX/CI_NODE_TOTAL); merge with report merge')
     .option('--shard-total <n>', 'with JOB_COMPLETION_INDEX (Kubernetes indexed Jobs): the number of slices')
+    .option('--workers <n>', 'spread the sessions over n worker threads, for loads one core cannot drive (default 1); one report')
     .action(run(async () => (await import('./bench.js')).runBenchCommand as Action));
 
   withAuth(addConnectionOptions(program.command('repl').description('type an SMTP session by hand, with TLS, AUTH and sending as meta-commands (:help); reads a script from a pipe')))

@@ -2,7 +2,9 @@ import { ReplyError } from './errors.js';
 import type { Reply } from './reply.js';
 import { isPositive, recipientAccepted } from './reply.js';
 import { queueIdOf } from './queue-id.js';
+import type { ReplyCallback } from './connection.js';
 import type { EnvelopeReplies, PipelinedCommand, SmtpSession } from './session.js';
+import { envelopeCommands, envelopeReplies } from './session.js';
 
 /**
  * One mail transaction (RFC 5321 §3.3): MAIL, one RCPT per recipient, then DATA or
@@ -136,6 +138,80 @@ export async function sendMail(session: SmtpSession, request: MailRequest): Prom
   const delivered = lmtp ? accepted.filter((recipient) => isPositive(recipient.delivery!)) : isPositive(final) ? accepted : [];
   const queued = delivered[0]?.delivery ?? final;
   return outcome(lmtp ? 'sent' : isPositive(final) ? 'sent' : 'message-refused', { final, delivered, queueId: isPositive(queued) ? queueIdOf(queued) : null });
+}
+
+/**
+ * sendMail for load runs (bench; docs/performance.md#throughput-near-the-floor): the same
+ * transaction, rules and result, driven by callbacks instead of a promise and a timer
+ * per reply, since a load run reads four replies per message. Replies are framed and
+ * bounded by the same ReplyReader and deadlines. On SMTP with DATA and no stop point;
+ * anything else (LMTP, BDAT, `stopAfter`) goes through sendMail.
+ */
+export function sendMailThen(session: SmtpSession, request: MailRequest, callback: (error: unknown, transaction: MailTransaction | null) => void): void {
+  if (session.options.protocol === 'lmtp' || request.chunking || request.stopAfter !== undefined) {
+    sendMail(session, request).then((transaction) => callback(null, transaction), (error) => callback(error, null));
+    return;
+  }
+  const pipelined = request.envelope !== undefined || Boolean(request.pipeline && session.capabilities?.pipelining);
+  const recipients: RecipientOutcome[] = [];
+  let mail: Reply;
+  let dataStart: Reply | null = null;
+  const end = (outcome: MailOutcome, final: Reply | null = null): void => {
+    const delivered = outcome === 'sent' ? recipients.filter((recipient) => recipient.accepted) : [];
+    callback(null, { outcome, pipelined, chunked: false, mail, recipients, dataStart, final, delivered, queueId: outcome === 'sent' ? queueIdOf(final!) : null });
+  };
+  const onFinal: ReplyCallback = (error, final) => (error ? callback(error, null) : end(isPositive(final!) ? 'sent' : 'message-refused', final));
+  const onDataStart = (reply: Reply): void => {
+    dataStart = reply;
+    if (reply.code !== 354) return end('data-refused');
+    let message: ReturnType<MailRequest['message']>;
+    let then: readonly PipelinedCommand[];
+    try {
+      message = request.message();
+      then = pipelined && request.then ? request.then() : [];
+    } catch (error) {
+      return callback(error, null);
+    }
+    if (Array.isArray(message)) return session.sendMessageThen(message, then, onFinal);
+    session.sendMessageBodyPipelined(message, then).then((final) => onFinal(null, final), (error: Error) => onFinal(error, null));
+  };
+  const onEnvelope = (): void => {
+    if (!isPositive(mail) || !recipients.some((recipient) => recipient.accepted)) {
+      const refused: MailOutcome = isPositive(mail) ? 'recipients-refused' : 'mail-refused';
+      // A server that says 354 to a refused envelope must get its end of data before anything else.
+      if (dataStart?.code === 354) return session.sendMessageThen([], [], (error) => (error ? callback(error, null) : end(refused)));
+      return end(refused);
+    }
+    if (pipelined) return onDataStart(dataStart!);
+    session.commandThen('DATA', 'data', (error, reply) => (error ? callback(error, null) : onDataStart(reply!)));
+  };
+  const onEnvelopeReplies = (replies: EnvelopeReplies): void => {
+    mail = replies.mail;
+    request.recipients.forEach((address, index) => recipients.push(recipientOutcome(address, replies.recipients[index]!)));
+    dataStart = replies.dataStart;
+    onEnvelope();
+  };
+  if (request.envelope) return onEnvelopeReplies(request.envelope);
+  if (pipelined) {
+    const commands = envelopeCommands(request.from, request.mailParameters ?? [], [...request.recipients], request.rcptParameters ?? []);
+    return session.pipelineThen(commands, (error, replies) => (error ? callback(error, null) : onEnvelopeReplies(envelopeReplies(replies))));
+  }
+  const rcptParameters = request.rcptParameters ?? [];
+  const askRecipient = (index: number): void => {
+    const address = request.recipients[index];
+    if (address === undefined) return onEnvelope();
+    session.rcptToThen(address, rcptParameters, (error, reply) => {
+      if (error) return callback(error, null);
+      recipients.push(recipientOutcome(address, reply!));
+      askRecipient(index + 1);
+    });
+  };
+  session.mailFromThen(request.from, request.mailParameters ?? [], (error, reply) => {
+    if (error) return callback(error, null);
+    mail = reply!;
+    if (isPositive(mail)) askRecipient(0);
+    else onEnvelope();
+  });
 }
 
 function recipientOutcome(address: string, reply: Reply): RecipientOutcome {

@@ -1,6 +1,6 @@
 import type { Capabilities } from './capabilities.js';
 import { heloCapabilities, parseEhloReply } from './capabilities.js';
-import type { ConnectOptions } from './connection.js';
+import type { ConnectOptions, ReplyCallback } from './connection.js';
 import { SmtpConnection } from './connection.js';
 import { DotStuffer } from './dot-stuffing.js';
 import { replyDisposition } from './deferral.js';
@@ -225,6 +225,21 @@ export class SmtpSession {
   }
 
   /**
+   * command() for load runs (src/core/load-transaction.ts): the same line checks,
+   * transcript and deadline, the reply handed to a callback instead of a promise.
+   */
+  commandThen(line: string, step: SmtpStep, callback: ReplyCallback): void {
+    // A callback may run inside the socket's data handler: what a write throws (a
+    // connection already ended) must reach the caller, not the event loop.
+    try {
+      this.connection.sendLine(line, step);
+    } catch (error) {
+      return callback(error as Error, null);
+    }
+    this.connection.readReplyThen(step, this.connection.timeouts.commandMs, callback);
+  }
+
+  /**
    * Write bytes exactly as given, for probes that must send what a conforming client
    * never would (pipelined STARTTLS, bare LF in DATA). `description` is what the
    * transcript shows, with control characters visible.
@@ -343,17 +358,31 @@ export class SmtpSession {
     return { mechanism: mechanism.name, reply, success, ...(serverVerified !== undefined ? { serverVerified } : {}) };
   }
 
-  async mailFrom(address: string, parameters: string[] = []): Promise<Reply> {
-    const reply = await this.command(['MAIL FROM:<' + address + '>', ...parameters].join(' '), 'mail');
-    this.inTransaction = isPositive(reply);
-    this.acceptedRecipients = 0;
-    return reply;
+  mailFrom(address: string, parameters: string[] = []): Promise<Reply> {
+    return new Promise((resolve, reject) => this.mailFromThen(address, parameters, (error, reply) => (error ? reject(error) : resolve(reply!))));
   }
 
-  async rcptTo(address: string, parameters: string[] = []): Promise<Reply> {
-    const reply = await this.command(['RCPT TO:<' + address + '>', ...parameters].join(' '), 'rcpt');
-    if (recipientAccepted(reply)) this.acceptedRecipients += 1;
-    return reply;
+  /** mailFrom with a callback (load runs). */
+  mailFromThen(address: string, parameters: string[], callback: ReplyCallback): void {
+    this.commandThen(['MAIL FROM:<' + address + '>', ...parameters].join(' '), 'mail', (error, reply) => {
+      if (reply) {
+        this.inTransaction = isPositive(reply);
+        this.acceptedRecipients = 0;
+      }
+      callback(error, reply);
+    });
+  }
+
+  rcptTo(address: string, parameters: string[] = []): Promise<Reply> {
+    return new Promise((resolve, reject) => this.rcptToThen(address, parameters, (error, reply) => (error ? reject(error) : resolve(reply!))));
+  }
+
+  /** rcptTo with a callback (load runs). */
+  rcptToThen(address: string, parameters: string[], callback: ReplyCallback): void {
+    this.commandThen(['RCPT TO:<' + address + '>', ...parameters].join(' '), 'rcpt', (error, reply) => {
+      if (reply && recipientAccepted(reply)) this.acceptedRecipients += 1;
+      callback(error, reply);
+    });
   }
 
   /**
@@ -364,6 +393,17 @@ export class SmtpSession {
     this.connection.writeRaw(encodePipelined(commands), commands[commands.length - 1]?.step, commands.length);
     this.emitPipelined(commands);
     return this.readPipelinedReplies(commands);
+  }
+
+  /** pipeline() for load runs: the same group, replies and errors, handed to a callback. */
+  pipelineThen(commands: readonly PipelinedCommand[], callback: (error: Error | null, replies: Reply[]) => void): void {
+    try {
+      this.connection.writeRaw(encodePipelined(commands), commands[commands.length - 1]?.step, commands.length);
+    } catch (error) {
+      return callback(error as Error, []);
+    }
+    this.emitPipelined(commands);
+    this.readPipelinedRepliesThen(commands, callback);
   }
 
   /** MAIL, every RCPT and DATA in one pipelined batch, the replies told apart by command. */
@@ -385,7 +425,6 @@ export class SmtpSession {
    * `then` with readPipelinedReplies, after it has taken note of this one.
    */
   async sendMessageBodyPipelined(message: AsyncIterable<Buffer> | Iterable<Buffer>, then: readonly PipelinedCommand[]): Promise<Reply> {
-    const tail = then.length > 0 ? encodePipelined(then) : null;
     const stuffer = new DotStuffer();
     const preview = this.transcript.previews ? new DataPreview() : null;
     let bytes = 0;
@@ -407,6 +446,44 @@ export class SmtpSession {
     } else {
       for (const chunk of message) if (!send(chunk)) await this.connection.drain();
     }
+    const verdicts = this.writeEndOfData(held, stuffer, bytes, then, preview);
+    return this.readMessageReplies('data', verdicts);
+  }
+
+  /**
+   * sendMessageBodyPipelined for load runs, on SMTP (one verdict per message): a
+   * message already in memory (bench's, one chunk of at most 64 KiB), written at once,
+   * and the verdict handed to a callback; the same dot-stuffing, end marker, `then`
+   * and transcript.
+   */
+  sendMessageThen(message: readonly Buffer[], then: readonly PipelinedCommand[], callback: ReplyCallback): void {
+    try {
+      const stuffer = new DotStuffer();
+      let held: Buffer | null = null;
+      let bytes = 0;
+      for (const chunk of message) {
+        if (held) this.connection.writeRaw(held, 'data');
+        held = stuffer.transform(chunk);
+        bytes += held.length;
+      }
+      this.writeEndOfData(held, stuffer, bytes, then, null);
+    } catch (error) {
+      return callback(error as Error, null);
+    }
+    this.connection.readReplyThen('data', this.connection.timeouts.dataMs, (error, reply) => {
+      if (reply) this.messageReplies = [reply];
+      this.inTransaction = false;
+      this.acceptedRecipients = 0;
+      callback(error, reply);
+    });
+  }
+
+  /**
+   * The last chunk, the end marker and `then` in one write, and their transcript.
+   * Returns how many verdicts on the message the server owes.
+   */
+  private writeEndOfData(held: Buffer | null, stuffer: DotStuffer, bytes: number, then: readonly PipelinedCommand[], preview: DataPreview | null): number {
+    const tail = then.length > 0 ? encodePipelined(then) : null;
     const end = stuffer.finish();
     const parts = [held, end, tail].filter((part): part is Buffer => part !== null);
     const verdicts = this.verdictsOwed();
@@ -414,7 +491,7 @@ export class SmtpSession {
     this.transcript.emit({ type: 'data', tls: this.connection.isTls, bytes: bytes + end.length, preview: preview?.lines ?? [], truncated: preview ? preview.truncated : bytes > 0 });
     this.transcript.emit({ type: 'send', step: 'data', text: '.', tls: this.connection.isTls, redacted: false });
     this.emitPipelined(then);
-    return this.readMessageReplies('data', verdicts);
+    return verdicts;
   }
 
   /** Replies owed for a message: one, or with LMTP one per accepted recipient (none accepted: the server still answers once). */
@@ -507,23 +584,36 @@ export class SmtpSession {
   }
 
   /** One reply per pipelined command, in order. */
-  async readPipelinedReplies(commands: readonly PipelinedCommand[]): Promise<Reply[]> {
+  readPipelinedReplies(commands: readonly PipelinedCommand[]): Promise<Reply[]> {
+    return new Promise((resolve, reject) => this.readPipelinedRepliesThen(commands, (error, replies) => (error ? reject(error) : resolve(replies))));
+  }
+
+  /** readPipelinedReplies with a callback (load runs): the replies, or the error that stopped them. */
+  readPipelinedRepliesThen(commands: readonly PipelinedCommand[], callback: (error: Error | null, replies: Reply[]) => void): void {
     const replies: Reply[] = [];
-    for (const command of commands) {
-      try {
-        replies.push(await this.connection.readReply(command.step, this.connection.timeouts.commandMs));
-      } catch (error) {
-        // Too few replies: say how many came, since which one is missing cannot be known.
-        if (error instanceof TimeoutError) throw new TimeoutError(command.step, error.timeoutMs, `the reply to ${command.step.toUpperCase()} (${replies.length} of ${commands.length} pipelined replies arrived)`);
-        throw error;
+    const next = (): void => {
+      const command = commands[replies.length];
+      if (!command) {
+        this.notePipelinedReplies(commands, replies);
+        return callback(null, replies);
       }
-    }
+      this.connection.readReplyThen(command.step, this.connection.timeouts.commandMs, (error, reply) => {
+        // Too few replies: say how many came, since which one is missing cannot be known.
+        if (error instanceof TimeoutError) return callback(new TimeoutError(command.step, error.timeoutMs, `the reply to ${command.step.toUpperCase()} (${replies.length} of ${commands.length} pipelined replies arrived)`), replies);
+        if (error) return callback(error, replies);
+        replies.push(reply!);
+        next();
+      });
+    };
+    next();
+  }
+
+  private notePipelinedReplies(commands: readonly PipelinedCommand[], replies: Reply[]): void {
     if (commands[0]?.step === 'mail') {
       this.inTransaction = replies[0] !== undefined && isPositive(replies[0]);
       this.acceptedRecipients = 0;
     }
     for (const [index, command] of commands.entries()) if (command.step === 'rcpt' && recipientAccepted(replies[index]!)) this.acceptedRecipients += 1;
-    return replies;
   }
 
   private secretDisplay(bytes: Buffer, redacted: string): string {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BenchOptions } from '../../src/bench/bench-runner.js';
 import { runBench } from '../../src/bench/bench-runner.js';
+import { runBenchOnWorkers } from '../../src/bench/bench-workers.js';
 import type { EmbeddedLab } from '../../src/lab/embedded-lab.js';
 import { startEmbeddedLab } from '../../src/lab/embedded-lab.js';
 import { runCli } from '../e2e/postfix-lab.js';
@@ -102,6 +103,21 @@ describe('bench against the embedded lab', { timeout: 20_000 }, () => {
     assert.equal(interrupted, true);
     assert.ok(stats.attempted < 100, `${stats.attempted} messages attempted after the abort`);
     assert.equal(stats.failed, 0, 'sessions ended by the abort are not counted as failures');
+  });
+
+  it('two worker threads over STARTTLS: every message delivered once, distinct Message-IDs, one first TLS session reported', async () => {
+    const before = lab.received.length;
+    const firstTls: string[] = [];
+    const { stats, interrupted } = await runBenchOnWorkers(options({ connections: 4, messages: 13, onFirstTls: (tls) => firstTls.push(tls.chain[0]!.subject) }), 2);
+    const received = receivedSince(before);
+    assert.equal(interrupted, false);
+    assert.equal(stats.accepted, 13);
+    assert.equal(stats.sessions, 4);
+    assert.equal(received.length, 13);
+    assert.equal(new Set(received.map((message) => /Message-ID: (.*)/.exec(message.data.toString())![1])).size, 13, 'each worker numbers its messages under its own run id');
+    assert.equal(stats.latency('starttls').count, 4);
+    assert.equal(stats.latency('message').count, 13);
+    assert.equal(firstTls.length, 1, 'only the first worker reports its first TLS session (--tls-save-chain saves one chain)');
   });
 
   it('the CLI prints the JSON report and exits 0 when all were accepted, 5 when some were refused', async () => {

@@ -149,6 +149,52 @@ describe('bench against smtp-sink', { timeout: 20_000 }, () => {
     }
   });
 
+  it('--workers 2 delivers exactly the messages asked for, over the sessions asked for, in one report whose histograms count every message', async () => {
+    const port = await startSink();
+    for (const pipelining of [[], ['--pipeline']]) {
+      const result = await bench(port, '-c', '4', '-m', '401', '--reuse', '--workers', '2', ...pipelining);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout).result;
+      assert.equal(report.parameters.workers, 2);
+      assert.equal(report.parameters.messages, 401, 'the parameters are the whole load, not one worker\'s');
+      assert.deepEqual(report.messages, { attempted: 401, accepted: 401, refused: 0, failed: 0 });
+      assert.equal(report.sessions, 4);
+      assert.equal(report.steps.connect.count, 4);
+      for (const step of ['mail', 'rcpt', 'data', 'message']) {
+        assert.equal(report.histograms[step].count, 401, step);
+        assert.equal(report.histograms[step].buckets.reduce((total: number, [, count]: [number, number]) => total + count, 0), 401, step);
+      }
+      assert.equal(report.acceptedBytes, 401 * 1024);
+    }
+  });
+
+  it('--workers 2: refusals and failures counted in each worker merge into one group each', async () => {
+    const refusing = await startSink(['-f', 'RCPT']);
+    const refused = await bench(refusing, '-c', '2', '-m', '31', '--reuse', '--workers', '2');
+    assert.equal(refused.code, 5, refused.stderr);
+    const report = JSON.parse(refused.stdout).result;
+    assert.deepEqual(report.messages, { attempted: 31, accepted: 0, refused: 31, failed: 0 });
+    assert.deepEqual(report.errors, [{ step: 'rcpt', code: 500, kind: 'refused', count: 31, example: '500 5.3.0 Error: command failed' }]);
+    assert.equal(report.sessions, 2);
+
+    const failed = await bench(await freePort(), '-c', '2', '-m', '7', '--workers', '2');
+    assert.equal(failed.code, 2, failed.stderr);
+    const failures = JSON.parse(failed.stdout).result;
+    assert.deepEqual(failures.messages, { attempted: 7, accepted: 0, refused: 0, failed: 7 });
+    assert.deepEqual(failures.errors.map((group: { step: string; kind: string; count: number }) => [group.step, group.kind, group.count]), [['connect', 'connect', 7]]);
+  });
+
+  it('--workers that is not a whole number from 1 to the number of sessions is a one-line usage error (exit 1), before anything connects', async () => {
+    const port = await freePort();
+    for (const workers of ['0', '1.5', 'two', '3']) {
+      const result = await runCli(['bench', '--server', `127.0.0.1:${port}`, '--from', 'load@example.org', '--to', 'sink@example.org', '-c', '2', '-m', '10', '--workers', workers], { timeoutMs: 15_000 });
+      assert.equal(result.code, 1, `--workers ${workers}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`--workers ${workers.replace('.', '\\.')} `));
+      assert.equal(result.stdout, '');
+    }
+  });
+
   it('text output: a report with rates and the latency table, no progress bar when not on a terminal', async () => {
     const port = await startSink();
     const result = await runCli(['bench', '--server', `127.0.0.1:${port}`, '--from', 'load@example.org', '--to', 'sink@example.org', '-m', '20', '--reuse'], { timeoutMs: 15_000 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BenchParameters } from '../../src/bench/bench-stats.js';
-import { BenchStats, benchExitCode, benchReport, perSecond } from '../../src/bench/bench-stats.js';
+import { BenchStats, benchExitCode, benchReport, loadShare, perSecond } from '../../src/bench/bench-stats.js';
 import { refusal } from '../../src/bench/error-groups.js';
 import { ExitCode } from '../../src/outcome/exit-codes.js';
 import type { Reply } from '../../src/core/reply.js';
@@ -39,6 +39,38 @@ describe('BenchStats and the report', () => {
   it('computes rates to one decimal and zero for an empty run', () => {
     assert.equal(perSecond(20_000, 850), 23529.4);
     assert.equal(perSecond(5, 0), 0);
+  });
+});
+
+describe('adding tallies (bench --workers)', () => {
+  it('two tallies added give the report one tally of every message would have', () => {
+    const whole = new BenchStats();
+    const parts = [new BenchStats(), new BenchStats()];
+    for (let index = 0; index < 50; index += 1) {
+      const part = parts[index % 2]!;
+      for (const stats of [whole, part]) {
+        stats.recordStep('mail', 0.1 + index * 0.37);
+        if (index % 7 === 0) stats.recordRefused([refusal('rcpt', reply(`550 no such user ${index}`))]);
+        else if (index % 11 === 0) stats.recordFailed({ step: 'data', code: null, kind: 'timeout', text: 'timed out' });
+        else stats.recordAccepted(1000);
+      }
+    }
+    whole.sessions = 4;
+    parts[0]!.sessions = 3;
+    parts[1]!.sessions = 1;
+    const added = new BenchStats();
+    for (const part of parts) added.add(structuredClone(part.snapshot()));
+    assert.deepEqual(benchReport(added, parameters, 500, false), benchReport(whole, parameters, 500, false));
+  });
+
+  it('a load split N ways: the messages add up to the whole, differing by one at most, and the rates add up to the whole rate', () => {
+    const load = { connections: 10, messages: 1001, size: 1000, reuse: true, pipeline: false, rate: 300 };
+    for (const total of [1, 2, 3, 7]) {
+      const shares = Array.from({ length: total }, (_, index) => loadShare(load, index + 1, total));
+      assert.equal(shares.reduce((sum, share) => sum + share.messages, 0), 1001);
+      assert.ok(Math.max(...shares.map((share) => share.messages)) - Math.min(...shares.map((share) => share.messages)) <= 1);
+      assert.ok(Math.abs(shares.reduce((sum, share) => sum + share.rate!, 0) - 300) < 1e-9);
+    }
   });
 });
 

@@ -149,6 +149,17 @@ describe('Ctrl-C on the CLI', { concurrency: true }, () => {
     assert.equal(result.sessions, 0);
   });
 
+  it('bench --workers 2: every worker\'s sessions end at once, and the one report says interrupted', async () => {
+    const server = await silentServer();
+    const run = await interruptCli(['bench', '--server', `127.0.0.1:${server.port}`, '--from', 'load@example.net', '--to', 'r@example.org', '-c', '2', '-m', '10', '--workers', '2', '--json', ...LONG_TIMEOUT], [server], 2);
+    assertPromptInterruption(run);
+    const { result } = JSON.parse(run.stdout);
+    assert.equal(result.interrupted, true);
+    assert.equal(result.parameters.workers, 2);
+    assert.deepEqual(result.messages, { attempted: 0, accepted: 0, refused: 0, failed: 0 });
+    assert.deepEqual(result.errors, []);
+  });
+
   it('bench: a session waiting for the reply to EHLO ends at once too', async () => {
     const server = await track(startResponder(smtpResponder({ override: (step) => (step === 'ehlo' ? null : undefined) })));
     const run = await interruptCli(['bench', '--server', `127.0.0.1:${server.port}`, '--from', 'load@example.net', '--to', 'r@example.org', '-m', '10', '--json', ...LONG_TIMEOUT], [server]);
