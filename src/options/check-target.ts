@@ -53,9 +53,8 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
 
 /** A check target for a connection already parsed (a suite's target, an MX address of a domain), with its placeholders. */
 export async function checkTargetFor(connection: ConnectionSpec, flags: PlaceholderFlags, transcript: Transcript, password?: string): Promise<CheckTarget> {
-  const options = connection;
-  const role = roleFrom(flags.role, options.port, options.tlsMode === 'implicit');
-  if (role === 'submissions' && options.tlsMode !== 'implicit' && options.tlsMode !== 'none') {
+  const role = roleFrom(flags.role, connection.port, connection.tlsMode === 'implicit');
+  if (role === 'submissions' && connection.tlsMode !== 'implicit' && connection.tlsMode !== 'none') {
     throw new UsageError('role submissions uses implicit TLS', 'drop --tls/--tls-optional (465 speaks TLS from the first byte)');
   }
   const auth = await authRequestFrom(password !== undefined ? { ...flags, authPassword: undefined, authPasswordFile: undefined } : flags, transcript, password);
@@ -78,7 +77,7 @@ export async function checkTargetFor(connection: ConnectionSpec, flags: Placehol
   return {
     connection,
     role,
-    roleAssumed: flags.role === undefined && !(options.port in ROLE_BY_PORT),
+    roleAssumed: flags.role === undefined && !(connection.port in ROLE_BY_PORT),
     localDomain,
     localRecipient: flags.localRecipient ?? `postmaster@${localDomain}`,
     recipientGiven: flags.localRecipient !== undefined,
