@@ -51,7 +51,7 @@ export async function checkTargetFrom(flags: TargetFlags, transcript: Transcript
   return checkTargetFor(connectionSpecFrom({ ...flags, helo: flags.helo ?? CHECK_HELO_NAME }), flags, transcript, password);
 }
 
-/** A check target for a connection already parsed (a suite's target, an MX address of a domain), with its placeholders. */
+/** A check target for a connection already parsed (a suite target: suiteConnection in src/cli/suite.ts), with its placeholders. */
 export async function checkTargetFor(connection: ConnectionSpec, flags: PlaceholderFlags, transcript: Transcript, password?: string): Promise<CheckTarget> {
   const role = roleFrom(flags.role, connection.port, connection.tlsMode === 'implicit');
   if (role === 'submissions' && connection.tlsMode !== 'implicit' && connection.tlsMode !== 'none') {
