@@ -139,7 +139,13 @@ describe('proxy-untrusted never reads "not now" as "header refused"', () => {
   });
 });
 
-/** Greets 220 after a short pause, unless the client talked first: then `earlyReply` and a hang-up (smtp-server's "You talk too soon"). */
+/**
+ * Greets 220 after a pause, unless the client talked first: then `earlyReply` and a
+ * hang-up (smtp-server's "You talk too soon"). The pause is long enough that a client
+ * on a loaded machine has sent its PROXY header by then (150 ms was not), and a line
+ * it does not know gets 502, as from a real server, never a 250 that a late header
+ * could take for an acceptance.
+ */
 async function earlyTalkerRule(earlyReply: string, alwaysReply?: string): Promise<number> {
   const server = net.createServer((socket) => {
     let early = false;
@@ -151,10 +157,10 @@ async function earlyTalkerRule(earlyReply: string, alwaysReply?: string): Promis
       socket.on('data', (chunk: Buffer) => {
         for (const line of chunk.toString('latin1').split('\r\n').filter(Boolean)) {
           if (/^QUIT/i.test(line)) return void socket.end('221 2.0.0 Bye\r\n');
-          socket.write(/^EHLO/i.test(line) ? '250 fake.example.org\r\n' : '250 2.0.0 Ok\r\n');
+          socket.write(/^EHLO/i.test(line) ? '250 fake.example.org\r\n' : /^(MAIL|RCPT|RSET|NOOP)\b/i.test(line) ? '250 2.0.0 Ok\r\n' : '502 5.5.2 Error: command not recognized\r\n');
         }
       });
-    }, 150);
+    }, 1000);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -162,16 +168,19 @@ async function earlyTalkerRule(earlyReply: string, alwaysReply?: string): Promis
   return (server.address() as net.AddressInfo).port;
 }
 
+/** A greeting timeout well past earlyTalkerRule's pause. */
+const PATIENT = { connection: { timeouts: { connectMs: 2000, greetingMs: 5000, commandMs: 2000, dataMs: 2000 } } };
+
 describe('proxy-untrusted tells a refused header from a server that defers everyone', () => {
   it('421 to the session that began with the header, 220 without it: the header was refused, a pass', async () => {
     const port = await earlyTalkerRule('421 4.4.2 fake.example.org You talk too soon');
-    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(port));
+    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(port, PATIENT));
     assert.equal(result.verdict, 'pass', result.summary);
   });
 
   it('421 to every session, with or without the header: a deferral, inconclusive', async () => {
     const port = await earlyTalkerRule('', '421 4.3.2 fake.example.org Service shutting down');
-    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(port));
+    const result = await runCheck(findCheck('proxy-untrusted')!, fakeCheckTarget(port, PATIENT));
     assert.equal(result.verdict, 'inconclusive', result.summary);
   });
 });
