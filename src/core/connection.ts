@@ -167,7 +167,7 @@ export class SmtpConnection {
       signal?.addEventListener('abort', onAbort, { once: true });
       const onError = (error: NodeJS.ErrnoException) => {
         settle();
-        reject(options.implicitTls && isTlsLayerError(error) ? tlsHandshakeError(error, 'tls') : connectError(common.host, common.port, error));
+        reject(options.implicitTls && isTlsLayerError(error) ? tlsHandshakeError(error, 'tls') : connectError(common.host, common.port, error, via ? 'socks5' : 'server'));
       };
       const ready = () => {
         settle();

@@ -52,14 +52,15 @@ export function tlsSessionError(error: NodeJS.ErrnoException, step: SmtpStep, wh
   return new TlsError(step, 'tls-session', `TLS error after the handshake ${where}: ${described}`, { cause: tlsCause(opensslReason(error)) });
 }
 
-export function connectError(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {
-  const where = `${host}:${port}`;
+/** A failed TCP connect, to the server or (`via`) to the SOCKS5 proxy in front of it, which the words then name. */
+export function connectError(host: string, port: number, error: NodeJS.ErrnoException, via: 'server' | 'socks5' = 'server'): ConnectError {
+  const where = `${via === 'socks5' ? 'the SOCKS5 server ' : ''}${host}:${port}`;
   switch (error.code) {
     case 'ECONNREFUSED':
       return new ConnectError('connect-refused', `connection to ${where} refused`, error.code);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConnectError('name-not-resolved', `cannot resolve host ${host}`, error.code);
+      return new ConnectError('name-not-resolved', `cannot resolve ${via === 'socks5' ? 'the SOCKS5 server' : 'host'} ${host}`, error.code);
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return new ConnectError('unreachable', `${where} is unreachable`, error.code);

@@ -96,7 +96,7 @@ describe('--socks5', { concurrency: true }, () => {
     const result = await send('127.0.0.1:25', port, ['--json']);
     assert.equal(result.code, ExitCode.connect);
     assert.equal(JSON.parse(result.stdout).error.reason, 'connect-refused');
-    assert.match(JSON.parse(result.stdout).error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.match(JSON.parse(result.stdout).error.message, new RegExp(`the SOCKS5 server 127\\.0\\.0\\.1:${port}`));
     const text = await send('127.0.0.1:25', port);
     assert.equal(text.code, ExitCode.connect);
     assert.equal(text.stderr.trim().split('\n').length, 1, text.stderr);
