@@ -14,7 +14,9 @@ import type { DomainInspection } from '../domain/inspect-domain.js';
 import { inspectDomain } from '../domain/inspect-domain.js';
 import { renderDomainReport } from '../render/domain-report.js';
 import type { TargetFlags } from '../options/check-target.js';
-import { checkTargetFrom, DOMAIN } from '../options/check-target.js';
+import { CHECK_HELO_NAME, checkTargetFor, DOMAIN } from '../options/check-target.js';
+import type { ConnectionOverrides } from '../options/connection-options.js';
+import { connectionSpecWith } from '../options/connection-options.js';
 import { domainJson } from '../render/json-report.js';
 import { hintFor } from '../outcome/error-hints.js';
 import { ExitCode, exitCodeForResults } from '../outcome/exit-codes.js';
@@ -124,7 +126,11 @@ export interface DomainRun {
 }
 
 /** The flags of `domain` (or a suite's domain target) turned into a finished inspection; Ctrl-C through `signal`. */
-export async function runDomainInspection(domainArgument: string, flags: DomainFlags, transcript: Transcript, signal: AbortSignal, suiteSlots?: ConnectionSlots): Promise<DomainRun> {
+/**
+ * `suite`: a suite's `domain:` target, whose MX addresses draw on the suite's
+ * connection bound and take its connection entries as values.
+ */
+export async function runDomainInspection(domainArgument: string, flags: DomainFlags, transcript: Transcript, signal: AbortSignal, suite?: { slots: ConnectionSlots; connection: ConnectionOverrides }): Promise<DomainRun> {
   if (flags.server) throw new UsageError('domain finds its servers in DNS: --server does not apply', 'drop --server; use --port N for a lab whose MX listen on another port');
   const domain = domainNameFrom(domainArgument);
   const resolvers = resolversFrom(flags);
@@ -133,7 +139,8 @@ export async function runDomainInspection(domainArgument: string, flags: DomainF
   const stsPort = flags.mtaStsPort === undefined ? undefined : parsePort(flags.mtaStsPort, '--mta-sts-port');
   const { wanted, mtaChecks } = selection(flags);
   const addressGuard = addressGuardFrom(flags);
-  const caPem = flags.tlsCa ? readFileSync(flags.tlsCa, 'utf8') : undefined;
+  const caFile = suite?.connection.caFile ?? flags.tlsCa;
+  const caPem = caFile ? readFileSync(caFile, 'utf8') : undefined;
   const started = performance.now();
   const inspection = await inspectDomain({
     domain,
@@ -146,9 +153,11 @@ export async function runDomainInspection(domainArgument: string, flags: DomainF
     wanted,
     mtaChecks,
     checkTarget: async (target) => {
-      const checkTarget = await checkTargetFrom({ ...flags, server: isIP(target.address) === 6 ? `[${target.address}]` : target.address, port: String(target.port), role: 'mta', localDomain: domain, tlsServername: target.host }, transcript);
+      // The MX host name is the TLS name (SNI and the certificate's name, RFC 7672 §3.2.2 / RFC 8461 §4.2).
+      const connection = connectionSpecWith({ host: target.address, port: target.port }, { ...suite?.connection, servername: target.host }, flags, CHECK_HELO_NAME);
+      const checkTarget = await checkTargetFor(connection, { ...flags, role: 'mta', localDomain: domain }, transcript);
       // In a suite, every MX address draws on the run's one connection bound (max-connections), as server targets do.
-      if (suiteSlots) checkTarget.slots = new ConnectionSlots(suiteSlots.size, suiteSlots);
+      if (suite) checkTarget.slots = new ConnectionSlots(suite.slots.size, suite.slots);
       return checkTarget;
     },
     runOptions: { signal, explainError: hintFor },

@@ -15,7 +15,8 @@ import { selectChecks } from './check-flags.js';
 import { interruptionNote, quietSummary } from '../render/check-report.js';
 import { writeReportFormats } from './report-formats.js';
 import { CHECK_HELO_NAME, checkTargetFor } from '../options/check-target.js';
-import { connectionSettingsFrom, timeoutsFrom, tlsModeFrom } from '../options/connection-options.js';
+import type { ConnectionOverrides } from '../options/connection-options.js';
+import { connectionSpecWith, tlsModeFrom } from '../options/connection-options.js';
 import { parseServer } from '../options/target.js';
 import type { ConnectionSpec } from '../core/connection-spec.js';
 import type { TlsMode } from '../core/establish.js';
@@ -167,14 +168,15 @@ async function runTarget(target: SuiteTarget, flags: CheckFlags, slots: Connecti
 export function suiteConnection(target: SuiteTarget, flags: CheckFlags): ConnectionSpec {
   const tlsMode: TlsMode = target.tls ?? tlsModeFrom(flags);
   const server = parseServer(target.server, undefined, tlsMode === 'implicit' ? 465 : 25);
-  const settings = connectionSettingsFrom(flags, server, tlsMode);
+  return connectionSpecWith(server, { ...suiteOverrides(target), tlsMode, ...(target.tlsServername ? { servername: target.tlsServername } : {}) }, flags, CHECK_HELO_NAME);
+}
+
+/** The connection entries a server target and a domain target share, as values. */
+function suiteOverrides(target: SuiteTarget): ConnectionOverrides {
   return {
-    ...settings,
-    host: server.host,
-    port: server.port,
-    heloName: target.helo ?? (flags.helo === undefined ? CHECK_HELO_NAME : settings.heloName),
-    tls: { ...settings.tls, ...(target.tlsCa ? { caFile: target.tlsCa } : {}), ...(target.tlsServername ? { servername: target.tlsServername } : {}) },
-    timeouts: timeoutsFrom(flags, target.timeout === undefined ? undefined : Math.round(target.timeout * 1000)),
+    ...(target.tlsCa ? { caFile: target.tlsCa } : {}),
+    ...(target.helo ? { heloName: target.helo } : {}),
+    ...(target.timeout !== undefined ? { timeoutMs: Math.round(target.timeout * 1000) } : {}),
   };
 }
 
@@ -205,17 +207,13 @@ async function runDomainTarget(target: SuiteTarget, domain: string, flags: Check
       {
         ...pickConnectionFlags(flags),
         ...sharedTargetFlags(target),
-        // smtpcheck domain reads these as flags for every MX address it finds.
-        ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
-        ...(target.helo ? { helo: target.helo } : {}),
-        ...(target.timeout ? { timeout: String(target.timeout) } : {}),
         ...(target.resolver ? { resolver: target.resolver } : {}),
         ...(target.checks ? { checks: target.checks.join(',') } : {}),
         ...(target.skip ? { skip: target.skip.join(',') } : {}),
       },
       new Transcript(),
       signal,
-      slots,
+      { slots, connection: suiteOverrides(target) },
     );
     const mark = (results: CheckResult[]) => results.map((result) => markExpected(target, result));
     const inspection = { ...run.inspection, checks: mark(run.inspection.checks), targets: run.inspection.targets.map((mx) => ({ ...mx, checks: mark(mx.checks) })) };

@@ -121,6 +121,33 @@ export function connectionSpecFrom(flags: ConnectionFlags, fallbackTlsMode: TlsM
   return { ...connectionSettingsFrom(flags, target, tlsMode), host: target.host, port: target.port };
 }
 
+/** Typed values that stand where the flags would: a suite file's entries, an MX host's name. */
+export interface ConnectionOverrides {
+  tlsMode?: TlsMode;
+  caFile?: string;
+  servername?: string;
+  heloName?: string;
+  /** Every timeout, as a suite's `timeout:` sets them; a step timeout flag is still more specific. */
+  timeoutMs?: number;
+}
+
+/**
+ * A ConnectionSpec for `server` from the command line's flags with `overrides` on top,
+ * as values (never turned back into flag strings). `defaultHelo` stands where no
+ * --helo and no override name one (the checks' smtpcheck.example).
+ */
+export function connectionSpecWith(server: { host: string; port: number }, overrides: ConnectionOverrides, flags: ConnectionFlags, defaultHelo: string): ConnectionSpec {
+  const settings = connectionSettingsFrom(flags, server, overrides.tlsMode ?? tlsModeFrom(flags));
+  return {
+    ...settings,
+    host: server.host,
+    port: server.port,
+    heloName: overrides.heloName ?? (flags.helo === undefined ? defaultHelo : settings.heloName),
+    tls: { ...settings.tls, ...(overrides.caFile ? { caFile: overrides.caFile } : {}), ...(overrides.servername ? { servername: overrides.servername } : {}) },
+    timeouts: timeoutsFrom(flags, overrides.timeoutMs),
+  };
+}
+
 /**
  * Everything of a ConnectionSpec but the server: what the command line's flags say
  * for every target of a suite, whose own servers (and TLS modes, names, timeouts)

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { CheckFlags } from '../../src/cli/check-flags.js';
 import type { SuiteTarget } from '../../src/cli/suite-config.js';
 import { suiteConnection } from '../../src/cli/suite.js';
+import { connectionSpecWith } from '../../src/options/connection-options.js';
 
 const target = (extra: Partial<SuiteTarget>): SuiteTarget => ({ name: 't', server: 'mail.example.org', expect: {}, ...extra });
 
@@ -31,5 +32,13 @@ describe("a suite target's connection: one typed value from its file entries and
     assert.equal(fileWins.tls.caFile, '/file-ca.pem');
     assert.equal(fileWins.timeouts.connectMs, 9000);
     assert.equal(fileWins.timeouts.commandMs, 3000, 'a step timeout given on the command line is more specific than the file\'s timeout');
+  });
+
+  it("an MX address of a domain: the address to dial, the MX host as the TLS name, the suite's entries as values", () => {
+    const spec = connectionSpecWith({ host: '::1', port: 2525 }, { caFile: '/lab-ca.pem', heloName: 'ci.example.org', timeoutMs: 4000, servername: 'mx1.good.test' }, { tlsServername: 'ignored.example' } as CheckFlags, 'smtpcheck.example');
+    assert.deepEqual(
+      { host: spec.host, port: spec.port, servername: spec.tls.servername, ca: spec.tls.caFile, helo: spec.heloName, greeting: spec.timeouts.greetingMs },
+      { host: '::1', port: 2525, servername: 'mx1.good.test', ca: '/lab-ca.pem', helo: 'ci.example.org', greeting: 4000 },
+    );
   });
 });
