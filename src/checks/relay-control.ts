@@ -15,7 +15,7 @@ export const relayControl: CheckDefinition = {
   severity: 'func',
   fix: 'give a recipient the server hosts with --local-recipient (default postmaster@<local domain>), or check why the server refuses it',
   async run(context) {
-    const { result, deferred } = await settleDeferrals(context, () => askControl(context), (answer) => (answer ? deferralOf(answer.reply) : null));
+    const { result, deferred } = await settleDeferrals(context, () => askControl(context), (answer) => deferralOf(answer.reply));
     const { reply, tls } = result;
     const inTls = tls === 'tls' ? ' (inside TLS)' : '';
     const retried = deferred.length > 0 ? ` after ${describeAttempts(deferred)}` : '';
