@@ -225,12 +225,15 @@ async function runDomainTarget(target: SuiteTarget, domain: string, flags: Check
 }
 
 /**
- * Command-line TLS, timeout and retry flags apply to every target unless the target
- * sets its own. --show-secrets comes only from here: a suite file has no key for it.
+ * Command-line connection (TLS, timeouts, SOCKS5, PROXY) and retry flags apply to every
+ * target unless the target sets its own; a domain target gets them as flags. --show-secrets comes only from here: a suite file has no key for it.
  */
-function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
-  const { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred } = flags;
-  const picked = { tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred };
+export function pickConnectionFlags(flags: CheckFlags): Partial<CheckFlags> {
+  // The same connection flags a server target takes (suiteConnection reads them from
+  // `flags` whole): the TLS mode and the paths to the servers too (docs/ci.md).
+  const { tls, tlsOptional, tlsOnConnect, tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred } = flags;
+  const { socks5, socks5User, socks5PasswordFile, socks5PasswordTyped, proxyProtocol, proxySource, proxyDest } = flags;
+  const picked = { tls, tlsOptional, tlsOnConnect, tlsCa, tlsServername, insecure, tlsMin, tlsMax, tlsCiphers, tlsCert, tlsKey, timeout, connectTimeout, greetingTimeout, commandTimeout, dataTimeout, ipv4, ipv6, localAddress, helo, showSecrets, retryDeferred, socks5, socks5User, socks5PasswordFile, socks5PasswordTyped, proxyProtocol, proxySource, proxyDest };
   return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CheckFlags } from '../../src/cli/check-flags.js';
 import type { SuiteTarget } from '../../src/cli/suite-config.js';
-import { suiteConnection } from '../../src/cli/suite.js';
+import { pickConnectionFlags, suiteConnection } from '../../src/cli/suite.js';
 import { connectionSpecWith } from '../../src/options/connection-options.js';
 
 const target = (extra: Partial<SuiteTarget>): SuiteTarget => ({ name: 't', server: 'mail.example.org', expect: {}, ...extra });
@@ -40,5 +40,10 @@ describe("a suite target's connection: one typed value from its file entries and
       { host: spec.host, port: spec.port, servername: spec.tls.servername, ca: spec.tls.caFile, helo: spec.heloName, greeting: spec.timeouts.greetingMs },
       { host: '::1', port: 2525, servername: 'mx1.good.test', ca: '/lab-ca.pem', helo: 'ci.example.org', greeting: 4000 },
     );
+  });
+
+  it('a domain target gets the same command-line connection flags as a server target, and nothing that names a server or checks', () => {
+    const flags = { server: 'mx.example.org', checks: 'relay-open-basic', tls: true, tlsCa: '/ca.pem', socks5: '127.0.0.1:1080', socks5User: 'u', proxyProtocol: 'v1', proxySource: '192.0.2.7:1' } as CheckFlags;
+    assert.deepEqual(pickConnectionFlags(flags), { tls: true, tlsCa: '/ca.pem', socks5: '127.0.0.1:1080', socks5User: 'u', proxyProtocol: 'v1', proxySource: '192.0.2.7:1' });
   });
 });
